@@ -1,0 +1,235 @@
+//! Parsing, running the rules, and the fix loop. Pure functions over text: reading and
+//! writing files is the caller's business.
+
+use std::cell::RefCell;
+
+use thiserror::Error;
+use tree_sitter::{Node, Parser, Tree};
+
+use crate::fix::{apply_fixes, Applicability, Fix};
+use crate::rules::Finding;
+use crate::settings::Settings;
+use crate::source::{Location, SourceFile};
+
+/// How many fix passes a file gets before the loop is judged not to converge.
+pub const MAX_FIX_PASSES: usize = 16;
+
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum EngineError {
+    #[error("cannot parse Python at {}:{}; the file is left unchanged", .0.line, .0.column)]
+    Syntax(Location),
+    #[error("internal error: the fix of {rules} produced code that does not parse; the file is left unchanged (please report this)")]
+    FixBrokeSyntax { rules: String },
+    #[error("internal error: {rules} produced a fix whose edits overlap; the file is left unchanged (please report this)")]
+    MalformedFix { rules: String },
+    #[error("internal error: fixes did not converge after {MAX_FIX_PASSES} passes ({rules}); the file is left unchanged (please report this)")]
+    NoConvergence { rules: String },
+}
+
+thread_local! {
+    static PARSER: RefCell<Parser> = RefCell::new({
+        let mut parser = Parser::new();
+        parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .expect("tree-sitter-python matches the tree-sitter version it was built for");
+        parser
+    });
+}
+
+/// Parses with this thread's parser.
+pub fn parse(text: &str) -> Tree {
+    PARSER
+        .with(|parser| parser.borrow_mut().parse(text, None))
+        .expect("a parser with a language and no timeout always returns a tree")
+}
+
+/// The first place where the tree holds an error or a missing node.
+pub fn first_syntax_error(tree: &Tree) -> Option<Node<'_>> {
+    let root = tree.root_node();
+    if !root.has_error() {
+        return None;
+    }
+    let mut node = root;
+    'descend: loop {
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.is_error() || child.is_missing() {
+                return Some(child);
+            }
+            if child.has_error() {
+                node = child;
+                continue 'descend;
+            }
+        }
+        return Some(node);
+    }
+}
+
+/// Runs every selected rule whose prefilter admits the text; findings in source order.
+pub fn run_rules(file: &SourceFile, settings: &Settings) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in &settings.rules {
+        if rule.might_match(file.text.as_bytes()) {
+            rule.check(file, settings, &mut findings);
+        }
+    }
+    findings.sort_by(|a, b| {
+        (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code))
+    });
+    findings
+}
+
+fn syntax_error(text: &str, tree: &Tree) -> Option<EngineError> {
+    first_syntax_error(tree).map(|node| {
+        let file = SourceFile::new(text, tree);
+        EngineError::Syntax(file.location(node.start_byte()))
+    })
+}
+
+/// A finding with its location resolved, ready to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub finding: Finding,
+    pub start: Location,
+    pub end: Location,
+}
+
+fn locate(file: &SourceFile, findings: Vec<Finding>) -> Vec<Located> {
+    findings
+        .into_iter()
+        .map(|finding| Located {
+            start: file.location(finding.range.start),
+            end: file.location(finding.range.end),
+            finding,
+        })
+        .collect()
+}
+
+/// Finds, without fixing anything.
+pub fn check_text(text: &str, settings: &Settings) -> Result<Vec<Located>, EngineError> {
+    if !settings
+        .rules
+        .iter()
+        .any(|rule| rule.might_match(text.as_bytes()))
+    {
+        return Ok(Vec::new());
+    }
+    let tree = parse(text);
+    if let Some(error) = syntax_error(text, &tree) {
+        return Err(error);
+    }
+    let file = SourceFile::new(text, &tree);
+    let findings = run_rules(&file, settings);
+    Ok(locate(&file, findings))
+}
+
+/// What fixing one text produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FixOutcome {
+    /// The findings in the original text, located there.
+    pub initial: Vec<Located>,
+    /// The text with every applicable fix applied (equal to the input when none was).
+    pub fixed: String,
+    /// The code of each fix applied, one entry per fix, in the order applied.
+    pub applied: Vec<&'static str>,
+    /// The findings left in the fixed text, located there.
+    pub remaining: Vec<Located>,
+}
+
+impl FixOutcome {
+    pub fn changed(&self, original: &str) -> bool {
+        self.fixed != original
+    }
+}
+
+fn is_applicable(fix: &Fix, settings: &Settings) -> bool {
+    match fix.applicability {
+        Applicability::Safe => true,
+        Applicability::Unsafe => settings.unsafe_fixes,
+    }
+}
+
+fn codes_of(findings: &[&Finding]) -> String {
+    let mut codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes.join(", ")
+}
+
+/// Applies the applicable fixes pass by pass, re-parsing after each, until no finding has
+/// an applicable fix left. A file that does not parse is refused; a pass whose result
+/// does not parse abandons the whole file, so that no half-fixed text is ever returned.
+pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineError> {
+    if !settings
+        .rules
+        .iter()
+        .any(|rule| rule.might_match(text.as_bytes()))
+    {
+        return Ok(FixOutcome {
+            fixed: text.to_string(),
+            ..FixOutcome::default()
+        });
+    }
+    let mut tree = parse(text);
+    if let Some(error) = syntax_error(text, &tree) {
+        return Err(error);
+    }
+    let mut current = text.to_string();
+    let mut outcome = FixOutcome::default();
+    for pass in 0..=MAX_FIX_PASSES {
+        let file = SourceFile::new(&current, &tree);
+        let findings = run_rules(&file, settings);
+        let fixable: Vec<&Finding> = findings
+            .iter()
+            .filter(|finding| {
+                finding
+                    .fix
+                    .as_ref()
+                    .is_some_and(|fix| is_applicable(fix, settings))
+            })
+            .collect();
+        if fixable.is_empty() {
+            let located = locate(&file, findings);
+            if pass == 0 {
+                outcome.initial = located.clone();
+            }
+            outcome.remaining = located;
+            drop(file);
+            outcome.fixed = current;
+            return Ok(outcome);
+        }
+        if pass == MAX_FIX_PASSES {
+            return Err(EngineError::NoConvergence {
+                rules: codes_of(&fixable),
+            });
+        }
+        let fixes: Vec<&Fix> = fixable
+            .iter()
+            .map(|finding| finding.fix.as_ref().expect("filtered above"))
+            .collect();
+        let applied = apply_fixes(&current, &fixes);
+        if !applied.malformed.is_empty() {
+            let culprits: Vec<&Finding> = applied.malformed.iter().map(|&i| fixable[i]).collect();
+            return Err(EngineError::MalformedFix {
+                rules: codes_of(&culprits),
+            });
+        }
+        let applied_findings: Vec<&Finding> = applied.applied.iter().map(|&i| fixable[i]).collect();
+        if pass == 0 {
+            outcome.initial = locate(&file, findings.clone());
+        }
+        drop(file);
+        let next_tree = parse(&applied.text);
+        if next_tree.root_node().has_error() {
+            return Err(EngineError::FixBrokeSyntax {
+                rules: codes_of(&applied_findings),
+            });
+        }
+        outcome
+            .applied
+            .extend(applied_findings.iter().map(|finding| finding.code));
+        current = applied.text;
+        tree = next_tree;
+    }
+    unreachable!("the last pass returns")
+}

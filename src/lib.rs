@@ -1,0 +1,8 @@
+//! pyleak-fix: finds the Python code shapes that keep memory alive longer than intended
+//! and rewrites them with byte-exact, comment-preserving patches.
+
+pub mod engine;
+pub mod fix;
+pub mod rules;
+pub mod settings;
+pub mod source;

@@ -1,0 +1,97 @@
+//! The rules. Each one is a module here plus a query in `queries/`; it owns its
+//! documentation, its detection and its fix.
+
+use std::cell::RefCell;
+use std::ops::Range;
+
+use tree_sitter::{Node, Query, QueryCursor, StreamingIterator};
+
+use crate::fix::Fix;
+use crate::settings::Settings;
+use crate::source::SourceFile;
+
+pub mod lk001_mutable_default_argument;
+
+/// Whether a rule can repair what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixAvailability {
+    Always,
+    Sometimes,
+    None,
+}
+
+impl FixAvailability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixAvailability::Always => "always",
+            FixAvailability::Sometimes => "sometimes",
+            FixAvailability::None => "none",
+        }
+    }
+}
+
+/// One reported problem. When `fix` is `None` the message says why no fix is offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub code: &'static str,
+    pub range: Range<usize>,
+    pub message: String,
+    pub fix: Option<Fix>,
+}
+
+pub trait Rule: Sync + Send {
+    /// `LK001`.
+    fn code(&self) -> &'static str;
+    /// `mutable-default-argument`.
+    fn name(&self) -> &'static str;
+    /// The rule's documentation, Markdown under fixed headings: What it finds, Why it
+    /// leaks, Example, Fix, Fix safety.
+    fn doc(&self) -> &'static str;
+    fn fix_availability(&self) -> FixAvailability;
+    /// A cheap, conservative test on the raw bytes: `false` only when the file cannot
+    /// contain anything this rule reports, so it need not be parsed for this rule.
+    fn might_match(&self, _text: &[u8]) -> bool {
+        true
+    }
+    fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>);
+}
+
+/// Every rule, in code order.
+pub static ALL: &[&dyn Rule] = &[&lk001_mutable_default_argument::MutableDefaultArgument];
+
+pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
+    ALL.iter()
+        .copied()
+        .find(|rule| rule.code().eq_ignore_ascii_case(code))
+}
+
+/// Compiles a rule's embedded query. The queries ship inside the binary and are tested,
+/// so a failure here is a bug in this crate, not a user error.
+pub fn compile_query(source: &str) -> Query {
+    Query::new(&tree_sitter_python::LANGUAGE.into(), source)
+        .unwrap_or_else(|error| panic!("embedded query does not compile: {error}"))
+}
+
+thread_local! {
+    static QUERY_CURSOR: RefCell<QueryCursor> = RefCell::new(QueryCursor::new());
+}
+
+/// Runs `query` over `node` with this thread's cursor, handing each match's captures
+/// (capture index, node) to `on_match`.
+pub fn for_each_match<'tree>(
+    query: &Query,
+    node: Node<'tree>,
+    text: &[u8],
+    mut on_match: impl FnMut(&[(u32, Node<'tree>)]),
+) {
+    QUERY_CURSOR.with(|cursor| {
+        let mut cursor = cursor.borrow_mut();
+        let mut matches = cursor.matches(query, node, text);
+        let mut captures = Vec::new();
+        while let Some(found) = matches.next() {
+            captures.clear();
+            captures.extend(found.captures.iter().map(|c| (c.index, c.node)));
+            on_match(&captures);
+        }
+    });
+}

@@ -1,0 +1,184 @@
+//! A Python file's text and the facts about its layout that edits must respect.
+
+use tree_sitter::{Node, Tree};
+
+/// 1-based line and column; the column counts characters, as editors and ruff do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Byte offsets of line starts, for turning offsets into locations.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    pub fn location(&self, text: &str, offset: usize) -> Location {
+        let line = self.starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.starts[line];
+        let column = text[start..offset.min(text.len())].chars().count() + 1;
+        Location {
+            line: line + 1,
+            column,
+        }
+    }
+
+    pub fn line_start(&self, line_index0: usize) -> usize {
+        self.starts[line_index0]
+    }
+}
+
+/// The file's line ending, taken from its first line break (LF when it has none).
+pub fn detect_newline(text: &str) -> &'static str {
+    match text.find('\n') {
+        Some(i) if i > 0 && text.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+/// Byte offset where the line holding `offset` starts.
+pub fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Byte offset of the end of the line holding `offset`: its line break, or the end of text.
+pub fn line_end(text: &str, offset: usize) -> usize {
+    match text[offset..].find('\n') {
+        Some(i) => {
+            let end = offset + i;
+            if end > 0 && text.as_bytes()[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            }
+        }
+        None => text.len(),
+    }
+}
+
+/// The whitespace that begins the line holding `offset`.
+pub fn line_indentation(text: &str, offset: usize) -> &str {
+    let start = line_start(text, offset);
+    let rest = &text[start..];
+    let width = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    &rest[..width]
+}
+
+/// The file's unit of indentation, read from the first block that starts on its own
+/// line: what that block adds to its parent's indentation. Four spaces when no block does.
+pub fn detect_indent_unit(text: &str, tree: &Tree) -> String {
+    let mut cursor = tree.walk();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "block" {
+            if let Some(unit) = block_indent_unit(text, node) {
+                return unit;
+            }
+        }
+        // Visit children in source order: the first block in the file decides.
+        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    "    ".to_string()
+}
+
+fn block_indent_unit(text: &str, block: Node) -> Option<String> {
+    let parent = block.parent()?;
+    if block.start_position().row == parent.start_position().row {
+        return None;
+    }
+    let outer = line_indentation(text, parent.start_byte());
+    let inner = line_indentation(text, block.start_byte());
+    inner
+        .strip_prefix(outer)
+        .filter(|unit| !unit.is_empty())
+        .map(str::to_string)
+}
+
+/// A parsed Python file, as the rules see it: the text without a byte-order mark.
+pub struct SourceFile<'a> {
+    pub text: &'a str,
+    pub tree: &'a Tree,
+    pub newline: &'static str,
+    pub indent_unit: String,
+    pub lines: LineIndex,
+}
+
+impl<'a> SourceFile<'a> {
+    pub fn new(text: &'a str, tree: &'a Tree) -> Self {
+        SourceFile {
+            text,
+            tree,
+            newline: detect_newline(text),
+            indent_unit: detect_indent_unit(text, tree),
+            lines: LineIndex::new(text),
+        }
+    }
+
+    pub fn node_text(&self, node: Node) -> &'a str {
+        &self.text[node.byte_range()]
+    }
+
+    pub fn location(&self, offset: usize) -> Location {
+        self.lines.location(self.text, offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Tree {
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .unwrap();
+        parser.parse(text, None).unwrap()
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        let text = "x = 'é'; y = []\n";
+        let index = LineIndex::new(text);
+        let offset = text.find("[]").unwrap();
+        assert_eq!(
+            index.location(text, offset),
+            Location {
+                line: 1,
+                column: 14
+            }
+        );
+    }
+
+    #[test]
+    fn newline_and_indent_are_the_files_own() {
+        let text = "def f():\r\n\tif x:\r\n\t\treturn 1\r\n";
+        assert_eq!(detect_newline(text), "\r\n");
+        assert_eq!(detect_indent_unit(text, &parse(text)), "\t");
+        let two = "class A:\n  def f(self):\n    pass\n";
+        assert_eq!(detect_indent_unit(two, &parse(two)), "  ");
+        assert_eq!(detect_indent_unit("x = 1\n", &parse("x = 1\n")), "    ");
+    }
+
+    #[test]
+    fn line_end_stops_before_crlf() {
+        let text = "ab\r\ncd";
+        assert_eq!(line_end(text, 0), 2);
+        assert_eq!(line_end(text, 4), 6);
+        assert_eq!(line_start(text, 5), 4);
+    }
+}
