@@ -69,7 +69,7 @@ pub fn first_syntax_error(tree: &Tree) -> Option<Node<'_>> {
 pub fn run_rules(file: &SourceFile, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
     for rule in &settings.rules {
-        if rule.might_match(file.text.as_bytes()) {
+        if rule.might_match(file.text) {
             rule.check(file, settings, &mut findings);
         }
     }
@@ -107,11 +107,7 @@ fn locate(file: &SourceFile, findings: Vec<Finding>) -> Vec<Located> {
 
 /// Finds, without fixing anything.
 pub fn check_text(text: &str, settings: &Settings) -> Result<Vec<Located>, EngineError> {
-    if !settings
-        .rules
-        .iter()
-        .any(|rule| rule.might_match(text.as_bytes()))
-    {
+    if !settings.rules.iter().any(|rule| rule.might_match(text)) {
         return Ok(Vec::new());
     }
     let tree = parse(text);
@@ -160,11 +156,7 @@ fn codes_of(findings: &[&Finding]) -> String {
 /// an applicable fix left. A file that does not parse is refused; a pass whose result
 /// does not parse abandons the whole file, so that no half-fixed text is ever returned.
 pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineError> {
-    if !settings
-        .rules
-        .iter()
-        .any(|rule| rule.might_match(text.as_bytes()))
-    {
+    if !settings.rules.iter().any(|rule| rule.might_match(text)) {
         return Ok(FixOutcome {
             fixed: text.to_string(),
             ..FixOutcome::default()

@@ -4,5 +4,6 @@
 pub mod engine;
 pub mod fix;
 pub mod rules;
+pub mod semantic;
 pub mod settings;
 pub mod source;

@@ -50,7 +50,7 @@ pub trait Rule: Sync + Send {
     fn fix_availability(&self) -> FixAvailability;
     /// A cheap, conservative test on the raw bytes: `false` only when the file cannot
     /// contain anything this rule reports, so it need not be parsed for this rule.
-    fn might_match(&self, _text: &[u8]) -> bool {
+    fn might_match(&self, _text: &str) -> bool {
         true
     }
     fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>);

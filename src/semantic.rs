@@ -1,0 +1,398 @@
+//! Name bindings, import resolution and scopes: the little semantic model the rules
+//! need on top of the syntax tree. Deliberately conservative: a name bound in two
+//! different ways anywhere in the file resolves to nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use tree_sitter::Node;
+
+use crate::fix::Edit;
+use crate::source::{line_end, SourceFile};
+
+/// How one name is bound across a whole file.
+#[derive(Debug, Default, Clone)]
+struct NameBindings {
+    /// Qualified names it is imported as (`collections.deque` for `from collections import deque`).
+    imports: Vec<String>,
+    /// Bound some other way somewhere: assignment, `def`, parameter, loop target...
+    other: bool,
+}
+
+/// Every binding in the file, for resolving names to what they were imported as.
+pub struct FileBindings<'a> {
+    names: HashMap<&'a str, NameBindings>,
+}
+
+impl<'a> FileBindings<'a> {
+    pub fn collect(file: &SourceFile<'a>) -> Self {
+        let mut names: HashMap<&'a str, NameBindings> = HashMap::new();
+        visit_bindings(
+            file,
+            file.tree.root_node(),
+            true,
+            &mut |binding| match binding {
+                Binding::Import { local, qualified } => {
+                    names.entry(local).or_default().imports.push(qualified)
+                }
+                Binding::Other(name) => names.entry(name).or_default().other = true,
+            },
+        );
+        FileBindings { names }
+    }
+
+    /// Whether `local` is bound only by importing `qualified`.
+    pub fn is_import_of(&self, local: &str, qualified: &str) -> bool {
+        self.names.get(local).is_some_and(|b| {
+            !b.other && !b.imports.is_empty() && b.imports.iter().all(|q| q == qualified)
+        })
+    }
+
+    /// Whether `name` is bound anywhere in the file, by any means.
+    pub fn is_bound(&self, name: &str) -> bool {
+        self.names.contains_key(name)
+    }
+
+    /// The qualified name an identifier or dotted attribute chain refers to: itself for
+    /// an unbound name (a builtin), what it was imported as for an imported one, nothing
+    /// when the name is shadowed or bound in conflicting ways.
+    pub fn resolve(&self, file: &SourceFile, node: Node) -> Option<String> {
+        match node.kind() {
+            "identifier" => {
+                let name = file.node_text(node);
+                match self.names.get(name) {
+                    None => Some(name.to_string()),
+                    Some(binding) if binding.other => None,
+                    Some(binding) => {
+                        let first = binding.imports.first()?;
+                        binding
+                            .imports
+                            .iter()
+                            .all(|q| q == first)
+                            .then(|| first.clone())
+                    }
+                }
+            }
+            "attribute" => {
+                let object = self.resolve(file, node.child_by_field_name("object")?)?;
+                let attribute = file.node_text(node.child_by_field_name("attribute")?);
+                Some(format!("{object}.{attribute}"))
+            }
+            _ => None,
+        }
+    }
+
+    /// A local name under which `qualified` (`typing.Optional`) can be written, if the
+    /// file already imports it or its module.
+    pub fn local_name_for(&self, qualified: &str) -> Option<String> {
+        let (module, member) = qualified.rsplit_once('.')?;
+        let sole_import = |binding: &NameBindings, wanted: &str| {
+            !binding.other
+                && !binding.imports.is_empty()
+                && binding.imports.iter().all(|q| q == wanted)
+        };
+        let mut candidates: Vec<String> = self
+            .names
+            .iter()
+            .filter(|(_, binding)| sole_import(binding, qualified))
+            .map(|(local, _)| local.to_string())
+            .collect();
+        candidates.sort();
+        if let Some(local) = candidates.into_iter().next() {
+            return Some(local);
+        }
+        let mut modules: Vec<&str> = self
+            .names
+            .iter()
+            .filter(|(_, binding)| sole_import(binding, module))
+            .map(|(local, _)| *local)
+            .collect();
+        modules.sort();
+        modules.first().map(|local| format!("{local}.{member}"))
+    }
+}
+
+/// One binding occurrence.
+pub enum Binding<'a> {
+    Import { local: &'a str, qualified: String },
+    Other(&'a str),
+}
+
+/// Calls `on_binding` for every name bound under `root`. With `nested` false it stays in
+/// `root`'s own scope: it records the names of nested `def`s and classes but does not
+/// enter their bodies, nor lambdas, nor comprehensions' loop variables.
+pub fn visit_bindings<'a>(
+    file: &SourceFile<'a>,
+    root: Node,
+    nested: bool,
+    on_binding: &mut dyn FnMut(Binding<'a>),
+) {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        let mut descend = true;
+        match node.kind() {
+            "function_definition" | "class_definition" if node != root => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    on_binding(Binding::Other(file.node_text(name)));
+                }
+                descend = nested;
+            }
+            "function_definition" | "class_definition" => {
+                // The scope's own name belongs to the enclosing scope.
+            }
+            "lambda" if node != root => descend = nested,
+            "parameters" | "lambda_parameters" => {
+                for name in parameter_names(node) {
+                    on_binding(Binding::Other(file.node_text(name)));
+                }
+            }
+            "assignment" | "augmented_assignment" | "for_statement" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    for_each_target(left, &mut |name| {
+                        on_binding(Binding::Other(file.node_text(name)))
+                    });
+                }
+            }
+            "for_in_clause" if nested => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    for_each_target(left, &mut |name| {
+                        on_binding(Binding::Other(file.node_text(name)))
+                    });
+                }
+            }
+            "as_pattern_target" => {
+                for_each_target(node, &mut |name| {
+                    on_binding(Binding::Other(file.node_text(name)))
+                });
+            }
+            "named_expression" => {
+                if let Some(name) = node.child_by_field_name("name") {
+                    on_binding(Binding::Other(file.node_text(name)));
+                }
+            }
+            "import_statement" => {
+                let mut cursor = node.walk();
+                for name in node.children_by_field_name("name", &mut cursor) {
+                    if name.kind() == "aliased_import" {
+                        if let (Some(dotted), Some(alias)) = (
+                            name.child_by_field_name("name"),
+                            name.child_by_field_name("alias"),
+                        ) {
+                            let qualified = file.node_text(dotted).to_string();
+                            on_binding(Binding::Import {
+                                local: file.node_text(alias),
+                                qualified,
+                            });
+                        }
+                    } else {
+                        // `import a.b.c` binds `a` to the package `a`.
+                        let text = file.node_text(name);
+                        let head = text.split('.').next().unwrap_or(text).trim();
+                        on_binding(Binding::Import {
+                            local: head,
+                            qualified: head.to_string(),
+                        });
+                    }
+                }
+                descend = false;
+            }
+            "import_from_statement" | "future_import_statement" => {
+                let module = node
+                    .child_by_field_name("module_name")
+                    .map_or("__future__", |module| file.node_text(module));
+                let mut cursor = node.walk();
+                for name in node.children_by_field_name("name", &mut cursor) {
+                    let (imported, local) = if name.kind() == "aliased_import" {
+                        match (
+                            name.child_by_field_name("name"),
+                            name.child_by_field_name("alias"),
+                        ) {
+                            (Some(imported), Some(alias)) => {
+                                (file.node_text(imported), file.node_text(alias))
+                            }
+                            _ => continue,
+                        }
+                    } else {
+                        (file.node_text(name), file.node_text(name))
+                    };
+                    on_binding(Binding::Import {
+                        local,
+                        qualified: format!("{module}.{imported}"),
+                    });
+                }
+                descend = false;
+            }
+            _ => {}
+        }
+        if descend {
+            let mut cursor = node.walk();
+            let children: Vec<Node> = node.named_children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
+        }
+    }
+}
+
+/// The names a parameter list binds, including `*args` and `**kwargs`.
+pub fn parameter_names(parameters: Node) -> Vec<Node> {
+    let mut names = Vec::new();
+    let mut cursor = parameters.walk();
+    for parameter in parameters.named_children(&mut cursor) {
+        let name = match parameter.kind() {
+            "identifier" => Some(parameter),
+            "default_parameter" | "typed_default_parameter" => {
+                parameter.child_by_field_name("name")
+            }
+            "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => {
+                let mut inner = parameter.walk();
+                let first = parameter.named_children(&mut inner).next();
+                first.and_then(|n| match n.kind() {
+                    "identifier" => Some(n),
+                    "list_splat_pattern" | "dictionary_splat_pattern" => n.named_child(0),
+                    _ => None,
+                })
+            }
+            _ => None,
+        };
+        names.extend(name.filter(|n| n.kind() == "identifier"));
+    }
+    names
+}
+
+/// Calls `on_name` for each identifier an assignment target binds: `a`, `a, b`, `[a, *b]`,
+/// but not `a.x` or `a[i]`, which bind no name.
+pub fn for_each_target<'t>(target: Node<'t>, on_name: &mut dyn FnMut(Node<'t>)) {
+    match target.kind() {
+        "identifier" => on_name(target),
+        "pattern_list"
+        | "tuple_pattern"
+        | "list_pattern"
+        | "tuple"
+        | "list"
+        | "parenthesized_expression"
+        | "list_splat_pattern"
+        | "list_splat"
+        | "as_pattern_target"
+        | "expression_list" => {
+            let mut cursor = target.walk();
+            let children: Vec<Node<'t>> = target.named_children(&mut cursor).collect();
+            for child in children {
+                for_each_target(child, on_name);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The names bound in one scope (a function with its parameters, a class body, a
+/// lambda, or the module), not counting nested scopes.
+pub fn scope_bindings<'a>(file: &SourceFile<'a>, scope: Node) -> HashSet<&'a str> {
+    let mut names = HashSet::new();
+    visit_bindings(file, scope, false, &mut |binding| {
+        names.insert(match binding {
+            Binding::Import { local, .. } => local,
+            Binding::Other(name) => name,
+        });
+    });
+    names
+}
+
+/// The scopes enclosing `node`, innermost first, stopping before the module.
+pub fn enclosing_scopes(node: Node) -> Vec<Node> {
+    let mut scopes = Vec::new();
+    let mut current = node.parent();
+    while let Some(scope) = current {
+        if matches!(
+            scope.kind(),
+            "function_definition" | "class_definition" | "lambda"
+        ) {
+            scopes.push(scope);
+        }
+        current = scope.parent();
+    }
+    scopes
+}
+
+/// Whether the statement is a docstring: an expression statement holding only a string.
+pub fn is_docstring(statement: Node) -> bool {
+    statement.kind() == "expression_statement"
+        && statement.named_child_count() == 1
+        && statement
+            .named_child(0)
+            .is_some_and(|s| matches!(s.kind(), "string" | "concatenated_string"))
+}
+
+/// The statements of a block or module, without comments.
+pub fn statements(block: Node) -> Vec<Node> {
+    let mut cursor = block.walk();
+    block
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect()
+}
+
+/// An edit that adds `from MODULE import NAME`: into an existing top-level
+/// `from MODULE import ...` when there is one, else as a new line after the module
+/// docstring and `__future__` imports.
+pub fn add_from_import(file: &SourceFile, module: &str, name: &str) -> Edit {
+    let root = file.tree.root_node();
+    let top = statements(root);
+    for statement in &top {
+        if statement.kind() != "import_from_statement" {
+            continue;
+        }
+        let module_name = statement
+            .child_by_field_name("module_name")
+            .map(|m| file.node_text(m));
+        let mut cursor = statement.walk();
+        let names: Vec<Node> = statement
+            .children_by_field_name("name", &mut cursor)
+            .collect();
+        if module_name == Some(module) && !names.is_empty() {
+            let last = names[names.len() - 1];
+            return Edit::insert(last.end_byte(), format!(", {name}"));
+        }
+    }
+    let line = format!("from {module} import {name}");
+    let mut after: Option<Node> = None;
+    for (index, statement) in top.iter().enumerate() {
+        if (index == 0 && is_docstring(*statement)) || statement.kind() == "future_import_statement"
+        {
+            after = Some(*statement);
+        } else {
+            break;
+        }
+    }
+    insert_statement_after(file, after, &line)
+}
+
+/// Inserts a top-level statement after `previous` (at the start of the file when none),
+/// on a line of its own.
+pub fn insert_statement_after(file: &SourceFile, previous: Option<Node>, statement: &str) -> Edit {
+    let newline = file.newline;
+    match previous {
+        None => {
+            // At the top, below a shebang and a coding declaration (lines 1 and 2 only).
+            let mut at = 0;
+            for _ in 0..2 {
+                let end = line_end(file.text, at);
+                let line = &file.text[at..end];
+                if !(line.starts_with("#!") || (line.starts_with('#') && line.contains("coding"))) {
+                    break;
+                }
+                if end == file.text.len() {
+                    return Edit::insert(end, format!("{newline}{statement}"));
+                }
+                at = end
+                    + if file.text[end..].starts_with("\r\n") {
+                        2
+                    } else {
+                        1
+                    };
+            }
+            Edit::insert(at, format!("{statement}{newline}"))
+        }
+        Some(previous) => {
+            let end = line_end(file.text, previous.end_byte());
+            Edit::insert(end, format!("{newline}{statement}"))
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Runs every fixture under `tests/fixtures/<rule>/` through its rule: an insta snapshot
+//! of the findings and the fix's diff, plus invariants that must hold for every file:
+//! the fixed text parses, a second run changes nothing, and CPython compiles the result.
+//!
+//! Conventions: a fixture named `ok_*.py` must produce no finding (look-alikes that must
+//! stay silent); any other must produce at least one. A first line of the form
+//! `# fixture: unsafe-fixes target-version=py38` sets options for that fixture.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pyleak_fix::engine::{check_text, fix_text, parse};
+use pyleak_fix::rules;
+use pyleak_fix::settings::Settings;
+
+fn fixture_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn settings_for(rule_dir: &str, text: &str) -> Settings {
+    let code = rule_dir.to_ascii_uppercase();
+    let mut settings = Settings::default();
+    settings
+        .select_rules(&[code], &[])
+        .expect("fixture directory names a rule");
+    if let Some(options) = text
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("# fixture:"))
+    {
+        for option in options.split_whitespace() {
+            match option.split_once('=') {
+                None if option == "unsafe-fixes" => settings.unsafe_fixes = true,
+                Some(("target-version", version)) => {
+                    settings.target_version = version.parse().unwrap()
+                }
+                Some(("large-allocation-bytes", bytes)) => {
+                    settings.large_allocation_bytes = bytes.parse().unwrap()
+                }
+                Some(("extend-mutable-calls", calls)) => {
+                    settings.extend_mutable_calls = calls.split(',').map(str::to_string).collect()
+                }
+                _ => panic!("unknown fixture option `{option}`"),
+            }
+        }
+    }
+    settings
+}
+
+fn unified_diff(name: &str, before: &str, after: &str) -> String {
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string()
+}
+
+struct Fixture {
+    rule_dir: String,
+    path: PathBuf,
+    fixed: String,
+}
+
+fn fixtures() -> Vec<(String, PathBuf)> {
+    let mut all = Vec::new();
+    for rule_dir in fs::read_dir(fixture_root()).unwrap() {
+        let rule_dir = rule_dir.unwrap().path();
+        let rule = rule_dir.file_name().unwrap().to_string_lossy().to_string();
+        for file in fs::read_dir(&rule_dir).unwrap() {
+            let path = file.unwrap().path();
+            if path.extension().is_some_and(|e| e == "py") {
+                all.push((rule.clone(), path));
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+fn run_fixture(rule_dir: &str, path: &Path) -> Fixture {
+    let text = fs::read_to_string(path).unwrap();
+    let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+    let settings = settings_for(rule_dir, &text);
+    let findings =
+        check_text(&text, &settings).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if stem.starts_with("ok_") {
+        assert!(
+            findings.is_empty(),
+            "{}: expected no finding, got {findings:#?}",
+            path.display()
+        );
+    } else {
+        assert!(
+            !findings.is_empty(),
+            "{}: expected findings, got none",
+            path.display()
+        );
+    }
+    let outcome = fix_text(&text, &settings).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+
+    // Invariants: the fixed text parses and is a fixed point.
+    assert!(
+        !parse(&outcome.fixed).root_node().has_error(),
+        "{}: fixed text does not parse",
+        path.display()
+    );
+    let again = fix_text(&outcome.fixed, &settings).unwrap();
+    assert_eq!(
+        again.fixed,
+        outcome.fixed,
+        "{}: a second run changed the text",
+        path.display()
+    );
+    assert!(
+        again.applied.is_empty(),
+        "{}: a second run applied fixes",
+        path.display()
+    );
+    assert_eq!(
+        outcome.initial,
+        findings,
+        "{}: check and fix disagree on the findings",
+        path.display()
+    );
+
+    let mut report = String::new();
+    for located in &findings {
+        let f = &located.finding;
+        writeln!(
+            report,
+            "{}:{}: {} {}",
+            located.start.line, located.start.column, f.code, f.message
+        )
+        .unwrap();
+        match &f.fix {
+            Some(fix) => writeln!(
+                report,
+                "    fix ({}): {}",
+                fix.applicability.as_str(),
+                fix.title
+            )
+            .unwrap(),
+            None => writeln!(report, "    no fix").unwrap(),
+        }
+    }
+    let name = format!("{rule_dir}/{}", path.file_name().unwrap().to_string_lossy());
+    writeln!(
+        report,
+        "--- fixes applied: {}, left: {}",
+        outcome.applied.len(),
+        outcome.remaining.len()
+    )
+    .unwrap();
+    report.push_str(&unified_diff(&name, &text, &outcome.fixed).replace('\r', "\u{240d}"));
+
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        description => name.clone(),
+    }, {
+        insta::assert_snapshot!(format!("{rule_dir}__{stem}"), report);
+    });
+    Fixture {
+        rule_dir: rule_dir.to_string(),
+        path: path.to_path_buf(),
+        fixed: outcome.fixed,
+    }
+}
+
+/// CPython must accept every fixed fixture (and every original one: fixtures are valid Python).
+fn assert_python_compiles(fixtures: &[Fixture]) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut listed = String::new();
+    for (index, fixture) in fixtures.iter().enumerate() {
+        let fixed = dir.path().join(format!("fixed_{index}.py"));
+        fs::write(&fixed, &fixture.fixed).unwrap();
+        writeln!(listed, "{}\t{}", fixed.display(), fixture.path.display()).unwrap();
+        writeln!(
+            listed,
+            "{}\t{}",
+            fixture.path.display(),
+            fixture.path.display()
+        )
+        .unwrap();
+    }
+    let list = dir.path().join("files.tsv");
+    fs::write(&list, listed).unwrap();
+    let script = r#"
+import sys
+failed = []
+for line in open(sys.argv[1], encoding="utf-8"):
+    path, origin = line.rstrip("\n").split("\t")
+    with open(path, "rb") as handle:
+        source = handle.read()
+    try:
+        compile(source, origin, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        failed.append(f"{origin} ({path}): {error}")
+print("\n".join(failed))
+sys.exit(1 if failed else 0)
+"#;
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&list)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "CPython rejects fixed fixtures:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn every_fixture_matches_its_snapshot_and_invariants() {
+    let all = fixtures();
+    assert!(!all.is_empty());
+    let done: Vec<Fixture> = all
+        .iter()
+        .map(|(rule, path)| run_fixture(rule, path))
+        .collect();
+    assert_python_compiles(&done);
+    // Each rule directory has fixtures that fire and fixtures that must stay silent.
+    for rule in rules::ALL {
+        let dir = rule.code().to_ascii_lowercase();
+        let mine: Vec<&Fixture> = done.iter().filter(|f| f.rule_dir == dir).collect();
+        assert!(!mine.is_empty(), "no fixtures for {}", rule.code());
+    }
+}
