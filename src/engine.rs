@@ -43,25 +43,22 @@ pub fn parse(text: &str) -> Tree {
         .expect("a parser with a language and no timeout always returns a tree")
 }
 
-/// The first place where the tree holds an error or a missing node.
+/// The innermost, first error or missing node: where a person should look. Error nodes
+/// often wrap a long stretch of good code, so descend while a child still holds the error.
 pub fn first_syntax_error(tree: &Tree) -> Option<Node<'_>> {
-    let root = tree.root_node();
-    if !root.has_error() {
+    let mut node = tree.root_node();
+    if !node.has_error() {
         return None;
     }
-    let mut node = root;
-    'descend: loop {
+    loop {
         let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            if child.is_error() || child.is_missing() {
-                return Some(child);
-            }
-            if child.has_error() {
-                node = child;
-                continue 'descend;
-            }
+        let inner = node
+            .children(&mut cursor)
+            .find(|child| child.has_error() || child.is_missing());
+        match inner {
+            Some(child) => node = child,
+            None => return Some(node),
         }
-        return Some(node);
     }
 }
 
@@ -224,4 +221,40 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
         tree = next_tree;
     }
     unreachable!("the last pass returns")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_error_points_inside_the_error_node() {
+        let text = "import os\n\ndef f():\n    return (1,\n\nx = [\n";
+        let error = check_text(text, &Settings::default()).unwrap_err();
+        let EngineError::Syntax(location) = error else {
+            panic!("{error:?}")
+        };
+        assert!(location.line > 1, "{location:?}");
+    }
+
+    #[test]
+    fn a_file_without_findings_comes_back_byte_identical() {
+        let text = "def f(x=()):\r\n\treturn x";
+        let outcome = fix_text(text, &Settings::default()).unwrap();
+        assert_eq!(outcome.fixed, text);
+        assert!(outcome.initial.is_empty() && outcome.applied.is_empty());
+    }
+
+    #[test]
+    fn fixes_run_to_a_fixed_point_across_passes() {
+        // Both defaults need the one-line body expanded: the second fix waits a pass.
+        let text = "def f(a=[], b={}): return a, b\n";
+        let outcome = fix_text(text, &Settings::default()).unwrap();
+        assert_eq!(outcome.applied, vec!["LK001", "LK001"]);
+        assert!(outcome.remaining.is_empty());
+        assert_eq!(
+            outcome.fixed,
+            "def f(a=None, b=None):\n    if a is None:\n        a = []\n    if b is None:\n        b = {}\n    return a, b\n"
+        );
+    }
 }
