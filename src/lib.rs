@@ -1,9 +1,14 @@
 //! pyleak-fix: finds the Python code shapes that keep memory alive longer than intended
 //! and rewrites them with byte-exact, comment-preserving patches.
 
+pub mod cli;
+pub mod diff;
 pub mod engine;
 pub mod fix;
+pub mod report;
 pub mod rules;
+pub mod run;
 pub mod semantic;
 pub mod settings;
 pub mod source;
+pub mod walk;

@@ -1,0 +1,327 @@
+//! One run of the command: settings from the arguments, files from the walk, each file
+//! read, fixed or checked, and written, in parallel; then the report, in path order.
+
+use std::cell::Cell;
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write as _;
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Once;
+
+use rayon::prelude::*;
+
+use crate::cli::{Args, Mode};
+use crate::diff::unified_diff;
+use crate::engine::{self, Located};
+use crate::report;
+use crate::settings::Settings;
+use crate::walk::{self, describe_io_error};
+
+/// How a run ended, from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExitStatus {
+    /// Nothing left to report.
+    Success,
+    /// Findings: any under `--check` or `--dry-run`, unfixed ones when fixing.
+    Findings,
+    /// Bad arguments, or a path that could not be read, decoded, parsed or written.
+    Error,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Error => 2,
+        }
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(status.code())
+    }
+}
+
+/// What happened to one file.
+#[derive(Debug)]
+pub struct FileReport {
+    /// As shown to the user and used to open the file.
+    pub path: PathBuf,
+    /// The cause when the file could not be processed (`cannot read: ...`).
+    pub outcome: Result<FileOutcome, String>,
+}
+
+#[derive(Debug)]
+pub enum FileOutcome {
+    /// `--check`: the findings in the file as it is.
+    Checked { findings: Vec<Located> },
+    /// Fixing, in place or as a diff.
+    Fixed(FixedFile),
+}
+
+#[derive(Debug)]
+pub struct FixedFile {
+    /// How many findings the file had before fixing.
+    pub initial_findings: usize,
+    /// The code of each fix applied (or that would be), one entry per fix.
+    pub applied: Vec<&'static str>,
+    /// The findings left after fixing, located in the fixed text.
+    pub remaining: Vec<Located>,
+    /// Whether the fixes changed the file (or would).
+    pub changed: bool,
+    /// `--dry-run`: the diff from the file's bytes to the bytes that would be written.
+    pub diff: Option<String>,
+}
+
+/// Runs the command; `main.rs` only maps the result to the process's exit code.
+pub fn main(args: Args) -> ExitStatus {
+    let mut settings = Settings {
+        unsafe_fixes: args.unsafe_fixes,
+        target_version: args.target_version,
+        ..Settings::default()
+    };
+    if let Err(message) = settings.select_rules(&args.select, &args.ignore) {
+        eprintln!("error: {message}");
+        return ExitStatus::Error;
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mode = args.mode();
+    let walked = walk::collect_files(&args.paths, &cwd);
+    let files = process_files(&walked.files, mode, &settings);
+    report::print(mode, &settings, &walked, &files);
+    exit_status(mode, &walked, &files)
+}
+
+/// Processes each file on rayon's pool; the reports come back in the order of `paths`.
+pub fn process_files(paths: &[PathBuf], mode: Mode, settings: &Settings) -> Vec<FileReport> {
+    paths
+        .par_iter()
+        .map(|path| FileReport {
+            path: path.clone(),
+            outcome: catching_panics(|| process_file(path, mode, settings)),
+        })
+        .collect()
+}
+
+pub fn exit_status(mode: Mode, walked: &walk::Walked, files: &[FileReport]) -> ExitStatus {
+    let has_error = !walked.errors.is_empty() || files.iter().any(|file| file.outcome.is_err());
+    let has_findings = files.iter().any(|file| match &file.outcome {
+        Ok(FileOutcome::Checked { findings }) => !findings.is_empty(),
+        Ok(FileOutcome::Fixed(fixed)) => match mode {
+            Mode::Apply => !fixed.remaining.is_empty(),
+            Mode::DryRun | Mode::Check => fixed.initial_findings > 0,
+        },
+        Err(_) => false,
+    });
+    if has_error {
+        ExitStatus::Error
+    } else if has_findings {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    }
+}
+
+thread_local! {
+    /// Set while this thread processes a file, whose panics are caught and reported.
+    static CATCHING_PANICS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Keeps the default hook's "thread panicked at" message off stderr for panics that
+/// are caught and reported per file, and leaves every other panic as it was.
+fn install_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !CATCHING_PANICS.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `work`, turning a panic in it into an error for the file at hand, so that a bug
+/// in one rule costs one file, not the run.
+fn catching_panics<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    install_panic_hook();
+    let was_catching = CATCHING_PANICS.with(|flag| flag.replace(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(work));
+    CATCHING_PANICS.with(|flag| flag.set(was_catching));
+    result.unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|message| message.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_string());
+        Err(format!("internal error: {message} (please report this)"))
+    })
+}
+
+const BOM: &str = "\u{feff}";
+
+/// Reads the file once, fixes or checks it, and writes it back when fixing in place
+/// changed it.
+fn process_file(path: &Path, mode: Mode, settings: &Settings) -> Result<FileOutcome, String> {
+    let bytes =
+        fs::read(path).map_err(|error| format!("cannot read: {}", describe_io_error(&error)))?;
+    let (bom, body) = match bytes.strip_prefix(BOM.as_bytes()) {
+        Some(body) => (BOM, body),
+        None => ("", &bytes[..]),
+    };
+    let text = std::str::from_utf8(body).map_err(|error| {
+        format!(
+            "not valid UTF-8 (byte {}); pyleak-fix reads UTF-8 source only",
+            bom.len() + error.valid_up_to()
+        )
+    })?;
+    if mode == Mode::Check {
+        let findings = engine::check_text(text, settings).map_err(|error| error.to_string())?;
+        return Ok(FileOutcome::Checked { findings });
+    }
+    let outcome = engine::fix_text(text, settings).map_err(|error| error.to_string())?;
+    let changed = outcome.changed(text);
+    let mut diff = None;
+    if changed {
+        let new_bytes = [bom, outcome.fixed.as_str()].concat();
+        match mode {
+            Mode::Apply => write_atomically(path, &bytes, new_bytes.as_bytes())?,
+            Mode::DryRun => {
+                let old_bytes = [bom, text].concat();
+                let shown = path.to_string_lossy();
+                diff = Some(unified_diff(&old_bytes, &new_bytes, &shown));
+            }
+            Mode::Check => unreachable!("checked above"),
+        }
+    }
+    Ok(FileOutcome::Fixed(FixedFile {
+        initial_findings: outcome.initial.len(),
+        applied: outcome.applied,
+        remaining: outcome.remaining,
+        changed,
+        diff,
+    }))
+}
+
+/// Replaces the file `path` points to (through symbolic links) with `contents`, so that
+/// a reader sees either the old bytes or the new ones, never a mix: the new bytes go to
+/// a temporary file beside it, which is renamed over it. The rename is refused when the
+/// file no longer holds `original`, the bytes the fix was computed from.
+pub fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> Result<(), String> {
+    let cannot_write =
+        |error: std::io::Error| format!("cannot write: {}", describe_io_error(&error));
+    let target = fs::canonicalize(path).map_err(cannot_write)?;
+    let permissions = fs::metadata(&target).map_err(cannot_write)?.permissions();
+    let (Some(directory), Some(name)) = (target.parent(), target.file_name()) else {
+        return Err("cannot write: not a regular file".to_string());
+    };
+    let mut temporary_name = OsString::from(".");
+    temporary_name.push(name);
+    temporary_name.push(format!(".pyleak-fix-{}.tmp", std::process::id()));
+    let temporary = directory.join(temporary_name);
+
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .map_err(cannot_write)?;
+    // From here on the temporary file is ours, and is removed on every failure.
+    let result = (|| {
+        file.write_all(contents).map_err(cannot_write)?;
+        file.sync_all().map_err(cannot_write)?;
+        file.set_permissions(permissions).map_err(cannot_write)?;
+        drop(file);
+        let now = fs::read(&target).map_err(cannot_write)?;
+        if now != original {
+            return Err("changed on disk while being fixed; left as it is".to_string());
+        }
+        fs::rename(&temporary, &target).map_err(cannot_write)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+        return result;
+    }
+    sync_directory(directory);
+    Ok(())
+}
+
+/// Makes the rename itself durable where the platform allows; a failure here loses
+/// nothing that was not already at risk, so it is not reported.
+fn sync_directory(directory: &Path) {
+    if cfg!(unix) {
+        if let Ok(handle) = File::open(directory) {
+            let _ = handle.sync_all();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(directory: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(directory)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn writes_new_bytes_and_leaves_no_temporary_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("a.py");
+        fs::write(&path, "old\n").unwrap();
+        write_atomically(&path, b"old\n", b"new\n").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new\n");
+        assert_eq!(entries(directory.path()), ["a.py"]);
+    }
+
+    #[test]
+    fn refuses_when_the_file_changed_since_it_was_read() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("a.py");
+        fs::write(&path, "edited meanwhile\n").unwrap();
+        let error = write_atomically(&path, b"old\n", b"new\n").unwrap_err();
+        assert_eq!(error, "changed on disk while being fixed; left as it is");
+        assert_eq!(fs::read(&path).unwrap(), b"edited meanwhile\n");
+        assert_eq!(entries(directory.path()), ["a.py"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writing_through_a_symlink_replaces_the_target() {
+        let directory = tempfile::tempdir().unwrap();
+        let target = directory.path().join("real.py");
+        let link = directory.path().join("link.py");
+        fs::write(&target, "old\n").unwrap();
+        std::os::unix::fs::symlink("real.py", &link).unwrap();
+        write_atomically(&link, b"old\n", b"new\n").unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&target).unwrap(), b"new\n");
+    }
+
+    #[test]
+    fn a_panic_becomes_an_internal_error_for_that_file() {
+        let error = catching_panics(|| -> Result<(), String> { panic!("rule blew up") });
+        assert_eq!(
+            error,
+            Err("internal error: rule blew up (please report this)".to_string())
+        );
+        let code = 7;
+        let error = catching_panics(|| -> Result<(), String> { panic!("code {code}") });
+        assert_eq!(
+            error,
+            Err("internal error: code 7 (please report this)".to_string())
+        );
+        assert_eq!(catching_panics(|| Ok::<_, String>(1)), Ok(1));
+    }
+}

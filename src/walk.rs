@@ -1,0 +1,232 @@
+//! Finding the files to process: the paths named on the command line, and the Python
+//! files under the directories among them.
+
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::mpsc;
+
+use ignore::{WalkBuilder, WalkState};
+
+/// Directory names never descended into: environments, build output, caches.
+pub const SKIPPED_DIRECTORIES: &[&str] = &[
+    ".git",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "__pycache__",
+];
+
+/// A path that could not be walked, with what went wrong.
+#[derive(Debug)]
+pub struct WalkError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// Something noticed while walking that does not stop it (a malformed `.gitignore` line).
+#[derive(Debug)]
+pub struct WalkWarning {
+    pub message: String,
+}
+
+/// What walking the command-line paths found.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Sorted, without duplicates, each as it should be shown (relative to the working
+    /// directory where possible).
+    pub files: Vec<PathBuf>,
+    pub errors: Vec<WalkError>,
+    pub warnings: Vec<WalkWarning>,
+}
+
+/// Collects the files to process under `paths`. Explicitly named files are kept (except
+/// `.pyi` stubs); directories are walked in parallel for `*.py` files, honouring ignore
+/// files and skipping [`SKIPPED_DIRECTORIES`]. `cwd` is used to shorten absolute paths.
+pub fn collect_files(paths: &[PathBuf], cwd: &Path) -> Walked {
+    let mut walked = Walked::default();
+    let mut directories = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(metadata) if metadata.is_dir() => directories.push(path.clone()),
+            Ok(_) => {
+                if !is_stub(path) {
+                    walked.files.push(display_path(path, cwd));
+                }
+            }
+            Err(error) => walked.errors.push(WalkError {
+                path: display_path(path, cwd),
+                message: describe_io_error(&error),
+            }),
+        }
+    }
+    if !directories.is_empty() {
+        walk_directories(&directories, cwd, &mut walked);
+    }
+    walked.files.sort();
+    walked.files.dedup();
+    walked.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    walked
+}
+
+fn walk_directories(directories: &[PathBuf], cwd: &Path, walked: &mut Walked) {
+    let mut builder = WalkBuilder::new(&directories[0]);
+    for directory in &directories[1..] {
+        builder.add(directory);
+    }
+    builder
+        // Hidden files are not skipped as such: the hidden directories that hold no
+        // project code are in SKIPPED_DIRECTORIES, and `.hidden.py` is still code.
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            // Roots are never filtered: a directory named on the command line is walked.
+            entry.depth() == 0
+                || !entry.file_type().is_some_and(|kind| kind.is_dir())
+                || !entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|name| SKIPPED_DIRECTORIES.contains(&name))
+        });
+
+    enum Found {
+        File(PathBuf),
+        Warning(String),
+        Error(ignore::Error),
+    }
+    let (sender, receiver) = mpsc::channel();
+    builder.build_parallel().run(|| {
+        let sender = sender.clone();
+        Box::new(move |result| {
+            let found = match result {
+                Ok(entry) => {
+                    if let Some(error) = entry.error() {
+                        // The entry is fine, an ignore file in it is not (a bad glob):
+                        // git goes on in that case, and so does this walk.
+                        let _ = sender.send(Found::Warning(error.to_string()));
+                    }
+                    // Symbolic links found while walking are not followed: fixing the
+                    // file they point to may reach outside the tree being walked.
+                    let is_file = entry.file_type().is_some_and(|kind| kind.is_file());
+                    if !is_file || !is_python(entry.path()) {
+                        return WalkState::Continue;
+                    }
+                    Found::File(entry.into_path())
+                }
+                Err(error) => Found::Error(error),
+            };
+            let _ = sender.send(found);
+            WalkState::Continue
+        })
+    });
+    drop(sender);
+    for found in receiver {
+        match found {
+            Found::File(path) => walked.files.push(display_path(&path, cwd)),
+            Found::Warning(message) => walked.warnings.push(WalkWarning { message }),
+            Found::Error(error) => record_walk_error(error, cwd, walked),
+        }
+    }
+}
+
+fn record_walk_error(error: ignore::Error, cwd: &Path, walked: &mut Walked) {
+    // An entry that could not be read (a directory without permission) is an error:
+    // whatever it holds was not processed.
+    let (path, inner) = split_path(&error);
+    let message = match inner {
+        ignore::Error::Io(io_error) => describe_io_error(io_error),
+        other => other.to_string(),
+    };
+    walked.errors.push(WalkError {
+        path: path.map_or_else(PathBuf::new, |path| display_path(path, cwd)),
+        message,
+    });
+}
+
+/// The path an ignore error is about, if it says, and the error under the wrappers.
+fn split_path(error: &ignore::Error) -> (Option<&Path>, &ignore::Error) {
+    match error {
+        ignore::Error::WithPath { path, err } => {
+            let (inner_path, inner) = split_path(err);
+            (inner_path.or(Some(path)), inner)
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            split_path(err)
+        }
+        other => (None, other),
+    }
+}
+
+/// A short, lower-case description of an I/O error, without Rust's `(os error N)` noise
+/// for the common cases.
+pub fn describe_io_error(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => error.to_string(),
+    }
+}
+
+fn is_python(path: &Path) -> bool {
+    path.extension().is_some_and(|extension| extension == "py")
+}
+
+fn is_stub(path: &Path) -> bool {
+    path.extension().is_some_and(|extension| extension == "pyi")
+}
+
+/// The path as a user expects to see it, and as `git apply` in `cwd` expects it in a
+/// diff: without a leading `./`, and relative to `cwd` when it is an absolute path under it.
+pub fn display_path(path: &Path, cwd: &Path) -> PathBuf {
+    let path = if path.is_absolute() {
+        path.strip_prefix(cwd).unwrap_or(path)
+    } else {
+        path
+    };
+    let mut components = path.components().peekable();
+    while components.peek() == Some(&Component::CurDir) {
+        components.next();
+    }
+    let shown: PathBuf = components.collect();
+    if shown.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        shown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_paths_are_relative_without_dot_slash() {
+        let cwd = Path::new("/work/project");
+        assert_eq!(
+            display_path(Path::new("./a/b.py"), cwd),
+            Path::new("a/b.py")
+        );
+        assert_eq!(
+            display_path(Path::new("a/./b.py"), cwd),
+            Path::new("a/b.py")
+        );
+        assert_eq!(
+            display_path(Path::new("/work/project/src/x.py"), cwd),
+            Path::new("src/x.py")
+        );
+        assert_eq!(
+            display_path(Path::new("/elsewhere/x.py"), cwd),
+            Path::new("/elsewhere/x.py")
+        );
+        assert_eq!(
+            display_path(Path::new("../up/x.py"), cwd),
+            Path::new("../up/x.py")
+        );
+        assert_eq!(display_path(Path::new("."), cwd), Path::new("."));
+    }
+}
