@@ -267,10 +267,11 @@ impl Tally {
     }
 
     fn nothing_found(&self) -> String {
-        if self.files == 0 && self.errors == 0 {
-            "No Python files found.".to_string()
-        } else {
-            format!("No findings in {}.", count(self.files, "file", "files"))
+        match (self.files, self.errors) {
+            (0, 0) => "No Python files found.".to_string(),
+            // The errors sentence that follows says why.
+            (0, _) => "Nothing checked.".to_string(),
+            (files, _) => format!("No findings in {}.", count(files, "file", "files")),
         }
     }
 
@@ -362,5 +363,13 @@ mod tests {
             "Found 1 finding in 1 file; 1 can be fixed by running with --unsafe-fixes instead of --check."
         );
         assert_eq!(Tally::default().check_summary(), "No Python files found.");
+        let only_errors = Tally {
+            errors: 2,
+            ..Tally::default()
+        };
+        assert_eq!(
+            only_errors.check_summary(),
+            "Nothing checked. 2 paths could not be processed."
+        );
     }
 }
