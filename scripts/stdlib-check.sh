@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Runs pyleak-fix over this machine's CPython standard library and checks what issue 2
+# promises there:
+#   1. --dry-run writes nothing;
+#   2. its diff, applied with `git apply`, equals what the in-place mode writes;
+#   3. no file that compiled stops compiling;
+#   4. a second run finds nothing left to fix;
+#   5. every line ruff's B006 reports, LK001 reports too.
+# It also times the dry run beside `ruff check --select B006 --unsafe-fixes --diff`.
+# Usage: scripts/stdlib-check.sh [RULES]   (RULES defaults to LK001)
+# Needs: cargo, python3, git; installs ruff from PyPI into a throwaway virtualenv.
+set -euo pipefail
+
+rules=${1:-LK001}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
+bin="$repo/target/release/pyleak-fix"
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install --quiet ruff
+ruff="$work/venv/bin/ruff"
+
+# The corpus: the standard library without site-packages and bytecode caches.
+python3 - "$stdlib" "$work/original" <<'PY'
+import os, shutil, sys
+source, target = sys.argv[1], sys.argv[2]
+for root, dirs, names in os.walk(source):
+    dirs[:] = sorted(d for d in dirs if d not in ("site-packages", "__pycache__"))
+    for name in names:
+        if name.endswith(".py"):
+            path = os.path.join(root, name)
+            copy = os.path.join(target, os.path.relpath(path, source))
+            os.makedirs(os.path.dirname(copy), exist_ok=True)
+            shutil.copy2(path, copy)
+PY
+files=$(find "$work/original" -name '*.py' | wc -l)
+lines=$(find "$work/original" -name '*.py' -print0 | xargs -0 cat | wc -l)
+echo "corpus: $files files, $lines lines from $stdlib"
+cp -a "$work/original" "$work/dry"
+cp -a "$work/original" "$work/inplace"
+snapshot() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+
+# 1. --dry-run writes nothing.
+before=$(snapshot "$work/dry")
+start=$(date +%s.%N)
+(cd "$work/dry" && "$bin" --dry-run --select "$rules" --unsafe-fixes . >"$work/fix.diff" 2>"$work/dry.err") || status=$?
+ours=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$start" "$(date +%s.%N)")
+echo "dry run: exit ${status:-0}, $(grep -c '^+++ ' "$work/fix.diff" || true) files in the diff, $(grep -c '^error:' "$work/dry.err" || true) files refused"
+grep '^error:' "$work/dry.err" | sed 's/^/  /' || true
+[ "$before" = "$(snapshot "$work/dry")" ] || { echo "FAIL: --dry-run changed files"; exit 1; }
+echo "ok 1: --dry-run wrote nothing"
+
+# 2. git apply of the diff equals the in-place result.
+(cd "$work/dry" && git apply --whitespace=nowarn "$work/fix.diff")
+(cd "$work/inplace" && "$bin" --select "$rules" --unsafe-fixes . >"$work/inplace.out" 2>&1) || true
+diff -r "$work/dry" "$work/inplace" >/dev/null || { echo "FAIL: git apply of the dry-run diff differs from the in-place result"; diff -r "$work/dry" "$work/inplace" | head -20; exit 1; }
+echo "ok 2: git apply of the dry-run diff equals the in-place result"
+
+# 3. Nothing that compiled stops compiling.
+python3 - "$work/original" "$work/inplace" <<'PY'
+import os, sys
+original, fixed = sys.argv[1], sys.argv[2]
+checked = broken = 0
+for root, _, names in os.walk(original):
+    for name in names:
+        before = os.path.join(root, name)
+        after = os.path.join(fixed, os.path.relpath(before, original))
+        with open(before, "rb") as a, open(after, "rb") as b:
+            old, new = a.read(), b.read()
+        if old == new:
+            continue
+        try:
+            compile(old, before, "exec", dont_inherit=True)
+        except SyntaxError:
+            continue
+        checked += 1
+        try:
+            compile(new, after, "exec", dont_inherit=True)
+        except SyntaxError as error:
+            broken += 1
+            print(f"FAIL: {after} no longer compiles: {error}")
+print(f"ok 3: {checked} changed files compiled before and still compile" if not broken else "")
+sys.exit(1 if broken else 0)
+PY
+
+# 4. A second run has nothing left to fix.
+(cd "$work/inplace" && "$bin" --dry-run --select "$rules" --unsafe-fixes . >"$work/second.diff" 2>/dev/null) || true
+[ ! -s "$work/second.diff" ] || { echo "FAIL: a second run still fixes:"; head -20 "$work/second.diff"; exit 1; }
+echo "ok 4: a second run finds nothing left to fix"
+
+# 5. Every B006 line is an LK001 line.
+if [[ ",$rules," == *",LK001,"* ]]; then
+    (cd "$work/original" && "$ruff" check --isolated --no-cache --select B006 --output-format concise . 2>/dev/null |
+        grep ' B006 ' | cut -d: -f1-3 | sort -u >"$work/b006.txt") || true
+    (cd "$work/original" && "$bin" --check --select LK001 . 2>/dev/null | grep ' LK001 ' | cut -d: -f1-3 | sort -u >"$work/lk001.txt") || true
+    missing=$(comm -23 "$work/b006.txt" "$work/lk001.txt" | wc -l)
+    echo "B006: $(wc -l <"$work/b006.txt") lines, LK001: $(wc -l <"$work/lk001.txt") lines, B006 lines LK001 misses: $missing"
+    [ "$missing" -eq 0 ] || { comm -23 "$work/b006.txt" "$work/lk001.txt"; echo "FAIL: LK001 misses B006 lines"; exit 1; }
+    echo "ok 5: every B006 line is reported by LK001"
+fi
+
+# Timing, side by side (informational; never a pass/fail criterion).
+start=$(date +%s.%N)
+(cd "$work/original" && "$ruff" check --isolated --no-cache --select B006 --unsafe-fixes --diff . >/dev/null 2>&1) || true
+theirs=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$start" "$(date +%s.%N)")
+echo "time: pyleak-fix --dry-run ${ours}s, ruff --select B006 --diff ${theirs}s (one run each, $(nproc) cores)"
