@@ -34,8 +34,8 @@ Exit status:
   2  error: bad arguments, or a file that could not be read, decoded, parsed or written
      (every other file is still processed)";
 
-/// Finds Python code that keeps memory alive longer than intended (mutable defaults,
-/// caches that never forget, ...) and rewrites it with byte-exact patches.
+/// Finds Python code that keeps memory alive longer than intended (mutable default
+/// arguments) and rewrites it with byte-exact patches that keep comments and layout.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "pyleak-fix", version, after_help = AFTER_HELP)]
 pub struct Args {
