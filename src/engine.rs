@@ -226,6 +226,137 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fix::Edit;
+    use crate::rules::{FixAvailability, Rule};
+
+    /// A test rule that offers one fix at the first `pass`, built by `make_fix`.
+    struct Misbehaving {
+        code: &'static str,
+        make_fix: fn(usize) -> Fix,
+    }
+
+    impl Rule for Misbehaving {
+        fn code(&self) -> &'static str {
+            self.code
+        }
+        fn name(&self) -> &'static str {
+            "misbehaving"
+        }
+        fn doc(&self) -> &'static str {
+            ""
+        }
+        fn fix_availability(&self) -> FixAvailability {
+            FixAvailability::Always
+        }
+        fn check(&self, file: &SourceFile, _settings: &Settings, findings: &mut Vec<Finding>) {
+            if let Some(at) = file.text.find("pass") {
+                let fix = (self.make_fix)(at);
+                findings.push(Finding {
+                    code: self.code,
+                    range: at..at + 4,
+                    message: "m".into(),
+                    fix: Some(fix),
+                });
+            }
+        }
+    }
+
+    fn settings_with(rule: &'static Misbehaving) -> Settings {
+        Settings {
+            rules: vec![rule],
+            ..Settings::default()
+        }
+    }
+
+    static BREAKS_SYNTAX: Misbehaving = Misbehaving {
+        code: "XX901",
+        make_fix: |at| {
+            Fix::new(
+                "break",
+                Applicability::Safe,
+                vec![Edit::replace(at..at + 4, "pass(")],
+            )
+        },
+    };
+    static NEVER_DONE: Misbehaving = Misbehaving {
+        code: "XX902",
+        make_fix: |at| {
+            Fix::new(
+                "grow",
+                Applicability::Safe,
+                vec![Edit::insert(at, "pass; ")],
+            )
+        },
+    };
+    static OVERLAPPING: Misbehaving = Misbehaving {
+        code: "XX903",
+        make_fix: |at| {
+            Fix::new(
+                "bad",
+                Applicability::Safe,
+                vec![
+                    Edit::replace(at..at + 3, "a"),
+                    Edit::replace(at + 1..at + 4, "b"),
+                ],
+            )
+        },
+    };
+    static UNSAFE_ONLY: Misbehaving = Misbehaving {
+        code: "XX904",
+        make_fix: |at| {
+            Fix::new(
+                "unsafe",
+                Applicability::Unsafe,
+                vec![Edit::replace(at..at + 4, "...")],
+            )
+        },
+    };
+
+    #[test]
+    fn a_fix_that_breaks_syntax_is_refused_naming_the_rule() {
+        let error = fix_text("def f():\n    pass\n", &settings_with(&BREAKS_SYNTAX)).unwrap_err();
+        assert_eq!(
+            error,
+            EngineError::FixBrokeSyntax {
+                rules: "XX901".into()
+            }
+        );
+        assert!(error.to_string().contains("XX901"));
+    }
+
+    #[test]
+    fn fixes_that_never_settle_are_reported() {
+        let error = fix_text("pass\n", &settings_with(&NEVER_DONE)).unwrap_err();
+        assert_eq!(
+            error,
+            EngineError::NoConvergence {
+                rules: "XX902".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_fix_with_overlapping_edits_is_refused() {
+        let error = fix_text("pass\n", &settings_with(&OVERLAPPING)).unwrap_err();
+        assert_eq!(
+            error,
+            EngineError::MalformedFix {
+                rules: "XX903".into()
+            }
+        );
+    }
+
+    #[test]
+    fn unsafe_fixes_wait_for_the_flag() {
+        let mut settings = settings_with(&UNSAFE_ONLY);
+        let outcome = fix_text("pass\n", &settings).unwrap();
+        assert_eq!(outcome.fixed, "pass\n");
+        assert_eq!(outcome.remaining.len(), 1);
+        settings.unsafe_fixes = true;
+        let outcome = fix_text("pass\n", &settings).unwrap();
+        assert_eq!(outcome.fixed, "...\n");
+        assert!(outcome.remaining.is_empty());
+    }
 
     #[test]
     fn syntax_error_points_inside_the_error_node() {
