@@ -715,7 +715,7 @@ fn colon_before_body<'t>(function: Node<'t>, body: Node<'t>) -> Option<Node<'t>>
 }
 
 /// The default's source, its continuation lines moved from the indentation of the line it
-/// started on to `new_base`. Lines that begin inside a string literal are left alone: their
+/// started on to `new_base` (a line indented less than that starts at `new_base`). Lines that begin inside a string literal are left alone: their
 /// leading spaces are part of the string.
 fn reindent(file: &SourceFile, value: Node, new_base: &str) -> String {
     let source = file.node_text(value);
@@ -732,12 +732,17 @@ fn reindent(file: &SourceFile, value: Node, new_base: &str) -> String {
             let inside_string = strings
                 .iter()
                 .any(|range| range.start < offset && offset < range.end);
-            match line.strip_prefix(old_base) {
-                Some(rest) if !inside_string && !line.trim().is_empty() => {
-                    out.push_str(new_base);
-                    out.push_str(rest);
-                }
-                _ => out.push_str(line),
+            if inside_string || line.trim().is_empty() {
+                out.push_str(line);
+            } else {
+                // Inside brackets CPython ignores indentation, but tree-sitter still
+                // wants a continuation line no shallower than the block around it: a line
+                // indented less than the default's first line goes to the new base.
+                out.push_str(new_base);
+                out.push_str(
+                    line.strip_prefix(old_base)
+                        .unwrap_or_else(|| line.trim_start_matches([' ', '\t'])),
+                );
             }
         } else {
             out.push_str(line);
