@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use pyleak_fix::engine::{check_text, fix_text, parse};
+use pyleak_fix::invariants::{all_rules_unsafe, check_fix_invariants};
 use pyleak_fix::rules;
 use pyleak_fix::settings::Settings;
 
@@ -99,6 +100,9 @@ fn run_fixture(rule_dir: &str, path: &Path) -> Fixture {
         );
     }
     let outcome = fix_text(&text, &settings).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    // The fuzz targets' invariants, with every rule and unsafe fix on.
+    check_fix_invariants(&text, &all_rules_unsafe())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 
     // Invariants: the fixed text parses and is a fixed point.
     assert!(

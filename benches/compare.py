@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: pyleak-fix against ruff on the CPython standard library.
+
+Builds pyleak-fix in release mode, installs ruff from PyPI into a throwaway virtualenv,
+copies the standard library (without site-packages) into a temporary directory, builds a
+10x tree (ten copies) beside it, and runs both tools alternately, several times each,
+reporting the median wall time and the median peak resident memory of each tool, and
+their ratios. A last table times both on a single file, what pre-commit does per commit.
+
+    python3 benches/compare.py [--runs N] [--skip-10x]
+
+pyleak-fix runs `--dry-run --unsafe-fixes` with every rule; ruff runs
+`check --isolated --no-cache --select B006,B008,B019 --unsafe-fixes --diff`. Timings are
+measurements for the closing note, never assertions.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def copy_stdlib(target):
+    source = sysconfig.get_paths()["stdlib"]
+    for root, dirs, names in os.walk(source):
+        dirs[:] = sorted(d for d in dirs if d not in ("site-packages", "__pycache__"))
+        for name in names:
+            if name.endswith(".py"):
+                path = os.path.join(root, name)
+                copy = os.path.join(target, os.path.relpath(path, source))
+                os.makedirs(os.path.dirname(copy), exist_ok=True)
+                shutil.copy2(path, copy)
+
+
+def measure(command, cwd):
+    """Wall seconds and peak RSS (MiB) of one run of `command`."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1, 2):
+        sys.exit(f"{command[0]} exited {code} in {cwd}")
+    return wall, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def compare(label, tools, cwd, runs):
+    samples = {name: [] for name in tools}
+    for _ in range(runs):  # alternate, so drift in the machine hits both alike
+        for name, command in tools.items():
+            samples[name].append(measure(command, cwd))
+    rows = {}
+    for name, values in samples.items():
+        rows[name] = (statistics.median(v[0] for v in values), statistics.median(v[1] for v in values))
+    (ours_wall, ours_rss), (ruff_wall, ruff_rss) = rows["pyleak-fix"], rows["ruff"]
+    print(f"\n{label} ({runs} alternating runs each, median)")
+    print(f"  {'tool':<12} {'wall s':>8} {'peak RSS MiB':>13}")
+    for name, (wall, rss) in rows.items():
+        print(f"  {name:<12} {wall:>8.3f} {rss:>13.1f}")
+    print(f"  ratio pyleak-fix/ruff: wall {ours_wall / ruff_wall:.2f}x, peak RSS {ours_rss / ruff_rss:.2f}x")
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-10x", action="store_true")
+    args = parser.parse_args()
+
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    ours = os.path.join(REPO, "target", "release", "pyleak-fix")
+    with tempfile.TemporaryDirectory() as work:
+        subprocess.run([sys.executable, "-m", "venv", os.path.join(work, "venv")], check=True)
+        subprocess.run([os.path.join(work, "venv", "bin", "pip"), "install", "--quiet", "ruff"], check=True)
+        ruff = os.path.join(work, "venv", "bin", "ruff")
+        version = subprocess.run([ruff, "--version"], capture_output=True, text=True).stdout.strip()
+        print(f"{version}; pyleak-fix at {ours}; {os.cpu_count()} cores")
+
+        stdlib = os.path.join(work, "stdlib")
+        copy_stdlib(stdlib)
+        files = sum(len([n for n in names if n.endswith(".py")]) for _, _, names in os.walk(stdlib))
+        print(f"tree: {files} files")
+        tools = {
+            "pyleak-fix": [ours, "--dry-run", "--unsafe-fixes", "."],
+            "ruff": [ruff, "check", "--isolated", "--no-cache", "--select", "B006,B008,B019",
+                     "--unsafe-fixes", "--diff", "."],
+        }
+        compare("stdlib", tools, stdlib, args.runs)
+
+        if not args.skip_10x:
+            tenfold = os.path.join(work, "tenfold")
+            for copy in range(10):
+                shutil.copytree(stdlib, os.path.join(tenfold, f"copy{copy}"))
+            compare("stdlib x10", tools, tenfold, max(1, args.runs // 2))
+
+        single = os.path.join(stdlib, "argparse.py")
+        one_file = {name: command[:-1] + [single] for name, command in tools.items()}
+        compare("single file (argparse.py)", one_file, stdlib, args.runs * 2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+//! The promises every fix run must keep, checked on any input: by the fuzz targets in
+//! `fuzz/`, and by the test suite on every fixture.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use crate::engine::{check_text, fix_text, parse, EngineError};
+use crate::settings::Settings;
+
+/// Whether CPython (`python3` on the PATH) compiles `text`. tree-sitter's grammar accepts
+/// some text CPython rejects; a fix that breaks such text breaks no real program, so the
+/// fuzz targets ask CPython before calling a broken fix a bug.
+pub fn cpython_compiles(text: &str) -> bool {
+    let child = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; compile(sys.stdin.buffer.read(), '<fuzz>', 'exec', dont_inherit=True)",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else { return true };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(text.as_bytes());
+    }
+    child.wait().map(|status| status.success()).unwrap_or(true)
+}
+
+/// Like [`check_fix_invariants`], but a fix that breaks text CPython itself rejects is
+/// not counted: what the fuzz targets assert.
+pub fn check_fix_invariants_for_python(text: &str, settings: &Settings) -> Result<(), String> {
+    match check_fix_invariants(text, settings) {
+        Err(broken) if broken.contains("does not parse") && !cpython_compiles(text) => Ok(()),
+        other => other,
+    }
+}
+
+/// Every rule selected, unsafe fixes on: the widest run, where bugs show.
+pub fn all_rules_unsafe() -> Settings {
+    Settings {
+        unsafe_fixes: true,
+        ..Settings::default()
+    }
+}
+
+/// Checks, for `text`: no panic (the caller sees it); every edit of every fix lies within
+/// the text, on character boundaries; input that parsed gives output that parses; a
+/// second run changes nothing; with no finding the output is byte-identical.
+pub fn check_fix_invariants(text: &str, settings: &Settings) -> Result<(), String> {
+    let parses = !parse(text).root_node().has_error();
+    match check_text(text, settings) {
+        Ok(findings) => {
+            for located in &findings {
+                let Some(fix) = &located.finding.fix else {
+                    continue;
+                };
+                for edit in &fix.edits {
+                    let inside = edit.range.start <= edit.range.end && edit.range.end <= text.len();
+                    if !inside
+                        || !text.is_char_boundary(edit.range.start)
+                        || !text.is_char_boundary(edit.range.end)
+                    {
+                        return Err(format!(
+                            "{}: edit {:?} outside the input or a character",
+                            located.finding.code, edit.range
+                        ));
+                    }
+                }
+            }
+        }
+        Err(EngineError::Syntax(_)) if !parses => return Ok(()),
+        Err(error) => return Err(format!("check: {error}")),
+    }
+    let outcome = match fix_text(text, settings) {
+        Ok(outcome) => outcome,
+        Err(EngineError::Syntax(_)) if !parses => return Ok(()),
+        Err(error) => return Err(format!("fix: {error}")),
+    };
+    if outcome.initial.is_empty() && outcome.fixed != text {
+        return Err("no finding, yet the text changed".into());
+    }
+    // A text that cannot hold a finding is not parsed at all (the prefilter), so one
+    // with syntax errors may come back untouched: only parsing input must give parsing output.
+    if parses && parse(&outcome.fixed).root_node().has_error() {
+        return Err("the input parsed, the fixed text does not".into());
+    }
+    let again =
+        fix_text(&outcome.fixed, settings).map_err(|error| format!("second run: {error}"))?;
+    if again.fixed != outcome.fixed {
+        return Err("a second run changed the fixed text".into());
+    }
+    Ok(())
+}
