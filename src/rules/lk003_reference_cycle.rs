@@ -292,6 +292,10 @@ impl<'a, 'f> Context<'a, 'f> {
     fn store_link(&self, store: Node<'a>) -> Option<Link<'a>> {
         let target = store.child_by_field_name("left")?;
         let value = bare_name(store.child_by_field_name("right")?)?;
+        if target.kind() == "subscript" && has_child_kind(target, "slice") {
+            // `a[1:] = a` copies the items of `a`; it does not store `a`.
+            return None;
+        }
         let (holder, depth) = holder_of(self.file, target)?;
         let kind = match target.kind() {
             "attribute" => LinkKind::Attribute,
@@ -339,7 +343,9 @@ impl<'a, 'f> Context<'a, 'f> {
     /// Whether a link holds its value only weakly: the value was bound to a `weakref`
     /// call, or the attribute is a property whose setter stores a weak reference.
     fn is_weak_link(&self, link: &Link<'a>, value_binding: Option<Node<'a>>) -> bool {
-        if value_binding.is_some_and(|value| self.is_weakref_call(value)) {
+        if value_binding
+            .is_some_and(|value| self.is_weakref_call(value) || self.is_weak_attribute(value))
+        {
             return true;
         }
         let (Some(attribute), Some(method)) = (link.attribute, self.method(link.site)) else {
@@ -356,6 +362,26 @@ impl<'a, 'f> Context<'a, 'f> {
         })
     }
 
+    /// `self.X` where every method of the class assigns `X` a weak reference.
+    fn is_weak_attribute(&self, value: Node<'a>) -> bool {
+        let value = unparenthesize(value);
+        let (Some(method), Some(object), Some(attribute)) = (
+            self.method(value),
+            value.child_by_field_name("object"),
+            value.child_by_field_name("attribute"),
+        ) else {
+            return false;
+        };
+        if value.kind() != "attribute" || self.text(object) != method.receiver {
+            return false;
+        }
+        let members = self.members(method.class);
+        members
+            .instance_values
+            .get(self.text(attribute))
+            .is_some_and(|values| values.iter().all(|v| self.is_weakref_call(*v)))
+    }
+
     fn is_weakref_call(&self, node: Node) -> bool {
         let node = unparenthesize(node);
         node.kind() == "call"
@@ -365,7 +391,11 @@ impl<'a, 'f> Context<'a, 'f> {
                 .is_some_and(|q| {
                     matches!(
                         q.as_str(),
-                        "weakref.ref" | "weakref.proxy" | "weakref.WeakMethod"
+                        "weakref.ref"
+                            | "weakref.proxy"
+                            | "weakref.WeakMethod"
+                            | "_weakref.ref"
+                            | "_weakref.proxy"
                     )
                 })
     }
@@ -416,7 +446,12 @@ impl<'a, 'f> Context<'a, 'f> {
             let value = self.text(link.value);
             let from = (link.holder, lives.get(link.holder).copied().unwrap_or(0));
             let to = (value, lives.get(value).copied().unwrap_or(0));
-            if self.is_weak_link(link, bound_to.get(value).copied()) {
+            if self.is_weak_link(link, bound_to.get(value).copied())
+                || self.is_module_class(link.holder)
+                || self.is_module_class(value)
+            {
+                // A class is in cycles of its own (`C.__mro__` holds `C`) and lives as
+                // long as its module: storing on it or linking it adds no leak.
                 continue;
             }
             if from == to {
@@ -430,6 +465,17 @@ impl<'a, 'f> Context<'a, 'f> {
             let Some(cycle) = graph.add(from, to, index, arms(link.site, scope)) else {
                 continue;
             };
+            // Objects all read out of an existing structure (`prev = link.prev`) are
+            // being re-linked: whether that structure's links are strong or weak was
+            // decided where it was built, which this scope does not show.
+            let relinked = cycle.iter().all(|i| {
+                bound_to.get(links[*i].holder).is_some_and(|value| {
+                    matches!(unparenthesize(*value).kind(), "attribute" | "subscript")
+                })
+            });
+            if relinked {
+                continue;
+            }
             // A cycle is known by its names, each in its life: it is reported once.
             let mut vertices: Vec<Vertex<'a>> = cycle.iter().map(|i| holders[i]).collect();
             vertices.sort();
@@ -591,6 +637,10 @@ impl<'a, 'f> Context<'a, 'f> {
                         .is_some_and(|class| self.class_accepts_weakrefs(class, 0))
             })
         })
+    }
+
+    fn is_module_class(&self, name: &str) -> bool {
+        self.module_class(name).is_some()
     }
 
     /// The one module-level class named `name`, when the module binds that name only so.
@@ -897,7 +947,7 @@ impl<'a, 'f> Context<'a, 'f> {
             });
         }
         let global = if depth == 0 && site.kind() == "assignment" {
-            declares_global(self.file, function, holder)
+            declares_global_only(self.file, function, holder)
         } else {
             !scope_bindings(self.file, function).contains(holder) && self.is_module_variable(holder)
         };
@@ -992,6 +1042,14 @@ fn holder_of<'a>(file: &SourceFile<'a>, mut node: Node<'a>) -> Option<(Node<'a>,
     }
 }
 
+fn has_child_kind(node: Node, kind: &str) -> bool {
+    let mut cursor = node.walk();
+    let found = node
+        .named_children(&mut cursor)
+        .any(|child| child.kind() == kind);
+    found
+}
+
 /// The arguments of a call when all are positional and plain (no keywords, no splats).
 fn positional_arguments(arguments: Node) -> Option<Vec<Node>> {
     let mut cursor = arguments.walk();
@@ -1032,6 +1090,21 @@ fn declares_global(file: &SourceFile, scope: Node, name: &str) -> bool {
     };
     contains_node(body, |n| {
         matches!(n.kind(), "global_statement" | "nonlocal_statement") && {
+            let mut cursor = n.walk();
+            let names: Vec<Node> = n.named_children(&mut cursor).collect();
+            names.iter().any(|id| file.node_text(*id) == name)
+        }
+    })
+}
+
+/// Whether `scope` declares `global NAME` (not `nonlocal`: that is a local of the
+/// enclosing function).
+fn declares_global_only(file: &SourceFile, scope: Node, name: &str) -> bool {
+    let Some(body) = scope.child_by_field_name("body") else {
+        return false;
+    };
+    contains_node(body, |n| {
+        n.kind() == "global_statement" && {
             let mut cursor = n.walk();
             let names: Vec<Node> = n.named_children(&mut cursor).collect();
             names.iter().any(|id| file.node_text(*id) == name)

@@ -320,6 +320,9 @@ pub struct ClassMembers<'a> {
     pub instance_attributes: HashSet<&'a str>,
     /// Attributes the methods delete from their receiver (`del self.NAME`).
     pub deleted: HashSet<&'a str>,
+    /// For each attribute assigned on the receiver, the values assigned (the innermost
+    /// right side of a chained assignment; none for an augmented or unpacking one).
+    pub instance_values: HashMap<&'a str, Vec<Node<'a>>>,
     /// For each attribute assigned on the receiver, the first method that assigns it.
     pub first_assigner: HashMap<&'a str, Node<'a>>,
 }
@@ -436,6 +439,12 @@ impl<'a> ClassMembers<'a> {
                 } else {
                     self.instance_attributes.insert(attribute);
                     self.first_assigner.entry(attribute).or_insert(function);
+                    let values = self.instance_values.entry(attribute).or_default();
+                    match innermost_value(node) {
+                        Some(value) if node.kind() == "assignment" => values.push(value),
+                        // An unknown value: an unpacking or augmented assignment.
+                        _ => values.push(node),
+                    }
                 }
             }
             let mut cursor = node.walk();
@@ -450,6 +459,18 @@ impl<'a> ClassMembers<'a> {
                 .functions
                 .get(name)
                 .is_some_and(|defs| defs.iter().all(|decorators| decorators.is_empty()))
+    }
+}
+
+/// The value of `a = b = value`: the right side of the innermost assignment.
+fn innermost_value(mut assignment: Node) -> Option<Node> {
+    loop {
+        let right = assignment.child_by_field_name("right")?;
+        if right.kind() == "assignment" {
+            assignment = right;
+        } else {
+            return Some(right);
+        }
     }
 }
 
