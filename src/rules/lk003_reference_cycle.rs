@@ -233,6 +233,8 @@ struct Context<'a, 'f> {
     file: &'f SourceFile<'a>,
     bindings: FileBindings<'a>,
     classes: RefCell<HashMap<usize, Rc<ClassMembers<'a>>>>,
+    /// The module's own bindings, asked about for every link: computed once.
+    module_rebindings: std::cell::OnceCell<Vec<scope::Rebinding<'a, 'a>>>,
 }
 
 impl<'a, 'f> Context<'a, 'f> {
@@ -241,7 +243,13 @@ impl<'a, 'f> Context<'a, 'f> {
             file,
             bindings: FileBindings::collect(file),
             classes: RefCell::new(HashMap::new()),
+            module_rebindings: std::cell::OnceCell::new(),
         }
+    }
+
+    fn module_rebindings(&self) -> &[scope::Rebinding<'a, 'a>] {
+        self.module_rebindings
+            .get_or_init(|| rebindings(self.file, self.file.tree.root_node()))
     }
 
     fn text(&self, node: Node) -> &'a str {
@@ -647,7 +655,7 @@ impl<'a, 'f> Context<'a, 'f> {
     fn module_class(&self, name: &str) -> Option<Node<'a>> {
         let root = self.file.tree.root_node();
         let mut found = None;
-        for rebinding in rebindings(self.file, root) {
+        for rebinding in self.module_rebindings() {
             if rebinding.name == name {
                 if found.is_some() {
                     return None;
@@ -961,11 +969,12 @@ impl<'a, 'f> Context<'a, 'f> {
     /// A name the module binds only by plain assignments: a variable, not an import,
     /// function or class.
     fn is_module_variable(&self, name: &str) -> bool {
-        let rebound: Vec<scope::Rebinding> = rebindings(self.file, self.file.tree.root_node())
-            .into_iter()
+        let mut rebound = self
+            .module_rebindings()
+            .iter()
             .filter(|r| r.name == name)
-            .collect();
-        !rebound.is_empty() && rebound.iter().all(|r| r.value.is_some())
+            .peekable();
+        rebound.peek().is_some() && rebound.all(|r| r.value.is_some())
     }
 }
 
