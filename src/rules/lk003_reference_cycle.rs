@@ -626,7 +626,9 @@ impl<'a, 'f> Context<'a, 'f> {
             .collect();
         if let Some(method) = method_of(self.file, scope) {
             if method.kind == Receiver::Instance && method.receiver == name {
-                return rebound.is_empty() && self.class_accepts_weakrefs(method.class, 0);
+                return rebound.is_empty()
+                    && self.class_accepts_weakrefs(method.class, 0)
+                    && self.subclasses_accept_weakrefs(method.class);
             }
         }
         let is_parameter = scope
@@ -668,6 +670,34 @@ impl<'a, 'f> Context<'a, 'f> {
             .into_iter()
             .map(scope::definition_inner)
             .find(|d| d.kind() == "class_definition" && d.start_byte() == offset)
+    }
+
+    /// Whether every class of this module that derives from `class` accepts weak
+    /// references: a mixin's `self` may be a `tuple` subclass, which does not.
+    fn subclasses_accept_weakrefs(&self, class: Node<'a>) -> bool {
+        let Some(name) = class.child_by_field_name("name").map(|n| self.text(n)) else {
+            return false;
+        };
+        let mut stack = vec![self.file.tree.root_node()];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "class_definition" && node != class {
+                let derives = node
+                    .child_by_field_name("superclasses")
+                    .is_some_and(|bases| {
+                        let mut cursor = bases.walk();
+                        let found = bases
+                            .named_children(&mut cursor)
+                            .any(|base| self.text(base) == name);
+                        found
+                    });
+                if derives && !self.class_accepts_weakrefs(node, 0) {
+                    return false;
+                }
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        true
     }
 
     /// A class without `__slots__` whose bases are `object` or such classes of this file:

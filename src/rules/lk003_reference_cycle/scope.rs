@@ -422,10 +422,16 @@ impl<'a> ClassMembers<'a> {
                     flat.push(target);
                 }
             }
+            // `__new__` builds the instance it returns, conventionally named `self`.
+            let is_new = function
+                .child_by_field_name("name")
+                .is_some_and(|name| file.node_text(name) == "__new__");
             for target in flat {
                 let on_receiver = target.kind() == "attribute"
                     && target.child_by_field_name("object").is_some_and(|o| {
-                        o.kind() == "identifier" && file.node_text(o) == method.receiver
+                        o.kind() == "identifier"
+                            && (file.node_text(o) == method.receiver
+                                || (is_new && file.node_text(o) == "self"))
                     });
                 let Some(attribute) = target
                     .child_by_field_name("attribute")
