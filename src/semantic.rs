@@ -81,6 +81,23 @@ impl<'a> FileBindings<'a> {
         }
     }
 
+    /// The local name the file imports `module` as (`weakref`, or `wr` for
+    /// `import weakref as wr`), when some name is bound only by importing it.
+    pub fn local_name_for_module(&self, module: &str) -> Option<String> {
+        let mut locals: Vec<&str> = self
+            .names
+            .iter()
+            .filter(|(_, binding)| {
+                !binding.other
+                    && !binding.imports.is_empty()
+                    && binding.imports.iter().all(|q| q == module)
+            })
+            .map(|(local, _)| *local)
+            .collect();
+        locals.sort_by_key(|local| (*local != module, *local));
+        locals.first().map(|local| local.to_string())
+    }
+
     /// A local name under which `qualified` (`typing.Optional`) can be written, if the
     /// file already imports it or its module.
     pub fn local_name_for(&self, qualified: &str) -> Option<String> {
@@ -362,6 +379,46 @@ pub fn add_from_import(file: &SourceFile, module: &str, name: &str) -> Edit {
         }
     }
     insert_statement_after(file, after, &line)
+}
+
+/// An edit that adds `import MODULE` at the top of the file: after the leading run of
+/// module docstring and imports (`__future__` ones included), else at the start.
+pub fn add_import(file: &SourceFile, module: &str) -> Edit {
+    let mut after: Option<Node> = None;
+    for (index, statement) in statements(file.tree.root_node()).into_iter().enumerate() {
+        let leading = (index == 0 && is_docstring(statement))
+            || matches!(
+                statement.kind(),
+                "future_import_statement" | "import_statement" | "import_from_statement"
+            );
+        if !leading {
+            break;
+        }
+        after = Some(statement);
+    }
+    let line = format!("import {module}");
+    if after.is_some() {
+        return insert_statement_after(file, after, &line);
+    }
+    // No docstring or import to follow: go right before the first statement, below any
+    // leading comments (a shebang, a licence, tool directives), keeping two blank lines
+    // before a top-level `def` or `class`.
+    let Some(first) = statements(file.tree.root_node()).into_iter().next() else {
+        return insert_statement_after(file, None, &line);
+    };
+    let newline = file.newline;
+    let gap = if matches!(
+        first.kind(),
+        "function_definition" | "class_definition" | "decorated_definition"
+    ) {
+        format!("{newline}{newline}{newline}")
+    } else {
+        newline.to_string()
+    };
+    Edit::insert(
+        crate::source::line_start(file.text, first.start_byte()),
+        format!("{line}{gap}"),
+    )
 }
 
 /// Inserts a top-level statement after `previous` (at the start of the file when none),
