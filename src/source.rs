@@ -138,6 +138,53 @@ impl<'a> SourceFile<'a> {
     }
 }
 
+/// The default's source, its continuation lines moved from the indentation of the line it
+/// started on to `new_base`. Lines that begin inside a string literal are left alone: their
+/// leading spaces are part of the string.
+pub fn reindent(file: &SourceFile, value: Node, new_base: &str) -> String {
+    let source = file.node_text(value);
+    if !source.contains('\n') {
+        return source.to_string();
+    }
+    let old_base = line_indentation(file.text, value.start_byte());
+    let strings = string_ranges(value);
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut offset = value.start_byte();
+    for (index, line) in source.split('\n').enumerate() {
+        if index > 0 {
+            out.push('\n');
+            let inside_string = strings
+                .iter()
+                .any(|range| range.start < offset && offset < range.end);
+            match line.strip_prefix(old_base) {
+                Some(rest) if !inside_string && !line.trim().is_empty() => {
+                    out.push_str(new_base);
+                    out.push_str(rest);
+                }
+                _ => out.push_str(line),
+            }
+        } else {
+            out.push_str(line);
+        }
+        offset += line.len() + 1;
+    }
+    out
+}
+
+fn string_ranges(node: Node) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut stack = vec![node];
+    while let Some(current) = stack.pop() {
+        if current.kind() == "string" {
+            ranges.push(current.byte_range());
+            continue;
+        }
+        let mut cursor = current.walk();
+        stack.extend(current.named_children(&mut cursor));
+    }
+    ranges
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
