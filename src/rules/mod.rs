@@ -11,6 +11,7 @@ use crate::settings::Settings;
 use crate::source::SourceFile;
 
 pub mod lk001_mutable_default_argument;
+pub mod lk002_module_level_large_allocation;
 
 /// Whether a rule can repair what it finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +58,10 @@ pub trait Rule: Sync + Send {
 }
 
 /// Every rule, in code order.
-pub static ALL: &[&dyn Rule] = &[&lk001_mutable_default_argument::MutableDefaultArgument];
+pub static ALL: &[&dyn Rule] = &[
+    &lk001_mutable_default_argument::MutableDefaultArgument,
+    &lk002_module_level_large_allocation::ModuleLevelLargeAllocation,
+];
 
 pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
     ALL.iter()
