@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 use crate::fix::Edit;
-use crate::source::{line_end, SourceFile};
+use crate::source::{line_end, line_start, SourceFile};
 
 /// How one name is bound across a whole file.
 #[derive(Debug, Default, Clone)]
@@ -355,11 +355,39 @@ pub fn add_from_import(file: &SourceFile, module: &str, name: &str) -> Edit {
     insert_statement_after(file, header_end(&top), &line)
 }
 
-/// An edit that adds `import MODULE` as a line of its own after the module docstring and
-/// `__future__` imports. Callers check first that the file does not import it already.
+/// An edit that adds `import MODULE` as a line of its own, where ruff puts a new import:
+/// after the imports that open the module (behind its docstring and `__future__`
+/// imports), or else just before its first other statement, below any leading comments.
+/// Callers check first that the file does not import it already.
 pub fn add_import(file: &SourceFile, module: &str) -> Edit {
     let top = statements(file.tree.root_node());
-    insert_statement_after(file, header_end(&top), &format!("import {module}"))
+    let line = format!("import {module}");
+    let header = header_end(&top);
+    let rest = match header {
+        Some(last) => {
+            let index = top.iter().position(|s| *s == last).map_or(0, |i| i + 1);
+            &top[index..]
+        }
+        None => &top[..],
+    };
+    let imports = rest
+        .iter()
+        .take_while(|s| matches!(s.kind(), "import_statement" | "import_from_statement"))
+        .last();
+    match (imports, rest.first()) {
+        (Some(last_import), _) => insert_statement_after(file, Some(*last_import), &line),
+        (None, Some(first))
+            if header.is_none_or(|h| h.end_position().row < first.start_position().row) =>
+        {
+            let at = line_start(file.text, first.start_byte());
+            if file.text[at..first.start_byte()].trim().is_empty() {
+                Edit::insert(at, format!("{line}{}", file.newline))
+            } else {
+                insert_statement_after(file, header, &line)
+            }
+        }
+        _ => insert_statement_after(file, header, &line),
+    }
 }
 
 /// The last of the statements that must stay first in a module: its docstring and

@@ -157,9 +157,11 @@ impl Rule for ModuleLevelLargeAllocation {
         // constructor; an instance of a local class is sized by what its `__init__`
         // builds, which needs one of them too.
         text.contains('=')
-            && ["for", "*", "range", "byte", "zeros", "ones", "empty", "full", "arange"]
-                .iter()
-                .any(|needle| text.contains(needle))
+            && [
+                "for", "*", "range", "byte", "zeros", "ones", "empty", "full", "arange",
+            ]
+            .iter()
+            .any(|needle| text.contains(needle))
     }
 
     fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>) {
@@ -553,9 +555,7 @@ impl<'f, 'a> Module<'f, 'a> {
             "identifier" | "attribute" => text.rsplit('.').next() == Some("TYPE_CHECKING"),
             "comparison_operator" => {
                 let operands = named_children(condition);
-                let is_eq = self.file.text[operands
-                    .first()
-                    .map_or(0, |o| o.end_byte())
+                let is_eq = self.file.text[operands.first().map_or(0, |o| o.end_byte())
                     ..operands.get(1).map_or(0, |o| o.start_byte())]
                     .trim()
                     == "==";
@@ -564,7 +564,9 @@ impl<'f, 'a> Module<'f, 'a> {
                     && operands
                         .iter()
                         .any(|o| self.file.node_text(*o) == "__name__")
-                        && operands.iter().any(|o| string_value(self.file, *o).as_deref() == Some("__main__"))
+                    && operands
+                        .iter()
+                        .any(|o| string_value(self.file, *o).as_deref() == Some("__main__"))
             }
             _ => false,
         }
@@ -752,22 +754,24 @@ impl<'f, 'a> Module<'f, 'a> {
 
     /// Whether a module-level `__all__` lists `name`.
     fn exports(&self, name: &str) -> bool {
-        statements(self.file.tree.root_node()).into_iter().any(|statement| {
-            let text = self.file.node_text(statement);
-            text.contains("__all__") && {
-                let mut stack = vec![statement];
-                let mut listed = false;
-                while let Some(node) = stack.pop() {
-                    if node.kind() == "string" {
-                        listed |= string_value(self.file, node).as_deref() == Some(name);
-                        continue;
+        statements(self.file.tree.root_node())
+            .into_iter()
+            .any(|statement| {
+                let text = self.file.node_text(statement);
+                text.contains("__all__") && {
+                    let mut stack = vec![statement];
+                    let mut listed = false;
+                    while let Some(node) = stack.pop() {
+                        if node.kind() == "string" {
+                            listed |= string_value(self.file, node).as_deref() == Some(name);
+                            continue;
+                        }
+                        let mut cursor = node.walk();
+                        stack.extend(node.named_children(&mut cursor));
                     }
-                    let mut cursor = node.walk();
-                    stack.extend(node.named_children(&mut cursor));
+                    listed
                 }
-                listed
-            }
-        })
+            })
     }
 
     fn line(&self, node: Node) -> usize {
@@ -1318,7 +1322,12 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                 .get(self.text(expression))
                 .cloned()
                 .unwrap_or_else(Element::shared),
-            "integer" | "float" | "true" | "false" | "none" | "ellipsis"
+            "integer"
+            | "float"
+            | "true"
+            | "false"
+            | "none"
+            | "ellipsis"
             | "concatenated_string" => Element::shared(),
             "string" => {
                 if named_children(expression)
@@ -1679,7 +1688,8 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                             .is_some_and(|n| self.text(n) == "__init__")
                 })
             })?;
-        let self_name = self.text(*parameter_names(init.child_by_field_name("parameters")?).first()?);
+        let self_name =
+            self.text(*parameter_names(init.child_by_field_name("parameters")?).first()?);
         let sizer = Sizer::new(self.module, scope_bindings(self.module.file, init));
         let mut stored: Vec<(&str, Estimate)> = Vec::new();
         let mut stack = vec![init.child_by_field_name("body")?];
@@ -1717,16 +1727,32 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
         let bound = stored
             .iter()
             .fold(Bound::About, |bound, (_, e)| bound.and(e.bound));
-        let parts: Vec<String> = stored
+        // The two largest by name; a nested instance by its class alone.
+        let mut parts: Vec<String> = stored
             .iter()
-            .map(|(target, e)| format!("{} in `{target}`", e.shape))
+            .take(2)
+            .map(|(target, e)| {
+                let shape = e
+                    .shape
+                    .split(", whose `__init__`")
+                    .next()
+                    .unwrap_or(&e.shape);
+                format!("{shape} in `{target}`")
+            })
             .collect();
+        match stored.len() {
+            0..=2 => {}
+            3 => parts.push("1 smaller object".to_string()),
+            n => parts.push(format!("{} smaller objects", n - 2)),
+        }
+        let listed = match parts.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => return None,
+        };
         Some(Estimate {
             bytes,
-            shape: format!(
-                "an instance of `{class_name}`, whose `__init__` stores {}",
-                parts.join(" and ")
-            ),
+            shape: format!("an instance of `{class_name}`, whose `__init__` stores {listed}"),
             bound,
         })
     }
@@ -1965,7 +1991,9 @@ fn plan_fix<'a>(
             vec![edit],
         ))
     } else {
-        let edits = plan_lazy(module, settings, statement, assignment, name_node, value, &uses)?;
+        let edits = plan_lazy(
+            module, settings, statement, assignment, name_node, value, &uses,
+        )?;
         Ok(Fix::new(
             format!(
                 "Build `{name}` on first use in a cached `_load_{name}()`, with a module `__getattr__` for importers"
@@ -2159,10 +2187,14 @@ fn plan_lazy<'a>(
             "{prefix}the value contains `:=`, which would bind inside the loader instead"
         ));
     }
-    if let Some(unstable) = expression_reads(file, value)
-        .into_iter()
-        .find(|read| module.module_binding_counts.get(read).is_some_and(|n| *n > 1) || module.deleted.contains(read) || module.declared_global.contains(read))
-    {
+    if let Some(unstable) = expression_reads(file, value).into_iter().find(|read| {
+        module
+            .module_binding_counts
+            .get(read)
+            .is_some_and(|n| *n > 1)
+            || module.deleted.contains(read)
+            || module.declared_global.contains(read)
+    }) {
         return Err(format!(
             "{prefix}the value reads `{unstable}`, which is rebound or deleted at module level, so a loader could see another value"
         ));
@@ -2172,8 +2204,10 @@ fn plan_lazy<'a>(
             .filter(|s| s.kind() != "comment")
             .is_some_and(|s| s.start_position().row == row || s.end_position().row == row)
     };
-    if shares_line(statement.prev_named_sibling(), statement.start_position().row)
-        || shares_line(statement.next_named_sibling(), statement.end_position().row)
+    if shares_line(
+        statement.prev_named_sibling(),
+        statement.start_position().row,
+    ) || shares_line(statement.next_named_sibling(), statement.end_position().row)
     {
         return Err(format!("{prefix}it shares a line with another statement"));
     }
@@ -2214,9 +2248,7 @@ fn plan_lazy<'a>(
         edits.push(Edit::replace(read.byte_range(), format!("{loader}()")));
     }
     let branch = |indent: &str| {
-        format!(
-            "{indent}if name == \"{name}\":{newline}{indent}{unit}return {loader}(){newline}"
-        )
+        format!("{indent}if name == \"{name}\":{newline}{indent}{unit}return {loader}(){newline}")
     };
     match module_getattr(module)? {
         Some(raise) => {
@@ -2233,7 +2265,7 @@ fn plan_lazy<'a>(
             let text = file.text;
             let ends_with_newline = text.ends_with('\n');
             let definition = format!(
-                "def __getattr__(name):{newline}{}{unit}raise AttributeError(f\"module {{__name__!r}} has no attribute {{name!r}}\")",
+                "def __getattr__(name):{newline}{}{unit}raise {MISSING_ATTRIBUTE}",
                 branch(unit)
             );
             let appended = if ends_with_newline {
@@ -2254,6 +2286,11 @@ fn plan_lazy<'a>(
     }
     Ok(edits)
 }
+
+/// What the module `__getattr__` this rule writes raises for any other name: the message
+/// Python itself gives for a missing module attribute.
+const MISSING_ATTRIBUTE: &str =
+    "AttributeError(f\"module {__name__!r} has no attribute {name!r}\")";
 
 /// The `raise` that ends a module `__getattr__` this rule wrote before, to add a branch
 /// in front of; `None` when the module has no `__getattr__`; an error for any other.
@@ -2285,7 +2322,7 @@ fn module_getattr<'a>(module: &Module<'_, 'a>) -> Result<Option<Node<'a>>, Strin
     };
     let generated = parameters == Some("(name)")
         && raise.kind() == "raise_statement"
-        && file.node_text(*raise).starts_with("raise AttributeError(")
+        && file.node_text(*raise) == format!("raise {MISSING_ATTRIBUTE}")
         && branches.iter().all(|branch| {
             let text: String = file
                 .node_text(*branch)
