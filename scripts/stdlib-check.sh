@@ -18,7 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
-bin="$repo/target/release/pyleak-fix"
+bin="${CARGO_TARGET_DIR:-$repo/target}/release/pyleak-fix"
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet ruff
 ruff="$work/venv/bin/ruff"
