@@ -1339,9 +1339,24 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                     Element::shared()
                 }
             }
+            // `True` and `False` are singletons.
+            "comparison_operator" | "not_operator" => Element {
+                plural: "bools".into(),
+                ..Element::shared()
+            },
             "binary_operator" | "unary_operator" => {
                 if let Some(sequence) = self.sequence(expression, depth + 1) {
                     return self.sequence_element(&sequence);
+                }
+                let formats_a_literal = expression.kind() == "binary_operator"
+                    && expression
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| self.text(o) == "%")
+                    && expression
+                        .child_by_field_name("left")
+                        .is_some_and(|l| unparenthesize(l).kind() == "string");
+                if formats_a_literal && depends() {
+                    return Element::short_str();
                 }
                 if !depends() && is_literal_arithmetic(expression) {
                     // CPython folds constant arithmetic into one constant.
@@ -1355,9 +1370,18 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                 }
             }
             "call" => {
-                let function = expression
-                    .child_by_field_name("function")
-                    .and_then(|f| self.resolve(f));
+                let callee = expression.child_by_field_name("function");
+                let formats_a_literal = callee.is_some_and(|f| {
+                    f.kind() == "attribute"
+                        && f.child_by_field_name("attribute")
+                            .is_some_and(|a| self.text(a) == "format")
+                        && f.child_by_field_name("object")
+                            .is_some_and(|o| unparenthesize(o).kind() == "string")
+                });
+                if formats_a_literal {
+                    return Element::short_str();
+                }
+                let function = callee.and_then(|f| self.resolve(f));
                 match function.as_deref() {
                     Some("float") => Element::float(),
                     Some("int" | "len" | "abs" | "ord" | "hash") => Element::int(),
