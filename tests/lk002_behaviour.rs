@@ -19,6 +19,7 @@ const FIXED_FIXTURES: &[&str] = &[
     "instances",
     "lazy",
     "lazy_existing_import",
+    "lazy_main_block",
     "lazy_py38",
     "no_final_newline_lazy",
     "no_final_newline_release",

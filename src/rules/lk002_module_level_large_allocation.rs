@@ -553,6 +553,14 @@ impl<'f, 'a> Module<'f, 'a> {
         let text = self.file.node_text(condition);
         match condition.kind() {
             "identifier" | "attribute" => text.rsplit('.').next() == Some("TYPE_CHECKING"),
+            _ => self.is_main_guard(condition),
+        }
+    }
+
+    /// `__name__ == "__main__"`, either way round.
+    fn is_main_guard(&self, condition: Node) -> bool {
+        let condition = unparenthesize(condition);
+        match condition.kind() {
             "comparison_operator" => {
                 let operands = named_children(condition);
                 let is_eq = self.file.text[operands.first().map_or(0, |o| o.end_byte())
@@ -2283,7 +2291,7 @@ fn plan_lazy<'a>(
             ));
         }
         None => {
-            // Appended to the end of the file by replacing its last character, so that a
+            // Written by replacing one fixed character (never a pure insertion), so that a
             // second lazy fix in the same pass overlaps this one and waits for the next
             // pass, where it extends this `__getattr__` instead of defining another.
             let text = file.text;
@@ -2297,6 +2305,24 @@ fn plan_lazy<'a>(
             } else {
                 format!("{newline}{newline}{newline}{definition}")
             };
+            // Before a top-level `if __name__ == "__main__":` block, so that the script
+            // part still comes last; its first byte is the anchor.
+            let main_block = statements(file.tree.root_node()).into_iter().find(|s| {
+                s.kind() == "if_statement"
+                    && s.child_by_field_name("condition")
+                        .is_some_and(|c| module.is_main_guard(c))
+            });
+            if let Some(main_block) = main_block {
+                let at = main_block.start_byte();
+                edits.push(Edit::replace(
+                    at..at + 1,
+                    format!(
+                        "{definition}{newline}{newline}{newline}{}",
+                        &text[at..at + 1]
+                    ),
+                ));
+                return Ok(edits);
+            }
             let last = text.chars().next_back().ok_or("the file is empty")?;
             let tail = text.len() - last.len_utf8();
             match edits
