@@ -1212,7 +1212,14 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                 {
                     return None;
                 }
-                Some((items.len() as u128, Element::shared()))
+                // The display's own items: built once, whatever iterates them.
+                Some((
+                    items.len() as u128,
+                    Element {
+                        plural: "items".into(),
+                        ..Element::shared()
+                    },
+                ))
             }
             "generator_expression" | "list_comprehension" | "set_comprehension" => {
                 let (count, bound, inner) = self.comprehension(node, vars, depth + 1)?;
