@@ -80,9 +80,8 @@ def cell(x, y):
 
 ## Fix
 ```python
-import functools
-
 import numpy as np
+import functools
 
 TABLE = [i * i for i in range(10**6)]
 TOTAL = sum(TABLE)
@@ -121,15 +120,17 @@ stops working after `del`; with the lazy loader, `dir(module)` no longer lists i
 deferring the value moves its construction, with any side effects or errors, from import
 time to first use.
 
-No fix is offered, and the message says why, for a class attribute, a target that is not
-a plain name (`obj.attr`, `a, b = ...`, `a = b = ...`), a name declared `global` in a
-function, a file that calls `globals()`, `eval` or `exec` (or `vars()`/`locals()` at
-module level), a name read by a class body, and a name read by functions that is also read,
-mutated or rebound at module level (it would still be built at import), bound inside a
-compound statement, listed nowhere the loader can replace, or in a module that already
-defines its own `__getattr__`. Release is also declined for a name listed in `__all__`,
-a name bound inside an `if`, `for`, `while` or `try` block and used after it (it may be
-unbound there), and a name already deleted elsewhere.
+No fix is offered, and the message says why, for a class attribute; a target that is not
+a plain name (`obj.attr = ...`, `a, b = ...`, `a = b = ...`); a name declared `global` in
+a function; a file that calls `globals()`, `eval` or `exec` (or `vars()`/`locals()` at
+module level); a name a class body reads. Release is declined for a name listed in
+`__all__`, a name bound inside an `if`, `for`, `while` or `try` block and used after it
+(it may be unbound there), one read before its binding inside a loop, and one already
+deleted elsewhere. Lazy loading is declined when module-level code also reads, mutates or
+rebinds the name (it would be built at import anyway), when it is bound inside a compound
+statement or shares its line, when a comprehension binds the same name, when the value
+reads a name that is rebound or deleted, and when the module defines its own
+`__getattr__`.
 "#;
 
 pub struct ModuleLevelLargeAllocation;
@@ -2436,6 +2437,26 @@ fn contains_kind(node: Node, kind: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `python` code blocks of the rule's documentation, in order.
+    fn doc_examples() -> Vec<String> {
+        DOC.split("```python\n")
+            .skip(1)
+            .map(|block| block.split("```").next().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_documented_fix_is_what_the_fix_does() {
+        let examples = doc_examples();
+        let settings = Settings {
+            rules: vec![&ModuleLevelLargeAllocation],
+            unsafe_fixes: true,
+            ..Settings::default()
+        };
+        let outcome = crate::engine::fix_text(&examples[0], &settings).unwrap();
+        assert_eq!(outcome.fixed, examples[1]);
+    }
 
     #[test]
     fn sizes_read_like_ruff_would_print_them() {
