@@ -8,10 +8,14 @@
 #   5. every line ruff's B006 reports, LK001 reports too.
 # It also times the dry run beside `ruff check --select B006 --unsafe-fixes --diff`.
 # Usage: scripts/stdlib-check.sh [RULES]   (RULES defaults to LK001)
+# PYLEAK_FIX_ARGS adds options to every pyleak-fix run, e.g.
+#   PYLEAK_FIX_ARGS="--large-allocation-bytes 1000" scripts/stdlib-check.sh LK002
+# to exercise LK002's fixes on the many small module-level tables the stdlib has.
 # Needs: cargo, python3, git; installs ruff from PyPI into a throwaway virtualenv.
 set -euo pipefail
 
 rules=${1:-LK001}
+read -r -a extra <<<"${PYLEAK_FIX_ARGS:-}"
 repo=$(cd "$(dirname "$0")/.." && pwd)
 stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
 work=$(mktemp -d)
@@ -46,7 +50,7 @@ snapshot() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum);
 # 1. --dry-run writes nothing.
 before=$(snapshot "$work/dry")
 start=$(date +%s.%N)
-(cd "$work/dry" && "$bin" --dry-run --select "$rules" --unsafe-fixes . >"$work/fix.diff" 2>"$work/dry.err") || status=$?
+(cd "$work/dry" && "$bin" --dry-run --select "$rules" --unsafe-fixes "${extra[@]}" . >"$work/fix.diff" 2>"$work/dry.err") || status=$?
 ours=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$start" "$(date +%s.%N)")
 echo "dry run: exit ${status:-0}, $(grep -c '^+++ ' "$work/fix.diff" || true) files in the diff, $(grep -c '^error:' "$work/dry.err" || true) files refused"
 grep '^error:' "$work/dry.err" | sed 's/^/  /' || true
@@ -54,8 +58,9 @@ grep '^error:' "$work/dry.err" | sed 's/^/  /' || true
 echo "ok 1: --dry-run wrote nothing"
 
 # 2. git apply of the diff equals the in-place result.
-(cd "$work/dry" && git apply --whitespace=nowarn "$work/fix.diff")
-(cd "$work/inplace" && "$bin" --select "$rules" --unsafe-fixes . >"$work/inplace.out" 2>&1) || true
+# An empty diff (nothing to fix) is valid; `git apply` refuses it.
+[ ! -s "$work/fix.diff" ] || (cd "$work/dry" && git apply --whitespace=nowarn "$work/fix.diff")
+(cd "$work/inplace" && "$bin" --select "$rules" --unsafe-fixes "${extra[@]}" . >"$work/inplace.out" 2>&1) || true
 diff -r "$work/dry" "$work/inplace" >/dev/null || { echo "FAIL: git apply of the dry-run diff differs from the in-place result"; diff -r "$work/dry" "$work/inplace" | head -20; exit 1; }
 echo "ok 2: git apply of the dry-run diff equals the in-place result"
 
@@ -87,7 +92,7 @@ sys.exit(1 if broken else 0)
 PY
 
 # 4. A second run has nothing left to fix.
-(cd "$work/inplace" && "$bin" --dry-run --select "$rules" --unsafe-fixes . >"$work/second.diff" 2>/dev/null) || true
+(cd "$work/inplace" && "$bin" --dry-run --select "$rules" --unsafe-fixes "${extra[@]}" . >"$work/second.diff" 2>/dev/null) || true
 [ ! -s "$work/second.diff" ] || { echo "FAIL: a second run still fixes:"; head -20 "$work/second.diff"; exit 1; }
 echo "ok 4: a second run finds nothing left to fix"
 

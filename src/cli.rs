@@ -35,7 +35,7 @@ Exit status:
      (every other file is still processed)";
 
 /// Finds Python code that keeps memory alive longer than intended (mutable default
-/// arguments) and rewrites it with byte-exact patches that keep comments and layout.
+/// arguments, large module-level allocations) and rewrites it with byte-exact patches that keep comments and layout.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "pyleak-fix", version, after_help = AFTER_HELP)]
 pub struct Args {
@@ -66,6 +66,17 @@ pub struct Args {
     /// The oldest Python the code must run on; decides how fixes are spelled.
     #[arg(long, value_name = "pyXY", default_value = "py310", value_parser = parse_python_version)]
     pub target_version: PythonVersion,
+
+    /// LK002 reports module-level values estimated at this many bytes or more
+    /// [default: 10000000] (`_` separators allowed: 50_000_000).
+    #[arg(long, value_name = "N", value_parser = parse_byte_count)]
+    pub large_allocation_bytes: Option<u64>,
+}
+
+fn parse_byte_count(text: &str) -> Result<u64, String> {
+    text.replace('_', "")
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number of bytes"))
 }
 
 fn parse_python_version(text: &str) -> Result<PythonVersion, String> {
@@ -111,6 +122,20 @@ mod tests {
             Args::try_parse_from(["pyleak-fix", "--select", "LK001,LK2", "--select=LK3"]).unwrap();
         assert_eq!(args.select, ["LK001", "LK2", "LK3"]);
         assert_eq!(args.paths, [PathBuf::from(".")]);
+    }
+
+    #[test]
+    fn large_allocation_bytes_accepts_separators_and_defaults_to_none() {
+        let args =
+            Args::try_parse_from(["pyleak-fix", "--large-allocation-bytes", "50_000_000"]).unwrap();
+        assert_eq!(args.large_allocation_bytes, Some(50_000_000));
+        assert_eq!(
+            Args::try_parse_from(["pyleak-fix"])
+                .unwrap()
+                .large_allocation_bytes,
+            None
+        );
+        assert!(Args::try_parse_from(["pyleak-fix", "--large-allocation-bytes", "10MB"]).is_err());
     }
 
     #[test]

@@ -84,6 +84,9 @@ pub fn main(args: Args) -> ExitStatus {
         target_version: args.target_version,
         ..Settings::default()
     };
+    if let Some(bytes) = args.large_allocation_bytes {
+        settings.large_allocation_bytes = bytes;
+    }
     if let Err(message) = settings.select_rules(&args.select, &args.ignore) {
         eprintln!("error: {message}");
         return ExitStatus::Error;

@@ -369,6 +369,12 @@ pub fn add_from_import(file: &SourceFile, module: &str, name: &str) -> Edit {
         }
     }
     let line = format!("from {module} import {name}");
+    insert_statement_after(file, header_end(&top), &line)
+}
+
+/// The last of the statements that must stay first in a module: its docstring and
+/// `from __future__` imports.
+fn header_end<'t>(top: &[Node<'t>]) -> Option<Node<'t>> {
     let mut after: Option<Node> = None;
     for (index, statement) in top.iter().enumerate() {
         if (index == 0 && is_docstring(*statement)) || statement.kind() == "future_import_statement"
@@ -378,7 +384,7 @@ pub fn add_from_import(file: &SourceFile, module: &str, name: &str) -> Edit {
             break;
         }
     }
-    insert_statement_after(file, after, &line)
+    after
 }
 
 /// An edit that adds `import MODULE` at the top of the file: after the leading run of
@@ -451,5 +457,72 @@ pub fn insert_statement_after(file: &SourceFile, previous: Option<Node>, stateme
             let end = line_end(file.text, previous.end_byte());
             Edit::insert(end, format!("{newline}{statement}"))
         }
+    }
+}
+
+/// Identifiers an expression reads, in source order: not attribute names, keyword
+/// argument names, nor names bound inside it by comprehensions or lambdas.
+pub fn expression_reads<'a>(file: &SourceFile<'a>, expression: Node) -> Vec<&'a str> {
+    let mut read = Vec::new();
+    collect_reads(file, expression, &mut HashSet::new(), &mut read);
+    read
+}
+
+/// Identifiers read by an expression, not counting attribute names, keyword argument
+/// names, and names bound inside it by comprehensions or lambdas.
+fn collect_reads<'a>(
+    file: &SourceFile<'a>,
+    node: Node,
+    inner: &mut HashSet<&'a str>,
+    out: &mut Vec<&'a str>,
+) {
+    match node.kind() {
+        "identifier" => {
+            let name = file.node_text(node);
+            if !inner.contains(name) {
+                out.push(name);
+            }
+            return;
+        }
+        "attribute" => {
+            if let Some(object) = node.child_by_field_name("object") {
+                collect_reads(file, object, inner, out);
+            }
+            return;
+        }
+        "keyword_argument" => {
+            if let Some(value) = node.child_by_field_name("value") {
+                collect_reads(file, value, inner, out);
+            }
+            return;
+        }
+        "for_in_clause" => {
+            if let Some(left) = node.child_by_field_name("left") {
+                for_each_target(left, &mut |n| {
+                    inner.insert(file.node_text(n));
+                });
+            }
+        }
+        "lambda" => {
+            if let Some(parameters) = node.child_by_field_name("parameters") {
+                for n in parameter_names(parameters) {
+                    inner.insert(file.node_text(n));
+                }
+            }
+        }
+        _ => {}
+    }
+    // Comprehension targets must be known before the element expression is read.
+    let mut cursor = node.walk();
+    let children: Vec<Node> = node.named_children(&mut cursor).collect();
+    for child in children.iter().filter(|c| c.kind() == "for_in_clause") {
+        if let Some(left) = child.child_by_field_name("left") {
+            for_each_target(left, &mut |n| {
+                inner.insert(file.node_text(n));
+            });
+        }
+    }
+    for child in children {
+        collect_reads(file, child, inner, out);
     }
 }

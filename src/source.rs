@@ -138,6 +138,66 @@ impl<'a> SourceFile<'a> {
     }
 }
 
+/// A node's source text with its continuation lines moved from the indentation of the
+/// line it starts on to `new_base`, for text that moves to another block. Lines that begin
+/// inside a string literal are left alone: their leading spaces are part of the string.
+/// A line indented less than the first one also starts at `new_base`: inside brackets
+/// CPython ignores indentation, but tree-sitter still wants a continuation line no
+/// shallower than the block around it. Lines break at `\n`, `\r\n` and a lone `\r`, as
+/// they do for Python.
+pub fn reindent(file: &SourceFile, node: Node, new_base: &str) -> String {
+    let source = file.node_text(node);
+    if !source.contains(['\n', '\r']) {
+        return source.to_string();
+    }
+    let old_base = line_indentation(file.text, node.start_byte());
+    let strings = string_ranges(node);
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut rest = source;
+    let mut offset = node.start_byte();
+    let mut first = true;
+    loop {
+        let (line, separator) = match rest.find(['\n', '\r']) {
+            Some(at) if rest[at..].starts_with("\r\n") => (&rest[..at], "\r\n"),
+            Some(at) => (&rest[..at], &rest[at..at + 1]),
+            None => (rest, ""),
+        };
+        let inside_string = strings
+            .iter()
+            .any(|range| range.start < offset && offset < range.end);
+        if first || inside_string || line.trim().is_empty() {
+            out.push_str(line);
+        } else {
+            out.push_str(new_base);
+            out.push_str(
+                line.strip_prefix(old_base)
+                    .unwrap_or_else(|| line.trim_start_matches([' ', '\t', '\x0c'])),
+            );
+        }
+        out.push_str(separator);
+        if separator.is_empty() {
+            return out;
+        }
+        first = false;
+        offset += line.len() + separator.len();
+        rest = &rest[line.len() + separator.len()..];
+    }
+}
+
+fn string_ranges(node: Node) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut stack = vec![node];
+    while let Some(current) = stack.pop() {
+        if current.kind() == "string" {
+            ranges.push(current.byte_range());
+            continue;
+        }
+        let mut cursor = current.walk();
+        stack.extend(current.named_children(&mut cursor));
+    }
+    ranges
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

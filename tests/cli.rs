@@ -504,3 +504,46 @@ fn an_empty_directory_is_not_an_error() {
     assert_eq!(code(&output), 0);
     assert_eq!(stderr(&output), "No Python files found.\n");
 }
+
+#[test]
+fn large_allocation_bytes_sets_lk002s_threshold() {
+    // ~4.1 kB: silent at the default 10 MB, reported at 1 kB, and fixed with unsafe fixes.
+    let source = "TABLE = [i for i in range(100)]\nTOTAL = sum(TABLE)\n";
+    let directory = tree(&[("a.py", source.as_bytes())]);
+    let output = run_in(directory.path(), &["--check", "--select", "LK002"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let output = run_in(
+        directory.path(),
+        &[
+            "--check",
+            "--select",
+            "LK002",
+            "--large-allocation-bytes",
+            "1_000",
+        ],
+    );
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with(
+            "a.py:1:1: LK002 `TABLE` keeps ~4.1 kB (a list comprehension of 100 ints) alive"
+        ),
+        "{}",
+        stdout(&output)
+    );
+    let output = run_in(
+        directory.path(),
+        &[
+            "--large-allocation-bytes=1000",
+            "--unsafe-fixes",
+            "--select=LK002",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        read(directory.path(), "a.py"),
+        format!("{source}del TABLE\n")
+    );
+    let output = run_in(directory.path(), &["--large-allocation-bytes", "ten"]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("not a whole number of bytes"));
+}

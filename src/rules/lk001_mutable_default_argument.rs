@@ -12,11 +12,11 @@ use tree_sitter::{Node, Query};
 use super::{compile_query, for_each_match, Finding, FixAvailability, Rule};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::{
-    add_from_import, enclosing_scopes, is_docstring, parameter_names, scope_bindings, statements,
-    FileBindings,
+    add_from_import, enclosing_scopes, expression_reads, is_docstring, parameter_names,
+    scope_bindings, statements, FileBindings,
 };
 use crate::settings::Settings;
-use crate::source::{line_end, line_indentation, line_start, SourceFile};
+use crate::source::{line_end, line_indentation, line_start, reindent, SourceFile};
 
 const CODE: &str = "LK001";
 
@@ -335,8 +335,7 @@ fn first_non_global_name<'a>(
     value: Node,
     function: Node,
 ) -> Option<&'a str> {
-    let mut read = Vec::new();
-    collect_reads(file, value, &mut HashSet::new(), &mut read);
+    let read = expression_reads(file, value);
     if read.is_empty() {
         return None;
     }
@@ -348,65 +347,6 @@ fn first_non_global_name<'a>(
         .collect();
     read.into_iter()
         .find(|name| bindings.is_bound(name) && local.iter().any(|names| names.contains(name)))
-}
-
-/// Identifiers read by an expression, not counting attribute names, keyword argument
-/// names, and names bound inside it by comprehensions or lambdas.
-fn collect_reads<'a>(
-    file: &SourceFile<'a>,
-    node: Node,
-    inner: &mut HashSet<&'a str>,
-    out: &mut Vec<&'a str>,
-) {
-    match node.kind() {
-        "identifier" => {
-            let name = file.node_text(node);
-            if !inner.contains(name) {
-                out.push(name);
-            }
-            return;
-        }
-        "attribute" => {
-            if let Some(object) = node.child_by_field_name("object") {
-                collect_reads(file, object, inner, out);
-            }
-            return;
-        }
-        "keyword_argument" => {
-            if let Some(value) = node.child_by_field_name("value") {
-                collect_reads(file, value, inner, out);
-            }
-            return;
-        }
-        "for_in_clause" => {
-            if let Some(left) = node.child_by_field_name("left") {
-                crate::semantic::for_each_target(left, &mut |n| {
-                    inner.insert(file.node_text(n));
-                });
-            }
-        }
-        "lambda" => {
-            if let Some(parameters) = node.child_by_field_name("parameters") {
-                for n in parameter_names(parameters) {
-                    inner.insert(file.node_text(n));
-                }
-            }
-        }
-        _ => {}
-    }
-    // Comprehension targets must be known before the element expression is read.
-    let mut cursor = node.walk();
-    let children: Vec<Node> = node.named_children(&mut cursor).collect();
-    for child in children.iter().filter(|c| c.kind() == "for_in_clause") {
-        if let Some(left) = child.child_by_field_name("left") {
-            crate::semantic::for_each_target(left, &mut |n| {
-                inner.insert(file.node_text(n));
-            });
-        }
-    }
-    for child in children {
-        collect_reads(file, child, inner, out);
-    }
 }
 
 /// `NAME is None`, `NAME is not None`, `NAME == None`, `NAME != None` anywhere in the body.
@@ -712,56 +652,4 @@ fn colon_before_body<'t>(function: Node<'t>, body: Node<'t>) -> Option<Node<'t>>
         .into_iter()
         .rev()
         .find(|child| child.kind() == ":" && child.end_byte() <= body.start_byte())
-}
-
-/// The default's source, its continuation lines moved from the indentation of the line it
-/// started on to `new_base` (a line indented less than that starts at `new_base`). Lines that begin inside a string literal are left alone: their
-/// leading spaces are part of the string.
-fn reindent(file: &SourceFile, value: Node, new_base: &str) -> String {
-    let source = file.node_text(value);
-    if !source.contains('\n') {
-        return source.to_string();
-    }
-    let old_base = line_indentation(file.text, value.start_byte());
-    let strings = string_ranges(value);
-    let mut out = String::with_capacity(source.len() + 16);
-    let mut offset = value.start_byte();
-    for (index, line) in source.split('\n').enumerate() {
-        if index > 0 {
-            out.push('\n');
-            let inside_string = strings
-                .iter()
-                .any(|range| range.start < offset && offset < range.end);
-            if inside_string || line.trim().is_empty() {
-                out.push_str(line);
-            } else {
-                // Inside brackets CPython ignores indentation, but tree-sitter still
-                // wants a continuation line no shallower than the block around it: a line
-                // indented less than the default's first line goes to the new base.
-                out.push_str(new_base);
-                out.push_str(
-                    line.strip_prefix(old_base)
-                        .unwrap_or_else(|| line.trim_start_matches([' ', '\t'])),
-                );
-            }
-        } else {
-            out.push_str(line);
-        }
-        offset += line.len() + 1;
-    }
-    out
-}
-
-fn string_ranges(node: Node) -> Vec<std::ops::Range<usize>> {
-    let mut ranges = Vec::new();
-    let mut stack = vec![node];
-    while let Some(current) = stack.pop() {
-        if current.kind() == "string" {
-            ranges.push(current.byte_range());
-            continue;
-        }
-        let mut cursor = current.walk();
-        stack.extend(current.named_children(&mut cursor));
-    }
-    ranges
 }

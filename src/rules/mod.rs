@@ -11,6 +11,7 @@ use crate::settings::Settings;
 use crate::source::SourceFile;
 
 pub mod lk001_mutable_default_argument;
+pub mod lk002_module_level_large_allocation;
 pub mod lk003_reference_cycle;
 
 /// Whether a rule can repair what it finds.
@@ -60,6 +61,7 @@ pub trait Rule: Sync + Send {
 /// Every rule, in code order.
 pub static ALL: &[&dyn Rule] = &[
     &lk001_mutable_default_argument::MutableDefaultArgument,
+    &lk002_module_level_large_allocation::ModuleLevelLargeAllocation,
     &lk003_reference_cycle::ReferenceCycle,
 ];
 
