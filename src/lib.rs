@@ -5,6 +5,7 @@ pub mod cli;
 pub mod diff;
 pub mod engine;
 pub mod fix;
+pub mod noqa;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -48,6 +48,11 @@ pub trait Rule: Sync + Send {
     /// leaks, Example, Fix, Fix safety.
     fn doc(&self) -> &'static str;
     fn fix_availability(&self) -> FixAvailability;
+    /// Other tools' codes for the same problem (`B006` for LK001): a `# noqa` naming one
+    /// of them silences this rule too, so existing suppressions keep working.
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// A cheap, conservative test on the raw bytes: `false` only when the file cannot
     /// contain anything this rule reports, so it need not be parsed for this rule.
     fn might_match(&self, _text: &str) -> bool {
