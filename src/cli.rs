@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Parser};
 
-use crate::settings::PythonVersion;
+use crate::config::Overrides;
+use crate::settings::{PythonVersion, RuleSelection};
 
 const AFTER_HELP: &str = "\
 Modes:
@@ -52,20 +53,47 @@ pub struct Args {
     pub dry_run: bool,
 
     /// Also apply (or show) fixes that may change behaviour someone relies on.
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_unsafe_fixes")]
     pub unsafe_fixes: bool,
+
+    /// Do not apply unsafe fixes, whatever the configuration says.
+    #[arg(long, overrides_with = "unsafe_fixes")]
+    pub no_unsafe_fixes: bool,
 
     /// Run only these rules (comma-separated codes or prefixes, e.g. LK001 or LK; ALL for all).
     #[arg(long, value_name = "CODES", value_delimiter = ',', action = ArgAction::Append)]
     pub select: Vec<String>,
 
+    /// Run these rules too, on top of those selected.
+    #[arg(long, value_name = "CODES", value_delimiter = ',', action = ArgAction::Append)]
+    pub extend_select: Vec<String>,
+
     /// Do not run these rules (comma-separated codes or prefixes).
     #[arg(long, value_name = "CODES", value_delimiter = ',', action = ArgAction::Append)]
     pub ignore: Vec<String>,
 
-    /// The oldest Python the code must run on; decides how fixes are spelled.
-    #[arg(long, value_name = "pyXY", default_value = "py310", value_parser = parse_python_version)]
-    pub target_version: PythonVersion,
+    /// The oldest Python the code must run on; decides how fixes are spelled
+    /// [default: the configuration's, else project.requires-python, else py310].
+    #[arg(long, value_name = "pyXY", value_parser = parse_python_version)]
+    pub target_version: Option<PythonVersion>,
+
+    /// LK002's threshold: allocations of at least this many bytes are reported.
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub large_allocation_bytes: Option<u64>,
+
+    /// Use this configuration file for every path (a pyleak-fix.toml, or a pyproject.toml
+    /// read for its [tool.pyleak-fix] table) instead of looking for one above each file.
+    #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+
+    /// Read no configuration file: the defaults and the command line only.
+    #[arg(long)]
+    pub isolated: bool,
+
+    /// Apply the configured `exclude` to paths named on the command line too (for
+    /// pre-commit, which names every staged file).
+    #[arg(long)]
+    pub force_exclude: bool,
 }
 
 fn parse_python_version(text: &str) -> Result<PythonVersion, String> {
@@ -84,6 +112,27 @@ pub enum Mode {
 }
 
 impl Args {
+    /// What the command line sets over the configuration files.
+    pub fn overrides(&self) -> Overrides {
+        let unsafe_fixes = if self.unsafe_fixes {
+            Some(true)
+        } else if self.no_unsafe_fixes {
+            Some(false)
+        } else {
+            None
+        };
+        Overrides {
+            rules: RuleSelection {
+                select: (!self.select.is_empty()).then(|| self.select.clone()),
+                extend_select: self.extend_select.clone(),
+                ignore: self.ignore.clone(),
+            },
+            unsafe_fixes,
+            target_version: self.target_version,
+            large_allocation_bytes: self.large_allocation_bytes,
+        }
+    }
+
     pub fn mode(&self) -> Mode {
         if self.check {
             Mode::Check

@@ -2,6 +2,7 @@
 //! and rewrites them with byte-exact, comment-preserving patches.
 
 pub mod cli;
+pub mod config;
 pub mod diff;
 pub mod engine;
 pub mod fix;

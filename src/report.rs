@@ -9,17 +9,16 @@ use crate::cli::Mode;
 use crate::engine::Located;
 use crate::fix::Applicability;
 use crate::run::{FileOutcome, FileReport};
-use crate::settings::Settings;
 use crate::walk::Walked;
 
 /// Prints the report of a run on stdout and stderr. A closed stdout (`| head`) ends
 /// the printing quietly: the run's work is already done and its exit code stands.
-pub fn print(mode: Mode, settings: &Settings, walked: &Walked, files: &[FileReport]) {
+pub fn print(mode: Mode, walked: &Walked, files: &[FileReport]) {
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = BufWriter::new(stdout.lock());
     let mut err = BufWriter::new(stderr.lock());
-    let _ = write_report(&mut out, &mut err, mode, settings, walked, files)
+    let _ = write_report(&mut out, &mut err, mode, walked, files)
         .and_then(|()| out.flush())
         .and_then(|()| err.flush());
 }
@@ -31,7 +30,6 @@ pub fn write_report(
     out: &mut impl Write,
     err: &mut impl Write,
     mode: Mode,
-    settings: &Settings,
     walked: &Walked,
     files: &[FileReport],
 ) -> io::Result<()> {
@@ -60,7 +58,7 @@ pub fn write_report(
                 tally.files_with_findings += usize::from(!findings.is_empty());
                 tally.findings += findings.len();
                 for located in findings {
-                    tally.count_fix(located, settings);
+                    tally.count_fix(located, file.unsafe_fixes);
                     write_finding(out, &file.path, located)?;
                 }
             }
@@ -69,7 +67,7 @@ pub fn write_report(
                 tally.files_changed += usize::from(fixed.changed);
                 tally.fixes += fixed.applied.len();
                 for located in &fixed.remaining {
-                    tally.count_left(located, settings);
+                    tally.count_left(located, file.unsafe_fixes);
                     if mode == Mode::Apply {
                         write_finding(out, &file.path, located)?;
                     }
@@ -89,6 +87,11 @@ pub fn write_report(
         Mode::Apply => writeln!(out, "{summary}"),
         Mode::DryRun | Mode::Check => writeln!(err, "{summary}"),
     }
+}
+
+/// Prints an error that stops the run before any file is processed.
+pub fn print_error(message: &str) {
+    eprintln!("error: {message}");
 }
 
 fn write_finding(out: &mut impl Write, path: &Path, located: &Located) -> io::Result<()> {
@@ -125,23 +128,23 @@ struct Tally {
 }
 
 impl Tally {
-    fn count_fix(&mut self, located: &Located, settings: &Settings) {
+    fn count_fix(&mut self, located: &Located, unsafe_fixes: bool) {
         match located.finding.fix.as_ref().map(|fix| fix.applicability) {
             Some(Applicability::Safe) => self.fixable += 1,
-            Some(Applicability::Unsafe) if settings.unsafe_fixes => self.fixable += 1,
+            Some(Applicability::Unsafe) if unsafe_fixes => self.fixable += 1,
             Some(Applicability::Unsafe) => self.fixable_unsafely += 1,
             None => {}
         }
     }
 
-    fn count_left(&mut self, located: &Located, settings: &Settings) {
+    fn count_left(&mut self, located: &Located, unsafe_fixes: bool) {
         *self.left_by_code.entry(located.finding.code).or_default() += 1;
         let unsafe_only = located
             .finding
             .fix
             .as_ref()
             .is_some_and(|fix| fix.applicability == Applicability::Unsafe);
-        if unsafe_only && !settings.unsafe_fixes {
+        if unsafe_only && !unsafe_fixes {
             self.left_fixable_unsafely += 1;
         }
     }

@@ -8,15 +8,16 @@ use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use rayon::prelude::*;
 
 use crate::cli::{Args, Mode};
+use crate::config::Resolver;
 use crate::diff::unified_diff;
 use crate::engine::{self, Located};
 use crate::report;
-use crate::settings::Settings;
+use crate::settings::{known_selectors_hint, Settings};
 use crate::walk::{self, describe_io_error};
 
 /// How a run ended, from best to worst.
@@ -51,6 +52,8 @@ impl From<ExitStatus> for ExitCode {
 pub struct FileReport {
     /// As shown to the user and used to open the file.
     pub path: PathBuf,
+    /// Whether unsafe fixes were allowed for this file (its configuration may say).
+    pub unsafe_fixes: bool,
     /// The cause when the file could not be processed (`cannot read: ...`).
     pub outcome: Result<FileOutcome, String>,
 }
@@ -79,30 +82,68 @@ pub struct FixedFile {
 
 /// Runs the command; `main.rs` only maps the result to the process's exit code.
 pub fn main(args: Args) -> ExitStatus {
-    let mut settings = Settings {
-        unsafe_fixes: args.unsafe_fixes,
-        target_version: args.target_version,
-        ..Settings::default()
-    };
-    if let Err(message) = settings.select_rules(&args.select, &args.ignore) {
-        eprintln!("error: {message}");
+    let overrides = args.overrides();
+    if let Some(unknown) = overrides.rules.unknown_selectors().first() {
+        report::print_error(&format!(
+            "unknown rule selector `{unknown}`; {}",
+            known_selectors_hint()
+        ));
         return ExitStatus::Error;
     }
     let cwd = std::env::current_dir().unwrap_or_default();
+    let resolver = match Resolver::new(&cwd, overrides, args.config.as_deref(), args.isolated) {
+        Ok(resolver) => Arc::new(resolver),
+        Err(error) => {
+            report::print_error(&error.to_string());
+            return ExitStatus::Error;
+        }
+    };
     let mode = args.mode();
-    let walked = walk::collect_files(&args.paths, &cwd);
-    let files = process_files(&walked.files, mode, &settings);
-    report::print(mode, &settings, &walked, &files);
+    let walked = walk::collect_files(&args.paths, &resolver, args.force_exclude);
+    let jobs = plan_jobs(&walked.files, &resolver);
+    // A broken configuration stops the run before anything is written: it decides which
+    // files are touched and how, and half of it is not a safe guess.
+    let config_errors = resolver.errors();
+    if !config_errors.is_empty() {
+        for error in &config_errors {
+            report::print_error(&error.to_string());
+        }
+        return ExitStatus::Error;
+    }
+    let files = process_files(&jobs, mode);
+    report::print(mode, &walked, &files);
     exit_status(mode, &walked, &files)
 }
 
-/// Processes each file on rayon's pool; the reports come back in the order of `paths`.
-pub fn process_files(paths: &[PathBuf], mode: Mode, settings: &Settings) -> Vec<FileReport> {
-    paths
-        .par_iter()
-        .map(|path| FileReport {
-            path: path.clone(),
-            outcome: catching_panics(|| process_file(path, mode, settings)),
+/// One file to process, with the settings its configuration gives it.
+#[derive(Clone)]
+pub struct Job {
+    pub path: PathBuf,
+    pub settings: Settings,
+}
+
+/// Pairs each file with its settings; a file whose configuration is broken gets no job
+/// (the resolver keeps the error).
+pub fn plan_jobs(files: &[PathBuf], resolver: &Resolver) -> Vec<Job> {
+    files
+        .iter()
+        .filter_map(|path| {
+            let config = resolver.config_for(path).ok()?;
+            Some(Job {
+                path: path.clone(),
+                settings: config.settings_for(&resolver.absolute(path)),
+            })
+        })
+        .collect()
+}
+
+/// Processes each file on rayon's pool; the reports come back in the order of `jobs`.
+pub fn process_files(jobs: &[Job], mode: Mode) -> Vec<FileReport> {
+    jobs.par_iter()
+        .map(|job| FileReport {
+            path: job.path.clone(),
+            unsafe_fixes: job.settings.unsafe_fixes,
+            outcome: catching_panics(|| process_file(&job.path, mode, &job.settings)),
         })
         .collect()
 }

@@ -1,0 +1,455 @@
+//! End-to-end tests of what fits pyleak-fix into a Python toolchain: configuration
+//! files, suppressions, output formats, stdin, and the discoverability commands. Each
+//! runs the binary in its own temporary directory.
+
+use std::fs;
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+const FIXABLE: &str = "def f(x=[]):\n    return x\n";
+const FIXED: &str = "def f(x=None):\n    if x is None:\n        x = []\n    return x\n";
+
+fn tree(files: &[(&str, &str)]) -> TempDir {
+    let directory = TempDir::new().unwrap();
+    for (path, contents) in files {
+        write(directory.path(), path, contents);
+    }
+    directory
+}
+
+fn write(root: &Path, path: &str, contents: &str) {
+    let path = root.join(path);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap();
+}
+
+fn read(root: &Path, path: &str) -> String {
+    fs::read_to_string(root.join(path)).unwrap()
+}
+
+fn command(directory: &Path, args: &[&str]) -> Command {
+    let mut command = Command::cargo_bin("pyleak-fix").unwrap();
+    command
+        .current_dir(directory)
+        .args(args)
+        .env_remove("PYLEAK_FIX_OUTPUT_FORMAT")
+        .env_remove("NO_COLOR");
+    command
+}
+
+fn run_in(directory: &Path, args: &[&str]) -> Output {
+    command(directory, args).output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited, not killed")
+}
+
+/// The `PATH:LINE` of each finding `--check` lists, sorted.
+fn found(directory: &Path, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["--check"];
+    all.extend_from_slice(args);
+    let output = run_in(directory, &all);
+    assert!(code(&output) < 2, "{}", stderr(&output));
+    let mut lines: Vec<String> = stdout(&output)
+        .lines()
+        .map(|line| line.splitn(3, ':').take(2).collect::<Vec<_>>().join(":"))
+        .collect();
+    lines.sort();
+    lines
+}
+
+// ---------------------------------------------------------------- configuration
+
+#[test]
+fn pyproject_tool_table_configures_the_files_below_it() {
+    let directory = tree(&[
+        (
+            "pyproject.toml",
+            "[tool.pyleak-fix]\nignore = [\"LK001\"]\n",
+        ),
+        ("a.py", FIXABLE),
+        ("pkg/b.py", FIXABLE),
+    ]);
+    assert!(found(directory.path(), &[]).is_empty());
+    // From inside a subdirectory too: the configuration is found by walking up.
+    assert!(found(&directory.path().join("pkg"), &[]).is_empty());
+}
+
+#[test]
+fn a_pyproject_without_the_table_does_not_count_and_the_closest_config_wins() {
+    let directory = tree(&[
+        ("pyleak-fix.toml", "ignore = [\"LK001\"]\n"),
+        ("a.py", FIXABLE),
+        // No [tool.pyleak-fix] here: the root's configuration still governs `plain/`.
+        ("plain/pyproject.toml", "[project]\nname = \"plain\"\n"),
+        ("plain/b.py", FIXABLE),
+        // A closer configuration replaces the root's entirely.
+        (
+            "strict/pyproject.toml",
+            "[tool.pyleak-fix]\nselect = [\"LK\"]\n",
+        ),
+        ("strict/c.py", FIXABLE),
+    ]);
+    assert_eq!(found(directory.path(), &[]), ["strict/c.py:1"]);
+}
+
+#[test]
+fn pyleak_fix_toml_wins_over_pyproject_in_the_same_directory() {
+    let directory = tree(&[
+        ("pyleak-fix.toml", "ignore = [\"LK001\"]\n"),
+        (
+            "pyproject.toml",
+            "[tool.pyleak-fix]\nselect = [\"LK001\"]\n",
+        ),
+        ("a.py", FIXABLE),
+    ]);
+    assert!(found(directory.path(), &[]).is_empty());
+}
+
+#[test]
+fn config_flag_uses_one_file_for_everything_and_isolated_uses_none() {
+    let directory = tree(&[
+        ("pyleak-fix.toml", "ignore = [\"LK001\"]\n"),
+        ("a.py", FIXABLE),
+        ("ci/strict.toml", "select = [\"LK001\"]\n"),
+    ]);
+    assert!(found(directory.path(), &[]).is_empty());
+    assert_eq!(
+        found(directory.path(), &["--config", "ci/strict.toml"]),
+        ["a.py:1"]
+    );
+    assert_eq!(found(directory.path(), &["--isolated"]), ["a.py:1"]);
+    let output = run_in(
+        directory.path(),
+        &["--isolated", "--config", "ci/strict.toml"],
+    );
+    assert_eq!(code(&output), 2);
+}
+
+#[test]
+fn the_command_line_wins_over_the_configuration() {
+    let directory = tree(&[
+        ("pyleak-fix.toml", "ignore = [\"LK001\"]\n"),
+        ("a.py", FIXABLE),
+    ]);
+    assert_eq!(found(directory.path(), &["--select", "LK001"]), ["a.py:1"]);
+    assert_eq!(
+        found(directory.path(), &["--extend-select", "LK001"]),
+        ["a.py:1"]
+    );
+    let directory = tree(&[
+        ("pyleak-fix.toml", "select = [\"LK001\"]\n"),
+        ("a.py", FIXABLE),
+    ]);
+    assert!(found(directory.path(), &["--ignore", "LK"]).is_empty());
+}
+
+#[test]
+fn exclude_and_extend_exclude_skip_while_walking() {
+    let directory = tree(&[
+        (
+            "pyproject.toml",
+            "[tool.pyleak-fix]\nextend-exclude = [\"generated\", \"src/legacy/*.py\"]\n",
+        ),
+        ("generated/a.py", FIXABLE),
+        ("src/legacy/old.py", FIXABLE),
+        ("src/new.py", FIXABLE),
+        ("build/b.py", FIXABLE),
+    ]);
+    assert_eq!(found(directory.path(), &[]), ["src/new.py:1"]);
+    // `exclude` replaces the default list (build, dist, .venv, ...).
+    write(
+        directory.path(),
+        "pyproject.toml",
+        "[tool.pyleak-fix]\nexclude = [\"generated\"]\n",
+    );
+    assert_eq!(
+        found(directory.path(), &[]),
+        ["build/b.py:1", "src/legacy/old.py:1", "src/new.py:1"]
+    );
+}
+
+#[test]
+fn force_exclude_applies_excludes_to_files_named_on_the_command_line() {
+    let directory = tree(&[
+        (
+            "pyproject.toml",
+            "[tool.pyleak-fix]\nextend-exclude = [\"generated\"]\n",
+        ),
+        ("generated/a.py", FIXABLE),
+        ("build/b.py", FIXABLE),
+        ("c.py", FIXABLE),
+    ]);
+    let files = ["generated/a.py", "build/b.py", "c.py"];
+    assert_eq!(
+        found(directory.path(), &files),
+        ["build/b.py:1", "c.py:1", "generated/a.py:1"]
+    );
+    let mut args = vec!["--force-exclude"];
+    args.extend(files);
+    assert_eq!(found(directory.path(), &args), ["c.py:1"]);
+}
+
+#[test]
+fn per_file_ignores_match_names_and_anchored_paths() {
+    let directory = tree(&[
+        (
+            "pyleak-fix.toml",
+            "[per-file-ignores]\n\"test_*.py\" = [\"LK001\"]\n\"scripts/**\" = [\"LK\"]\n",
+        ),
+        ("tests/test_a.py", FIXABLE),
+        ("scripts/deep/run.py", FIXABLE),
+        ("app.py", FIXABLE),
+    ]);
+    assert_eq!(found(directory.path(), &[]), ["app.py:1"]);
+    let output = run_in(directory.path(), &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(read(directory.path(), "app.py"), FIXED);
+    assert_eq!(read(directory.path(), "tests/test_a.py"), FIXABLE);
+}
+
+const ANNOTATED: &str = "def f(x: list = []):\n    return x\n";
+
+fn fixed_annotation(directory: &Path, args: &[&str]) -> String {
+    let mut all = vec!["--dry-run"];
+    all.extend_from_slice(args);
+    let output = run_in(directory, &all);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    stdout(&output)
+        .lines()
+        .find(|line| line.starts_with("+def f") || line.starts_with("+from"))
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn target_version_comes_from_the_config_then_requires_python_then_py310() {
+    let directory = tree(&[("a.py", ANNOTATED)]);
+    assert_eq!(
+        fixed_annotation(directory.path(), &[]),
+        "+def f(x: list | None = None):"
+    );
+    write(
+        directory.path(),
+        "pyproject.toml",
+        "[project]\nrequires-python = \">=3.8\"\n[tool.pyleak-fix]\n",
+    );
+    assert_eq!(
+        fixed_annotation(directory.path(), &[]),
+        "+from typing import Optional"
+    );
+    write(
+        directory.path(),
+        "pyproject.toml",
+        "[project]\nrequires-python = \">=3.8\"\n[tool.pyleak-fix]\ntarget-version = \"py311\"\n",
+    );
+    assert_eq!(
+        fixed_annotation(directory.path(), &[]),
+        "+def f(x: list | None = None):"
+    );
+    assert_eq!(
+        fixed_annotation(directory.path(), &["--target-version", "py39"]),
+        "+from typing import Optional"
+    );
+    // A pyleak-fix.toml reads requires-python from the pyproject.toml beside it.
+    write(
+        directory.path(),
+        "pyproject.toml",
+        "[project]\nrequires-python = \">=3.9\"\n",
+    );
+    write(directory.path(), "pyleak-fix.toml", "");
+    assert_eq!(
+        fixed_annotation(directory.path(), &[]),
+        "+from typing import Optional"
+    );
+}
+
+#[test]
+fn extend_mutable_calls_adds_constructors() {
+    let source = "import mypkg\n\n\ndef f(r=mypkg.Registry()):\n    return r\n";
+    let directory = tree(&[("a.py", source)]);
+    assert!(found(directory.path(), &[]).is_empty());
+    write(
+        directory.path(),
+        "pyleak-fix.toml",
+        "extend-mutable-calls = [\"mypkg.Registry\"]\nunsafe-fixes = false\nlarge-allocation-bytes = 1000000\n",
+    );
+    assert_eq!(found(directory.path(), &[]), ["a.py:4"]);
+}
+
+/// Each bad configuration, the message it must produce (after `error: `), and proof
+/// that nothing was written.
+#[test]
+fn each_bad_configuration_is_an_error_naming_file_key_and_what_is_allowed() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "pyproject.toml",
+            "[tool.pyleak-fix]\nselct = [\"LK001\"]\n",
+            "pyproject.toml: unknown key `tool.pyleak-fix.selct`; allowed keys: select, ignore, extend-select, exclude, extend-exclude, per-file-ignores, unsafe-fixes, target-version, large-allocation-bytes, extend-mutable-calls",
+        ),
+        (
+            "pyleak-fix.toml",
+            "selct = [\"LK001\"]\n",
+            "pyleak-fix.toml: unknown key `selct`; allowed keys: select,",
+        ),
+        (
+            "pyleak-fix.toml",
+            "select = \"LK001\"\n",
+            "pyleak-fix.toml: `select` must be a list of rule codes, such as [\"LK001\"]; not the string \"LK001\"",
+        ),
+        (
+            "pyleak-fix.toml",
+            "ignore = [\"LK999\"]\n",
+            "pyleak-fix.toml: `ignore`: unknown rule selector `LK999`; known rules: LK001",
+        ),
+        (
+            "pyleak-fix.toml",
+            "extend-select = [1]\n",
+            "pyleak-fix.toml: `extend-select` must be a list of rule codes",
+        ),
+        (
+            "pyleak-fix.toml",
+            "exclude = \"build\"\n",
+            "pyleak-fix.toml: `exclude` must be a list of globs",
+        ),
+        (
+            "pyleak-fix.toml",
+            "extend-exclude = [\"src/[\"]\n",
+            "pyleak-fix.toml: `extend-exclude`: `src/[` is not a valid glob",
+        ),
+        (
+            "pyleak-fix.toml",
+            "per-file-ignores = [\"tests\"]\n",
+            "pyleak-fix.toml: `per-file-ignores` must be a table of glob = [rule codes]",
+        ),
+        (
+            "pyleak-fix.toml",
+            "[per-file-ignores]\n\"tests/**\" = \"LK001\"\n",
+            "pyleak-fix.toml: `per-file-ignores` entry `tests/**` must be a list of rule codes",
+        ),
+        (
+            "pyleak-fix.toml",
+            "[per-file-ignores]\n\"tests/**\" = [\"XX1\"]\n",
+            "pyleak-fix.toml: `per-file-ignores` entry `tests/**`: unknown rule selector `XX1`",
+        ),
+        (
+            "pyleak-fix.toml",
+            "unsafe-fixes = 1\n",
+            "pyleak-fix.toml: `unsafe-fixes` must be true or false, not the integer 1",
+        ),
+        (
+            "pyleak-fix.toml",
+            "target-version = \"3.8\"\n",
+            "pyleak-fix.toml: `target-version`: unknown Python version `3.8`; expected one of py37, py38, py39, py310, py311, py312, py313, py314",
+        ),
+        (
+            "pyleak-fix.toml",
+            "target-version = 38\n",
+            "pyleak-fix.toml: `target-version` must be a string, one of py37,",
+        ),
+        (
+            "pyleak-fix.toml",
+            "large-allocation-bytes = 0\n",
+            "pyleak-fix.toml: `large-allocation-bytes` must be a positive whole number of bytes, not the integer 0",
+        ),
+        (
+            "pyleak-fix.toml",
+            "large-allocation-bytes = \"10MB\"\n",
+            "pyleak-fix.toml: `large-allocation-bytes` must be a positive whole number of bytes, not the string \"10MB\"",
+        ),
+        (
+            "pyleak-fix.toml",
+            "extend-mutable-calls = [\"my pkg.Thing\"]\n",
+            "pyleak-fix.toml: `extend-mutable-calls`: `my pkg.Thing` is not a qualified name",
+        ),
+        (
+            "pyleak-fix.toml",
+            "select = [\"LK001\"\n",
+            "pyleak-fix.toml: not valid TOML: TOML parse error at line 1",
+        ),
+        (
+            "pyproject.toml",
+            "[tool]\npyleak-fix = 3\n",
+            "pyproject.toml: `tool.pyleak-fix` must be a table ([tool.pyleak-fix]), not the integer 3",
+        ),
+        (
+            "pyproject.toml",
+            "[project]\nrequires-python = \"three\"\n[tool.pyleak-fix]\n",
+            "pyproject.toml: `project.requires-python`: `three` is not a version specifier such as \">=3.9\"",
+        ),
+    ];
+    for (name, contents, expected) in cases {
+        let directory = tree(&[(name, contents), ("pkg/a.py", FIXABLE)]);
+        for args in [&[][..], &["--check"], &["pkg/a.py"]] {
+            let output = run_in(directory.path(), args);
+            assert_eq!(code(&output), 2, "{contents}");
+            let message = stderr(&output);
+            assert!(
+                message.starts_with(&format!("error: {expected}")),
+                "{contents}\nexpected: {expected}\ngot: {message}"
+            );
+            assert_eq!(stdout(&output), "", "{contents}");
+            assert_eq!(read(directory.path(), "pkg/a.py"), FIXABLE);
+        }
+    }
+}
+
+#[test]
+fn a_bad_config_in_a_subdirectory_names_that_file() {
+    let directory = tree(&[
+        ("a.py", FIXABLE),
+        ("sub/pyleak-fix.toml", "bogus = 1\n"),
+        ("sub/b.py", FIXABLE),
+    ]);
+    let output = run_in(directory.path(), &[]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).starts_with("error: sub/pyleak-fix.toml: unknown key `bogus`"),
+        "{}",
+        stderr(&output)
+    );
+    // Nothing is written while any configuration is broken.
+    assert_eq!(read(directory.path(), "a.py"), FIXABLE);
+}
+
+#[test]
+fn a_missing_config_flag_file_is_an_error() {
+    let directory = tree(&[("a.py", FIXABLE)]);
+    let output = run_in(directory.path(), &["--config", "nope.toml"]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output),
+        "error: nope.toml: cannot read: no such file or directory\n"
+    );
+}
+
+// ---------------------------------------------------------------- suppressions
+
+#[test]
+fn noqa_comments_silence_findings_end_to_end() {
+    let source = "def f(x=[]):  # noqa: LK001\n    return x\n\n\ndef g(y=[]):  # noqa: B006\n    return y\n\n\ndef h(z=[]):  # noqa: E501\n    return z\n";
+    let directory = tree(&[
+        ("a.py", source),
+        ("b.py", &format!("# pyleak-fix: noqa\n{FIXABLE}")),
+    ]);
+    assert_eq!(found(directory.path(), &[]), ["a.py:9"]);
+    let output = run_in(directory.path(), &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let fixed = read(directory.path(), "a.py");
+    assert!(fixed.contains("def f(x=[]):  # noqa: LK001\n"));
+    assert!(fixed.contains("def g(y=[]):  # noqa: B006\n"));
+    assert!(fixed.contains("def h(z=None):  # noqa: E501\n"));
+    assert_eq!(stdout(&output), "Fixed 1 finding in 1 file.\n");
+}
