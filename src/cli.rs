@@ -1,10 +1,12 @@
 //! The command line: what a user can ask for, and the help text that tells them how.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 
 use clap::{ArgAction, Parser};
 
 use crate::config::Overrides;
+use crate::report::{ColorChoice, OutputFormat, Style};
 use crate::settings::{PythonVersion, RuleSelection};
 
 const AFTER_HELP: &str = "\
@@ -94,6 +96,20 @@ pub struct Args {
     /// pre-commit, which names every staged file).
     #[arg(long)]
     pub force_exclude: bool,
+
+    /// How to list findings (--dry-run prints a patch whatever the format).
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t,
+        env = "PYLEAK_FIX_OUTPUT_FORMAT"
+    )]
+    pub output_format: OutputFormat,
+
+    /// When to colour the output (NO_COLOR is honoured in auto).
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t)]
+    pub color: ColorChoice,
 }
 
 fn parse_python_version(text: &str) -> Result<PythonVersion, String> {
@@ -130,6 +146,20 @@ impl Args {
             unsafe_fixes,
             target_version: self.target_version,
             large_allocation_bytes: self.large_allocation_bytes,
+        }
+    }
+
+    /// How to print, from `--output-format`, `--color`, `NO_COLOR` and whether stdout
+    /// is a terminal.
+    pub fn style(&self, cwd: &Path) -> Style {
+        let no_color = std::env::var("NO_COLOR").ok();
+        Style {
+            format: self.output_format,
+            color: !self.output_format.is_machine_readable()
+                && self
+                    .color
+                    .enabled(std::io::stdout().is_terminal(), no_color.as_deref()),
+            cwd: cwd.to_path_buf(),
         }
     }
 

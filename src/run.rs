@@ -60,8 +60,12 @@ pub struct FileReport {
 
 #[derive(Debug)]
 pub enum FileOutcome {
-    /// `--check`: the findings in the file as it is.
-    Checked { findings: Vec<Located> },
+    /// `--check`: the findings in the file as it is, and its text (without a byte-order
+    /// mark) when there are any, for the formats that show or locate more than a line.
+    Checked {
+        findings: Vec<Located>,
+        source: String,
+    },
     /// Fixing, in place or as a diff.
     Fixed(FixedFile),
 }
@@ -78,6 +82,9 @@ pub struct FixedFile {
     pub changed: bool,
     /// `--dry-run`: the diff from the file's bytes to the bytes that would be written.
     pub diff: Option<String>,
+    /// The fixed text (without a byte-order mark) when findings remain: what their
+    /// locations and fixes refer to.
+    pub source: String,
 }
 
 /// Runs the command; `main.rs` only maps the result to the process's exit code.
@@ -111,7 +118,7 @@ pub fn main(args: Args) -> ExitStatus {
         return ExitStatus::Error;
     }
     let files = process_files(&jobs, mode);
-    report::print(mode, &walked, &files);
+    report::print(mode, &args.style(&cwd), &walked, &files);
     exit_status(mode, &walked, &files)
 }
 
@@ -151,7 +158,7 @@ pub fn process_files(jobs: &[Job], mode: Mode) -> Vec<FileReport> {
 pub fn exit_status(mode: Mode, walked: &walk::Walked, files: &[FileReport]) -> ExitStatus {
     let has_error = !walked.errors.is_empty() || files.iter().any(|file| file.outcome.is_err());
     let has_findings = files.iter().any(|file| match &file.outcome {
-        Ok(FileOutcome::Checked { findings }) => !findings.is_empty(),
+        Ok(FileOutcome::Checked { findings, .. }) => !findings.is_empty(),
         Ok(FileOutcome::Fixed(fixed)) => match mode {
             Mode::Apply => !fixed.remaining.is_empty(),
             Mode::DryRun | Mode::Check => fixed.initial_findings > 0,
@@ -222,7 +229,12 @@ fn process_file(path: &Path, mode: Mode, settings: &Settings) -> Result<FileOutc
     })?;
     if mode == Mode::Check {
         let findings = engine::check_text(text, settings).map_err(|error| error.to_string())?;
-        return Ok(FileOutcome::Checked { findings });
+        let source = if findings.is_empty() {
+            String::new()
+        } else {
+            text.to_string()
+        };
+        return Ok(FileOutcome::Checked { findings, source });
     }
     let outcome = engine::fix_text(text, settings).map_err(|error| error.to_string())?;
     let changed = outcome.changed(text);
@@ -239,12 +251,18 @@ fn process_file(path: &Path, mode: Mode, settings: &Settings) -> Result<FileOutc
             Mode::Check => unreachable!("checked above"),
         }
     }
+    let source = if outcome.remaining.is_empty() {
+        String::new()
+    } else {
+        outcome.fixed
+    };
     Ok(FileOutcome::Fixed(FixedFile {
         initial_findings: outcome.initial.len(),
         applied: outcome.applied,
         remaining: outcome.remaining,
         changed,
         diff,
+        source,
     }))
 }
 

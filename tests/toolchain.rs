@@ -453,3 +453,140 @@ fn noqa_comments_silence_findings_end_to_end() {
     assert!(fixed.contains("def h(z=None):  # noqa: E501\n"));
     assert_eq!(stdout(&output), "Fixed 1 finding in 1 file.\n");
 }
+
+// ---------------------------------------------------------------- output formats
+
+/// Two files: fixable and unfixable findings, a tab-indented body, a non-ASCII
+/// character before a finding (columns count characters), and a clean file.
+fn format_tree() -> TempDir {
+    tree(&[
+        (
+            "app.py",
+            "import os\n\n\ndef add(value, my_list: list = []):\n\tmy_list.append(value)  # é\n\treturn my_list\n",
+        ),
+        ("pkg/util.py", "label = \"é\"; f = lambda x={}: x\n"),
+        ("clean.py", "def f(x=None):\n    return x\n"),
+    ])
+}
+
+/// The output with the temporary directory's path and the version made stable.
+fn normalized(directory: &Path, text: &str) -> String {
+    let root = directory.canonicalize().unwrap();
+    text.replace(&root.to_string_lossy().to_string(), "[TMP]")
+        .replace(&directory.to_string_lossy().to_string(), "[TMP]")
+        .replace(
+            &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+            "\"version\": \"[VERSION]\"",
+        )
+}
+
+fn format_snapshot(format: &str, extra: &[&str]) -> (String, Output) {
+    let directory = format_tree();
+    let root = directory.path().canonicalize().unwrap();
+    let mut args = vec!["--output-format", format];
+    args.extend_from_slice(extra);
+    let output = run_in(&root, &args);
+    assert!(code(&output) < 2, "{}", stderr(&output));
+    (normalized(&root, &stdout(&output)), output)
+}
+
+fn assert_format_snapshot(name: &str, content: &str) {
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, content);
+    });
+}
+
+#[test]
+fn output_format_concise() {
+    let (out, output) = format_snapshot("concise", &["--check"]);
+    assert_eq!(code(&output), 1);
+    assert_format_snapshot("format__concise", &out);
+}
+
+#[test]
+fn output_format_full() {
+    let (out, output) = format_snapshot("full", &["--check"]);
+    assert_eq!(code(&output), 1);
+    assert_format_snapshot("format__full", &out);
+}
+
+#[test]
+fn output_format_json() {
+    let (out, output) = format_snapshot("json", &["--check"]);
+    assert_eq!(code(&output), 1);
+    // Only JSON on stdout; the summary goes to stderr.
+    let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(parsed.as_array().unwrap().len(), 2);
+    assert!(stderr(&output).starts_with("Found 2 findings"));
+    assert_format_snapshot("format__json", &out);
+}
+
+#[test]
+fn output_format_github() {
+    let (out, output) = format_snapshot("github", &["--check"]);
+    assert_eq!(code(&output), 1);
+    assert_format_snapshot("format__github", &out);
+}
+
+#[test]
+fn output_format_sarif() {
+    let (out, output) = format_snapshot("sarif", &["--check"]);
+    assert_eq!(code(&output), 1);
+    let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(parsed["version"], "2.1.0");
+    assert_eq!(parsed["runs"][0]["results"].as_array().unwrap().len(), 2);
+    assert_format_snapshot("format__sarif", &out);
+}
+
+#[test]
+fn machine_formats_list_what_is_left_after_fixing_in_place() {
+    let (out, output) = format_snapshot("json", &[]);
+    assert_eq!(code(&output), 1);
+    let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let left = parsed.as_array().unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["fix"], serde_json::Value::Null);
+    assert!(left[0]["filename"]
+        .as_str()
+        .unwrap()
+        .ends_with("pkg/util.py"));
+    assert!(stderr(&output).starts_with("Fixed 1 finding in 1 file; 1 finding left unfixed"));
+    // Nothing found: an empty array, still valid JSON.
+    let directory = tree(&[("clean.py", "x = 1\n")]);
+    let output = run_in(directory.path(), &["--check", "--output-format", "json"]);
+    assert_eq!(code(&output), 0);
+    assert_eq!(stdout(&output), "[]\n");
+}
+
+#[test]
+fn the_output_format_can_come_from_the_environment() {
+    let directory = format_tree();
+    let output = command(directory.path(), &["--check"])
+        .env("PYLEAK_FIX_OUTPUT_FORMAT", "github")
+        .output()
+        .unwrap();
+    assert!(stdout(&output).starts_with("::error file=app.py,line=4,col=32,"));
+    let output = command(directory.path(), &["--check", "--output-format", "concise"])
+        .env("PYLEAK_FIX_OUTPUT_FORMAT", "github")
+        .output()
+        .unwrap();
+    assert!(stdout(&output).starts_with("app.py:4:32: LK001 "));
+}
+
+#[test]
+fn github_annotations_escape_what_would_end_a_property() {
+    let directory = tree(&[("a,b:c.py", FIXABLE)]);
+    let output = run_in(
+        directory.path(),
+        &["--check", "--output-format", "github", "a,b:c.py"],
+    );
+    assert!(
+        stdout(&output).starts_with("::error file=a%2Cb%3Ac.py,line=1,col=9,endLine=1,endColumn=11,title=pyleak-fix (LK001)::`x` defaults"),
+        "{}",
+        stdout(&output)
+    );
+}
