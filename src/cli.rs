@@ -1,5 +1,6 @@
 //! The command line: what a user can ask for, and the help text that tells them how.
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,25 @@ Files:
   type stubs (*.pyi), which are always skipped. Files must be UTF-8; a byte-order mark,
   line endings, tabs and a missing final newline are all kept as they are.
 
+Standard input:
+  `pyleak-fix --stdin-filename PATH -` reads the source from stdin; fixing writes the
+  fixed source to stdout (findings and summary to stderr); --dry-run prints the diff and
+  --check the findings. PATH decides the configuration and per-file ignores.
+
+Configuration:
+  [tool.pyleak-fix] in pyproject.toml, or pyleak-fix.toml (same keys, no table), in the
+  file's directory or the closest one above it. Keys: select, ignore, extend-select,
+  exclude, extend-exclude, per-file-ignores, unsafe-fixes, target-version,
+  large-allocation-bytes, extend-mutable-calls. Options given here override them.
+
+Suppressions:
+  `# noqa` or `# noqa: LK001` on the line a finding starts on (`# noqa: B006` also
+  silences LK001); `# pyleak-fix: noqa` on a line of its own silences the whole file.
+
+Commands:
+  pyleak-fix rule CODE   Print a rule's documentation (`pyleak-fix rule --all`: every
+                         rule's). To process a path named `rule`, write `./rule`.
+
 Examples:
   pyleak-fix --check .                  List the findings, change nothing
   pyleak-fix --dry-run src > fix.patch  Review the fixes; then `git apply fix.patch`
@@ -32,18 +52,20 @@ Examples:
   pyleak-fix --unsafe-fixes .           Also apply fixes that may change behaviour
 
 Exit status:
-  0  nothing left to report
-  1  findings: any finding under --check or --dry-run; findings left unfixed otherwise
-  2  error: bad arguments, or a file that could not be read, decoded, parsed or written
-     (every other file is still processed)";
+  0  nothing left to report (or findings, with --exit-zero)
+  1  findings: any finding under --check or --dry-run; findings left unfixed otherwise;
+     with --exit-non-zero-on-fix, also any file fixed
+  2  error: bad arguments or configuration (nothing is processed), or a file that could
+     not be read, decoded, parsed or written (every other file is still processed)";
 
 /// Finds Python code that keeps memory alive longer than intended (mutable default
 /// arguments) and rewrites it with byte-exact patches that keep comments and layout.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "pyleak-fix", version, after_help = AFTER_HELP)]
 pub struct Args {
-    /// Files or directories to process.
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files or directories to process [default: .]; `-` reads the source from standard
+    /// input (see --stdin-filename).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Write nothing; list every finding and exit 1 if there is any.
@@ -110,6 +132,69 @@ pub struct Args {
     /// When to colour the output (NO_COLOR is honoured in auto).
     #[arg(long, value_name = "WHEN", value_enum, default_value_t)]
     pub color: ColorChoice,
+
+    /// The path of the source read from standard input: it decides the configuration and
+    /// the per-file ignores, and names the file in findings and diffs. Implies `-`.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+
+    /// Exit 0 even when findings are left (errors still exit 2).
+    #[arg(long, conflicts_with = "exit_non_zero_on_fix")]
+    pub exit_zero: bool,
+
+    /// Exit 1 when any file was fixed (or would be), even if no finding is left.
+    #[arg(long)]
+    pub exit_non_zero_on_fix: bool,
+
+    /// List every rule: code, name and whether it can fix what it finds; then exit.
+    #[arg(long)]
+    pub list_rules: bool,
+
+    /// List the files that would be processed, after excludes; then exit.
+    #[arg(long)]
+    pub show_files: bool,
+}
+
+/// `pyleak-fix rule CODE`: print a rule's documentation.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "pyleak-fix rule", version)]
+pub struct RuleArgs {
+    /// The rule's code, e.g. LK001.
+    #[arg(value_name = "CODE", required_unless_present = "all")]
+    pub code: Option<String>,
+
+    /// Print the documentation of every rule.
+    #[arg(long, conflicts_with = "code")]
+    pub all: bool,
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Process paths (or standard input).
+    Run(Args),
+    /// `pyleak-fix rule ...`.
+    Rule(RuleArgs),
+}
+
+/// Parses the process's arguments. A first argument of exactly `rule` is the `rule`
+/// subcommand; anything else is the path-processing command, so `pyleak-fix [OPTIONS]
+/// [PATH]...` keeps working as it always has. A file or directory named `rule` is
+/// reached as `./rule`, or with any option before it. Usage errors exit 2, as clap does.
+pub fn parse() -> Command {
+    parse_from(std::env::args_os())
+}
+
+pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Command {
+    let args: Vec<OsString> = args.into_iter().collect();
+    if args.get(1).is_some_and(|first| first == "rule") {
+        let rest = args[2..].iter().cloned();
+        Command::Rule(RuleArgs::parse_from(
+            std::iter::once(OsString::from("pyleak-fix rule")).chain(rest),
+        ))
+    } else {
+        Command::Run(Args::parse_from(args))
+    }
 }
 
 fn parse_python_version(text: &str) -> Result<PythonVersion, String> {
@@ -163,6 +248,25 @@ impl Args {
         }
     }
 
+    /// The paths to process: `.` when none is named.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        if self.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            self.paths.clone()
+        }
+    }
+
+    /// Whether the source comes from standard input: `-` alone, or `--stdin-filename`
+    /// with no path.
+    pub fn reads_stdin(&self) -> bool {
+        match self.paths.as_slice() {
+            [] => self.stdin_filename.is_some(),
+            [only] => only.as_os_str() == "-",
+            _ => false,
+        }
+    }
+
     pub fn mode(&self) -> Mode {
         if self.check {
             Mode::Check
@@ -189,7 +293,25 @@ mod tests {
         let args =
             Args::try_parse_from(["pyleak-fix", "--select", "LK001,LK2", "--select=LK3"]).unwrap();
         assert_eq!(args.select, ["LK001", "LK2", "LK3"]);
-        assert_eq!(args.paths, [PathBuf::from(".")]);
+        assert_eq!(args.paths(), [PathBuf::from(".")]);
+        assert!(!args.reads_stdin());
+    }
+
+    #[test]
+    fn rule_as_the_first_argument_is_the_subcommand_and_elsewhere_a_path() {
+        let parse = |args: &[&str]| parse_from(args.iter().map(OsString::from));
+        match parse(&["pyleak-fix", "rule", "LK001"]) {
+            Command::Rule(rule) => assert_eq!(rule.code.as_deref(), Some("LK001")),
+            other => panic!("{other:?}"),
+        }
+        match parse(&["pyleak-fix", "./rule"]) {
+            Command::Run(args) => assert_eq!(args.paths, [PathBuf::from("./rule")]),
+            other => panic!("{other:?}"),
+        }
+        match parse(&["pyleak-fix", "--check", "rule"]) {
+            Command::Run(args) => assert_eq!(args.paths, [PathBuf::from("rule")]),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

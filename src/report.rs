@@ -236,6 +236,107 @@ pub fn write_report(
     }
 }
 
+/// The report of a run on standard input. When fixing, stdout carries the source
+/// (fixed, or as it came), so the findings and the summary go to stderr; otherwise the
+/// report is the same as for a file.
+pub fn print_stdin(mode: Mode, style: &Style, files: &[FileReport], source: &[u8]) {
+    let walked = Walked::default();
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut err = BufWriter::new(stderr.lock());
+    let result = if mode == Mode::Apply {
+        let mut for_err = style.clone();
+        for_err.color = false;
+        let (mut report, mut errors) = (Vec::new(), Vec::new());
+        out.write_all(source)
+            .and_then(|()| write_report(&mut report, &mut errors, mode, &for_err, &walked, files))
+            .and_then(|()| err.write_all(&errors))
+            .and_then(|()| err.write_all(&report))
+    } else {
+        write_report(&mut out, &mut err, mode, style, &walked, files)
+    };
+    let _ = result.and_then(|()| out.flush()).and_then(|()| err.flush());
+}
+
+/// `pyleak-fix rule`: each rule's documentation, Markdown as the rule writes it.
+pub fn print_rule_docs(rules: &[&dyn rules::Rule]) {
+    let docs: Vec<String> = rules
+        .iter()
+        .map(|rule| {
+            format!(
+                "{}\nFix availability: {}. Documentation: {}\n",
+                rule.doc().trim_end(),
+                rule.fix_availability().as_str(),
+                rule.url()
+            )
+        })
+        .collect();
+    print_stdout(&docs.join("\n"));
+}
+
+/// `--list-rules`: a table of code, name and fix availability; or, with
+/// `--output-format json`, an array of objects with a summary and a URL too.
+pub fn print_rule_list(format: OutputFormat) {
+    if format == OutputFormat::Json {
+        let list: Vec<Value> = rules::ALL
+            .iter()
+            .map(|rule| {
+                json!({
+                    "code": rule.code(),
+                    "name": rule.name(),
+                    "fix": rule.fix_availability().as_str(),
+                    "summary": rules::summary(*rule),
+                    "url": rule.url(),
+                })
+            })
+            .collect();
+        print_stdout(&format!("{}\n", to_pretty_json(&Value::Array(list))));
+        return;
+    }
+    let name_width = rules::ALL
+        .iter()
+        .map(|rule| rule.name().len())
+        .max()
+        .unwrap_or(0)
+        .max("NAME".len());
+    let mut table = format!("{:<6} {:<name_width$}  FIX\n", "CODE", "NAME");
+    for rule in rules::ALL {
+        let _ = writeln!(
+            table,
+            "{:<6} {:<name_width$}  {}",
+            rule.code(),
+            rule.name(),
+            rule.fix_availability().as_str()
+        );
+    }
+    print_stdout(&table);
+}
+
+/// `--show-files`: the files that would be processed, one per line, sorted; paths that
+/// could not be walked on stderr.
+pub fn print_files(walked: &Walked) {
+    let mut list = String::new();
+    for file in &walked.files {
+        let _ = writeln!(list, "{}", file.display());
+    }
+    print_stdout(&list);
+    for error in &walked.errors {
+        eprintln!("error: {}: {}", error.path.display(), error.message);
+    }
+}
+
+fn print_stdout(text: &str) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Writes source bytes to stdout unchanged (standard input that is not to be fixed).
+pub fn print_source(source: &[u8]) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(source).and_then(|()| out.flush());
+}
+
 /// Lists the findings in the chosen format.
 fn write_findings(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io::Result<()> {
     match style.format {

@@ -590,3 +590,234 @@ fn github_annotations_escape_what_would_end_a_property() {
         stdout(&output)
     );
 }
+
+// ---------------------------------------------------------------- standard input
+
+fn run_stdin(directory: &Path, args: &[&str], input: &str) -> Output {
+    command(directory, args)
+        .write_stdin(input.as_bytes().to_vec())
+        .output()
+        .unwrap()
+}
+
+const WITH_LAMBDA: &str = "def f(x=[]):\n    return x\ng = lambda y=[]: y\n";
+
+#[test]
+fn stdin_fixing_writes_the_fixed_source_to_stdout_and_findings_to_stderr() {
+    let directory = tree(&[]);
+    let output = run_stdin(
+        directory.path(),
+        &["--stdin-filename", "pkg/m.py", "-"],
+        WITH_LAMBDA,
+    );
+    assert_eq!(code(&output), 1);
+    assert_eq!(
+        stdout(&output),
+        "def f(x=None):\n    if x is None:\n        x = []\n    return x\ng = lambda y=[]: y\n"
+    );
+    let stderr = stderr(&output);
+    assert!(stderr.starts_with("pkg/m.py:5:14: LK001 "), "{stderr}");
+    assert!(stderr.ends_with("Fixed 1 finding in 1 file; 1 finding left unfixed (LK001: 1).\n"));
+    // Nothing is written anywhere: the file named need not even exist.
+    assert!(!directory.path().join("pkg").exists());
+    // `--stdin-filename` alone implies `-`; a clean source comes back byte for byte.
+    let output = run_stdin(directory.path(), &["--stdin-filename", "m.py"], "x = 1\r\n");
+    assert_eq!(code(&output), 0);
+    assert_eq!(stdout(&output), "x = 1\r\n");
+}
+
+#[test]
+fn stdin_dry_run_prints_the_diff_and_check_the_findings() {
+    let directory = tree(&[]);
+    let output = run_stdin(
+        directory.path(),
+        &["--dry-run", "--stdin-filename", "m.py", "-"],
+        FIXABLE,
+    );
+    assert_eq!(code(&output), 1);
+    assert!(stdout(&output).starts_with("--- a/m.py\n+++ b/m.py\n@@ -1,2 +1,4 @@\n"));
+    let output = run_stdin(directory.path(), &["--check", "-"], FIXABLE);
+    assert_eq!(code(&output), 1);
+    assert!(
+        stdout(&output).starts_with("-:1:9: LK001 "),
+        "{}",
+        stdout(&output)
+    );
+    let output = run_stdin(
+        directory.path(),
+        &[
+            "--check",
+            "--output-format",
+            "json",
+            "--stdin-filename",
+            "m.py",
+        ],
+        FIXABLE,
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(parsed[0]["filename"].as_str().unwrap().ends_with("/m.py"));
+}
+
+#[test]
+fn stdin_filename_drives_configuration_per_file_ignores_and_force_exclude() {
+    let directory = tree(&[(
+        "pyproject.toml",
+        "[tool.pyleak-fix]\nextend-exclude = [\"generated\"]\n[tool.pyleak-fix.per-file-ignores]\n\"tests/**\" = [\"LK001\"]\n",
+    )]);
+    let check = |name: &str, extra: &[&str]| {
+        let mut args = vec!["--check", "--stdin-filename", name];
+        args.extend_from_slice(extra);
+        code(&run_stdin(directory.path(), &args, FIXABLE))
+    };
+    assert_eq!(check("src/a.py", &[]), 1);
+    assert_eq!(check("tests/test_a.py", &[]), 0);
+    assert_eq!(check("generated/a.py", &[]), 1);
+    assert_eq!(check("generated/a.py", &["--force-exclude"]), 0);
+    // Excluded while fixing: the source comes back unchanged.
+    let output = run_stdin(
+        directory.path(),
+        &["--force-exclude", "--stdin-filename", "generated/a.py", "-"],
+        FIXABLE,
+    );
+    assert_eq!(code(&output), 0);
+    assert_eq!(stdout(&output), FIXABLE);
+}
+
+#[test]
+fn stdin_that_cannot_be_parsed_comes_back_unchanged_with_exit_2() {
+    let directory = tree(&[]);
+    let broken = "def f(x=[:\n";
+    let output = run_stdin(directory.path(), &["--stdin-filename", "m.py"], broken);
+    assert_eq!(code(&output), 2);
+    assert_eq!(stdout(&output), broken);
+    assert!(stderr(&output).starts_with("error: m.py: cannot parse Python"));
+    let output = run_stdin(directory.path(), &["-", "a.py"], FIXABLE);
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output),
+        "error: `-` (standard input) cannot be mixed with other paths\n"
+    );
+}
+
+// ---------------------------------------------------------------- discoverability
+
+#[test]
+fn rule_prints_the_rules_documentation() {
+    let directory = tree(&[]);
+    let output = run_in(directory.path(), &["rule", "LK001"]);
+    assert_eq!(code(&output), 0);
+    let doc = stdout(&output);
+    assert!(
+        doc.starts_with("# LK001 mutable-default-argument\n"),
+        "{doc}"
+    );
+    assert!(doc.contains("## Why it leaks"));
+    assert!(doc.contains("Fix availability: sometimes."));
+    assert_eq!(stdout(&run_in(directory.path(), &["rule", "lk001"])), doc);
+    assert!(stdout(&run_in(directory.path(), &["rule", "--all"])).contains("# LK001"));
+    let output = run_in(directory.path(), &["rule", "LK999"]);
+    assert_eq!(code(&output), 2);
+    assert_eq!(
+        stderr(&output),
+        "error: unknown rule `LK999`; known rules: LK001 (see --list-rules)\n"
+    );
+}
+
+#[test]
+fn a_path_named_rule_is_reached_as_dot_slash_rule() {
+    let directory = tree(&[("rule/a.py", FIXABLE)]);
+    let output = run_in(directory.path(), &["--check", "./rule"]);
+    assert_eq!(code(&output), 1);
+    assert!(stdout(&output).starts_with("rule/a.py:1:9: LK001 "));
+    let output = run_in(directory.path(), &["--check", "rule"]);
+    assert_eq!(code(&output), 1);
+}
+
+#[test]
+fn list_rules_shows_code_name_and_fix_availability() {
+    let directory = tree(&[]);
+    let output = run_in(directory.path(), &["--list-rules"]);
+    assert_eq!(code(&output), 0);
+    let list = stdout(&output);
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["CODE", "NAME", "FIX"]
+    );
+    assert!(lines
+        .iter()
+        .any(|line| line.split_whitespace().collect::<Vec<_>>()
+            == ["LK001", "mutable-default-argument", "sometimes"]));
+    let output = run_in(
+        directory.path(),
+        &["--list-rules", "--output-format", "json"],
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(parsed[0]["code"], "LK001");
+    assert_eq!(parsed[0]["fix"], "sometimes");
+}
+
+#[test]
+fn show_files_lists_what_would_be_processed_and_changes_nothing() {
+    let directory = tree(&[
+        ("pyleak-fix.toml", "extend-exclude = [\"gen\"]\n"),
+        ("b.py", FIXABLE),
+        ("a/c.py", FIXABLE),
+        ("gen/d.py", FIXABLE),
+        (".venv/e.py", FIXABLE),
+        ("notes.txt", "x"),
+    ]);
+    let output = run_in(directory.path(), &["--show-files"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "a/c.py\nb.py\n");
+    assert_eq!(read(directory.path(), "b.py"), FIXABLE);
+}
+
+#[test]
+fn exit_zero_and_exit_non_zero_on_fix_as_in_ruff() {
+    let directory = tree(&[("a.py", "f = lambda x=[]: x\n")]);
+    let output = run_in(directory.path(), &["--check", "--exit-zero"]);
+    assert_eq!(code(&output), 0);
+    assert!(!stdout(&output).is_empty());
+    let directory = tree(&[("a.py", FIXABLE)]);
+    let output = run_in(directory.path(), &["--dry-run", "--exit-zero"]);
+    assert_eq!(code(&output), 0);
+    let output = run_in(directory.path(), &["--exit-non-zero-on-fix"]);
+    assert_eq!(code(&output), 1, "fixed, nothing left, but a file changed");
+    assert_eq!(read(directory.path(), "a.py"), FIXED);
+    let output = run_in(directory.path(), &["--exit-non-zero-on-fix"]);
+    assert_eq!(code(&output), 0, "nothing to fix the second time");
+    // Errors stay errors.
+    let directory = tree(&[("bad.py", "def f(:\n")]);
+    let output = run_in(directory.path(), &["--exit-zero"]);
+    assert_eq!(code(&output), 2);
+    let output = run_in(directory.path(), &["--exit-zero", "--exit-non-zero-on-fix"]);
+    assert_eq!(code(&output), 2);
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal_and_never_with_no_color() {
+    let directory = tree(&[("a.py", FIXABLE)]);
+    // Not a terminal: plain, the default.
+    let output = run_in(directory.path(), &["--check"]);
+    assert!(!stdout(&output).contains('\x1b'));
+    let output = run_in(directory.path(), &["--check", "--color", "always"]);
+    assert!(
+        stdout(&output).contains("\x1b[1;31mLK001\x1b[0m"),
+        "{}",
+        stdout(&output)
+    );
+    let output = run_in(directory.path(), &["--dry-run", "--color", "always"]);
+    assert!(stdout(&output).contains("\x1b[32m+def f(x=None):\x1b[0m"));
+    let output = command(directory.path(), &["--check", "--color", "auto"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!stdout(&output).contains('\x1b'));
+    // Machine formats are never coloured.
+    let output = run_in(
+        directory.path(),
+        &["--check", "--color", "always", "--output-format", "json"],
+    );
+    assert!(!stdout(&output).contains('\x1b'));
+}
