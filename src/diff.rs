@@ -17,6 +17,11 @@ const NO_NEWLINE_MARKER: &str = "\\ No newline at end of file\n";
 /// The diff turning `old` into `new`, with headers `--- a/PATH` and `+++ b/PATH`;
 /// empty when the texts are equal.
 pub fn unified_diff(old: &str, new: &str, path: &str) -> String {
+    unified_diff_with_context(old, new, path, CONTEXT_LINES)
+}
+
+/// [`unified_diff`] with `context` unchanged lines around each change.
+pub fn unified_diff_with_context(old: &str, new: &str, path: &str, context: usize) -> String {
     if old == new {
         return String::new();
     }
@@ -26,7 +31,7 @@ pub fn unified_diff(old: &str, new: &str, path: &str) -> String {
     let mut out = String::with_capacity(old.len().min(4096) + 128);
     let _ = writeln!(out, "--- a/{path}");
     let _ = writeln!(out, "+++ b/{path}");
-    for hunk in group_diff_ops(ops, CONTEXT_LINES) {
+    for hunk in group_diff_ops(ops, context) {
         write_hunk(&mut out, &hunk, &old_lines, &new_lines);
     }
     out

@@ -7,6 +7,7 @@ use thiserror::Error;
 use tree_sitter::{Node, Parser, Tree};
 
 use crate::fix::{apply_fixes, Applicability, Fix};
+use crate::noqa::Suppressions;
 use crate::rules::Finding;
 use crate::settings::Settings;
 use crate::source::{Location, SourceFile};
@@ -62,12 +63,28 @@ pub fn first_syntax_error(tree: &Tree) -> Option<Node<'_>> {
     }
 }
 
-/// Runs every selected rule whose prefilter admits the text; findings in source order.
+/// Runs every selected rule whose prefilter admits the text; findings in source order,
+/// less those a `noqa` comment silences. The suppressions are applied here, before any
+/// fix is chosen, so that a silenced finding is neither reported nor fixed.
 pub fn run_rules(file: &SourceFile, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
     for rule in &settings.rules {
         if rule.might_match(file.text) {
             rule.check(file, settings, &mut findings);
+        }
+    }
+    if !findings.is_empty() {
+        let suppressions = Suppressions::collect(file);
+        if !suppressions.is_empty() {
+            findings.retain(|finding| {
+                let aliases = settings
+                    .rules
+                    .iter()
+                    .find(|rule| rule.code() == finding.code)
+                    .map_or(&[][..], |rule| rule.aliases());
+                let line = file.location(finding.range.start).line - 1;
+                !suppressions.silences(line, finding.code, aliases)
+            });
         }
     }
     findings.sort_by(|a, b| {
@@ -386,6 +403,59 @@ mod tests {
         assert_eq!(
             outcome.fixed,
             "def f(a=None, b=None):\n    if a is None:\n        a = []\n    if b is None:\n        b = {}\n    return a, b\n"
+        );
+    }
+
+    fn codes_found(text: &str) -> Vec<usize> {
+        check_text(text, &Settings::default())
+            .unwrap()
+            .iter()
+            .map(|located| located.start.line)
+            .collect()
+    }
+
+    #[test]
+    fn noqa_on_the_reported_line_silences_it_and_it_is_not_fixed() {
+        let text = "def f(x=[]):  # noqa\n    return x\n\ndef g(y=[]):\n    return y\n";
+        assert_eq!(codes_found(text), [4]);
+        let outcome = fix_text(text, &Settings::default()).unwrap();
+        assert!(outcome.fixed.starts_with("def f(x=[]):  # noqa\n"));
+        assert!(outcome.fixed.contains("def g(y=None):"));
+        assert_eq!(outcome.applied, ["LK001"]);
+    }
+
+    #[test]
+    fn noqa_codes_must_name_the_rule_or_an_alias() {
+        assert!(codes_found("def f(x=[]): pass  # noqa: LK001\n").is_empty());
+        assert!(codes_found("def f(x=[]): pass  # noqa: E501, B006\n").is_empty());
+        assert_eq!(codes_found("def f(x=[]): pass  # noqa: E501\n"), [1]);
+        // In a string it is not a comment.
+        assert_eq!(codes_found("def f(x=[], y='# noqa'): pass\n"), [1]);
+    }
+
+    #[test]
+    fn a_multi_line_signature_is_silenced_on_the_defaults_own_line() {
+        let text = "def f(\n    a,\n    x=[],  # noqa: LK001\n    y={},\n):\n    pass\n";
+        assert_eq!(codes_found(text), [4]);
+        let on_def_line = "def f(  # noqa\n    x=[],\n):\n    pass\n";
+        assert_eq!(codes_found(on_def_line), [2]);
+    }
+
+    #[test]
+    fn a_file_level_directive_on_its_own_line_silences_the_file() {
+        let text = "# pyleak-fix: noqa\ndef f(x=[]): pass\n";
+        assert!(codes_found(text).is_empty());
+        let outcome = fix_text(text, &Settings::default()).unwrap();
+        assert_eq!(outcome.fixed, text);
+        assert!(codes_found("# ruff: noqa: B006\ndef f(x=[]): pass\n").is_empty());
+        assert!(codes_found("# pyleak-fix: noqa: LK001\ndef f(x=[]): pass\n").is_empty());
+        assert_eq!(
+            codes_found("# pyleak-fix: noqa: LK002\ndef f(x=[]): pass\n"),
+            [2]
+        );
+        assert_eq!(
+            codes_found("x = 1  # pyleak-fix: noqa\ndef f(x=[]): pass\n"),
+            [2]
         );
     }
 }

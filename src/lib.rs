@@ -2,10 +2,12 @@
 //! and rewrites them with byte-exact, comment-preserving patches.
 
 pub mod cli;
+pub mod config;
 pub mod diff;
 pub mod engine;
 pub mod fix;
 pub mod invariants;
+pub mod noqa;
 pub mod report;
 pub mod rules;
 pub mod run;

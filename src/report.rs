@@ -1,37 +1,171 @@
-//! Everything the command prints: findings, diffs, errors and the summary line. Kept in
-//! one place so that other output formats can be added here alone.
+//! Everything the command prints: findings (in each output format), diffs, errors and
+//! the summary line. Kept in one place so that what the tool says, and how, is decided
+//! here alone.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+use serde_json::{json, Value};
 
 use crate::cli::Mode;
+use crate::config::absolute;
+use crate::diff::unified_diff_with_context;
 use crate::engine::Located;
-use crate::fix::Applicability;
+use crate::fix::{apply_fixes, Applicability, Fix};
+use crate::rules;
 use crate::run::{FileOutcome, FileReport};
-use crate::settings::Settings;
+use crate::source::{LineIndex, Location};
 use crate::walk::Walked;
+
+/// How findings are listed; ruff's names for the formats it shares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// `PATH:LINE:COL: CODE message`, one line each.
+    #[default]
+    Concise,
+    /// The concise line, the source line with a caret under the finding, and the fix as
+    /// a diff.
+    Full,
+    /// A JSON array with ruff's field names.
+    Json,
+    /// GitHub Actions workflow commands, which annotate the lines in a pull request.
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+}
+
+impl OutputFormat {
+    /// Formats that another program reads: nothing else may go to stdout with them.
+    pub fn is_machine_readable(self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Json | OutputFormat::Github | OutputFormat::Sarif
+        )
+    }
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour, given whether stdout is a terminal and the value of
+    /// `NO_COLOR` (<https://no-color.org>: any non-empty value turns colour off; an
+    /// explicit `--color always` still wins, as the convention asks).
+    pub fn enabled(self, stdout_is_terminal: bool, no_color: Option<&str>) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stdout_is_terminal && no_color.is_none_or(str::is_empty),
+        }
+    }
+}
+
+/// How to print: the format, whether in colour, and the directory relative paths are
+/// relative to (JSON and SARIF name files absolutely, as ruff does).
+#[derive(Debug, Clone)]
+pub struct Style {
+    pub format: OutputFormat,
+    pub color: bool,
+    pub cwd: PathBuf,
+}
+
+impl Style {
+    pub fn plain(cwd: &Path) -> Self {
+        Style {
+            format: OutputFormat::Concise,
+            color: false,
+            cwd: cwd.to_path_buf(),
+        }
+    }
+
+    /// Wraps `text` in an ANSI colour when colour is on.
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn red(&self, text: &str) -> String {
+        self.paint("1;31", text)
+    }
+
+    fn cyan(&self, text: &str) -> String {
+        self.paint("36", text)
+    }
+
+    /// A unified diff with removed lines red, added lines green, hunk headers cyan.
+    fn diff(&self, diff: &str) -> String {
+        if !self.color {
+            return diff.to_string();
+        }
+        diff.split_inclusive('\n')
+            .map(|line| {
+                let (body, newline) = match line.strip_suffix('\n') {
+                    Some(body) => (body, "\n"),
+                    None => (line, ""),
+                };
+                let code = if body.starts_with("---") || body.starts_with("+++") {
+                    "1"
+                } else if body.starts_with('-') {
+                    "31"
+                } else if body.starts_with('+') {
+                    "32"
+                } else if body.starts_with("@@") {
+                    "36"
+                } else {
+                    return line.to_string();
+                };
+                format!("{}{newline}", self.paint(code, body))
+            })
+            .collect()
+    }
+}
+
+/// A finding to list, with the file it is in and that file's text (the text the
+/// finding's locations and fix refer to).
+struct Listed<'a> {
+    path: &'a Path,
+    located: &'a Located,
+    source: &'a str,
+}
 
 /// Prints the report of a run on stdout and stderr. A closed stdout (`| head`) ends
 /// the printing quietly: the run's work is already done and its exit code stands.
-pub fn print(mode: Mode, settings: &Settings, walked: &Walked, files: &[FileReport]) {
+pub fn print(mode: Mode, style: &Style, walked: &Walked, files: &[FileReport]) {
     let stdout = io::stdout();
     let stderr = io::stderr();
     let mut out = BufWriter::new(stdout.lock());
     let mut err = BufWriter::new(stderr.lock());
-    let _ = write_report(&mut out, &mut err, mode, settings, walked, files)
+    let _ = write_report(&mut out, &mut err, mode, style, walked, files)
         .and_then(|()| out.flush())
         .and_then(|()| err.flush());
 }
 
 /// Writes the report: findings and diffs on `out`, errors on `err`, and the summary on
-/// `out` when fixing in place (it belongs with the findings left) and on `err` otherwise
-/// (stdout then holds only findings, or only a patch).
+/// `out` when fixing in place with a human format (it belongs with the findings left)
+/// and on `err` otherwise (stdout then holds only findings, a patch, or a document
+/// another program reads). `--dry-run` always prints its patch, whatever the format.
 pub fn write_report(
     out: &mut impl Write,
     err: &mut impl Write,
     mode: Mode,
-    settings: &Settings,
+    style: &Style,
     walked: &Walked,
     files: &[FileReport],
 ) -> io::Result<()> {
@@ -49,19 +183,24 @@ pub fn write_report(
         errors: walked.errors.len(),
         ..Tally::default()
     };
+    let mut listed = Vec::new();
     for file in files {
         match &file.outcome {
             Err(cause) => {
                 tally.errors += 1;
                 writeln!(err, "error: {}: {cause}", file.path.display())?;
             }
-            Ok(FileOutcome::Checked { findings }) => {
+            Ok(FileOutcome::Checked { findings, source }) => {
                 tally.files += 1;
                 tally.files_with_findings += usize::from(!findings.is_empty());
                 tally.findings += findings.len();
                 for located in findings {
-                    tally.count_fix(located, settings);
-                    write_finding(out, &file.path, located)?;
+                    tally.count_fix(located, file.unsafe_fixes);
+                    listed.push(Listed {
+                        path: &file.path,
+                        located,
+                        source,
+                    });
                 }
             }
             Ok(FileOutcome::Fixed(fixed)) => {
@@ -69,38 +208,453 @@ pub fn write_report(
                 tally.files_changed += usize::from(fixed.changed);
                 tally.fixes += fixed.applied.len();
                 for located in &fixed.remaining {
-                    tally.count_left(located, settings);
+                    tally.count_left(located, file.unsafe_fixes);
                     if mode == Mode::Apply {
-                        write_finding(out, &file.path, located)?;
+                        listed.push(Listed {
+                            path: &file.path,
+                            located,
+                            source: &fixed.source,
+                        });
                     }
                 }
                 if let Some(diff) = &fixed.diff {
-                    out.write_all(diff.as_bytes())?;
+                    out.write_all(style.diff(diff).as_bytes())?;
                 }
             }
         }
     }
+    write_findings(out, style, &listed)?;
     let summary = match mode {
         Mode::Apply => tally.apply_summary(),
         Mode::DryRun => tally.dry_run_summary(),
         Mode::Check => tally.check_summary(),
     };
-    match mode {
-        Mode::Apply => writeln!(out, "{summary}"),
-        Mode::DryRun | Mode::Check => writeln!(err, "{summary}"),
+    if mode == Mode::Apply && !style.format.is_machine_readable() {
+        writeln!(out, "{summary}")
+    } else {
+        writeln!(err, "{summary}")
     }
 }
 
-fn write_finding(out: &mut impl Write, path: &Path, located: &Located) -> io::Result<()> {
+/// The report of a run on standard input. When fixing, stdout carries the source
+/// (fixed, or as it came), so the findings and the summary go to stderr; otherwise the
+/// report is the same as for a file.
+pub fn print_stdin(mode: Mode, style: &Style, files: &[FileReport], source: &[u8]) {
+    let walked = Walked::default();
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut err = BufWriter::new(stderr.lock());
+    let result = if mode == Mode::Apply {
+        let mut for_err = style.clone();
+        for_err.color = false;
+        let (mut report, mut errors) = (Vec::new(), Vec::new());
+        out.write_all(source)
+            .and_then(|()| write_report(&mut report, &mut errors, mode, &for_err, &walked, files))
+            .and_then(|()| err.write_all(&errors))
+            .and_then(|()| err.write_all(&report))
+    } else {
+        write_report(&mut out, &mut err, mode, style, &walked, files)
+    };
+    let _ = result.and_then(|()| out.flush()).and_then(|()| err.flush());
+}
+
+/// `pyleak-fix rule`: each rule's documentation, Markdown as the rule writes it.
+pub fn print_rule_docs(rules: &[&dyn rules::Rule]) {
+    let docs: Vec<String> = rules
+        .iter()
+        .map(|rule| {
+            format!(
+                "{}\nFix availability: {}. Documentation: {}\n",
+                rule.doc().trim_end(),
+                rule.fix_availability().as_str(),
+                rule.url()
+            )
+        })
+        .collect();
+    print_stdout(&docs.join("\n"));
+}
+
+/// `--list-rules`: a table of code, name and fix availability; or, with
+/// `--output-format json`, an array of objects with a summary and a URL too.
+pub fn print_rule_list(format: OutputFormat) {
+    if format == OutputFormat::Json {
+        let list: Vec<Value> = rules::ALL
+            .iter()
+            .map(|rule| {
+                json!({
+                    "code": rule.code(),
+                    "name": rule.name(),
+                    "fix": rule.fix_availability().as_str(),
+                    "summary": rules::summary(*rule),
+                    "url": rule.url(),
+                })
+            })
+            .collect();
+        print_stdout(&format!("{}\n", to_pretty_json(&Value::Array(list))));
+        return;
+    }
+    let name_width = rules::ALL
+        .iter()
+        .map(|rule| rule.name().len())
+        .max()
+        .unwrap_or(0)
+        .max("NAME".len());
+    let mut table = format!("{:<6} {:<name_width$}  FIX\n", "CODE", "NAME");
+    for rule in rules::ALL {
+        let _ = writeln!(
+            table,
+            "{:<6} {:<name_width$}  {}",
+            rule.code(),
+            rule.name(),
+            rule.fix_availability().as_str()
+        );
+    }
+    print_stdout(&table);
+}
+
+/// `--show-files`: the files that would be processed, one per line, sorted; paths that
+/// could not be walked on stderr.
+pub fn print_files(walked: &Walked) {
+    let mut list = String::new();
+    for file in &walked.files {
+        let _ = writeln!(list, "{}", file.display());
+    }
+    print_stdout(&list);
+    for error in &walked.errors {
+        eprintln!("error: {}: {}", error.path.display(), error.message);
+    }
+}
+
+fn print_stdout(text: &str) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Writes source bytes to stdout unchanged (standard input that is not to be fixed).
+pub fn print_source(source: &[u8]) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(source).and_then(|()| out.flush());
+}
+
+/// Lists the findings in the chosen format.
+fn write_findings(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io::Result<()> {
+    match style.format {
+        OutputFormat::Concise => {
+            for finding in listed {
+                write_concise(out, style, finding)?;
+            }
+            Ok(())
+        }
+        OutputFormat::Full => {
+            for finding in listed {
+                write_full(out, style, finding)?;
+            }
+            Ok(())
+        }
+        OutputFormat::Github => {
+            for finding in listed {
+                write_github(out, finding)?;
+            }
+            Ok(())
+        }
+        OutputFormat::Json => {
+            let findings: Vec<Value> = listed
+                .iter()
+                .map(|finding| json_finding(finding, &style.cwd))
+                .collect();
+            writeln!(out, "{}", to_pretty_json(&Value::Array(findings)))
+        }
+        OutputFormat::Sarif => writeln!(out, "{}", to_pretty_json(&sarif(listed, &style.cwd))),
+    }
+}
+
+fn to_pretty_json(value: &Value) -> String {
+    serde_json::to_string_pretty(value).expect("a JSON value always serializes")
+}
+
+/// Prints an error that stops the run before any file is processed.
+pub fn print_error(message: &str) {
+    eprintln!("error: {message}");
+}
+
+/// `PATH:LINE:COL: CODE message`.
+fn write_concise(out: &mut impl Write, style: &Style, finding: &Listed) -> io::Result<()> {
+    let Listed { path, located, .. } = finding;
     writeln!(
         out,
         "{}:{}:{}: {} {}",
-        path.display(),
+        style.bold(&path.display().to_string()),
         located.start.line,
         located.start.column,
-        located.finding.code,
+        style.red(located.finding.code),
         located.finding.message
     )
+}
+
+/// The concise line, then the source line with carets under the finding, then the fix
+/// as a diff of the lines it changes:
+///
+/// ```text
+/// a.py:1:9: LK001 `x` defaults to one list shared by every call: ...
+///   |
+/// 1 | def f(x=[]):
+///   |         ^^ LK001
+///   |
+///   = fix (safe): Default `x` to `None` and build a new list in the body
+///     @@ -1,2 +1,4 @@
+///     -def f(x=[]):
+///     +def f(x=None):
+/// ```
+fn write_full(out: &mut impl Write, style: &Style, finding: &Listed) -> io::Result<()> {
+    write_concise(out, style, finding)?;
+    let Listed {
+        path,
+        located,
+        source,
+    } = finding;
+    let number = located.start.line.to_string();
+    let gutter = " ".repeat(number.len());
+    let line = source
+        .split('\n')
+        .nth(located.start.line - 1)
+        .unwrap_or("")
+        .trim_end_matches('\r');
+    // The carets line up under the finding whatever the line's tabs: each character
+    // before it is echoed as a tab or a space.
+    let indent: String = line
+        .chars()
+        .take(located.start.column - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let width = if located.end.line == located.start.line {
+        located.end.column.saturating_sub(located.start.column)
+    } else {
+        line.chars().count() + 1 - located.start.column
+    };
+    let carets = "^".repeat(width.max(1));
+    writeln!(out, "{gutter} {}", style.cyan("|"))?;
+    writeln!(out, "{} {} {line}", style.cyan(&number), style.cyan("|"))?;
+    writeln!(
+        out,
+        "{gutter} {} {indent}{} {}",
+        style.cyan("|"),
+        style.red(&carets),
+        style.red(located.finding.code)
+    )?;
+    writeln!(out, "{gutter} {}", style.cyan("|"))?;
+    if let Some(fix) = &located.finding.fix {
+        writeln!(
+            out,
+            "{gutter} = fix ({}): {}",
+            fix.applicability.as_str(),
+            fix.title
+        )?;
+        let fixed = apply_fixes(source, &[fix]).text;
+        // One line of context: enough to place the change, short enough to read.
+        let diff = unified_diff_with_context(source, &fixed, &path.to_string_lossy(), 1);
+        // The `---`/`+++` header names the file, which the first line already does.
+        for line in style.diff(&diff).lines().skip(2) {
+            writeln!(out, "{gutter}   {}", line.trim_end_matches('\r'))?;
+        }
+    }
+    writeln!(out)
+}
+
+/// Escapes a GitHub workflow command's message.
+fn github_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a GitHub workflow command's property value (`file=...`).
+fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// `::error file=a.py,line=1,col=9,endLine=1,endColumn=11,title=pyleak-fix (LK001)::...`
+fn write_github(out: &mut impl Write, finding: &Listed) -> io::Result<()> {
+    let Listed { path, located, .. } = finding;
+    writeln!(
+        out,
+        "::error file={},line={},col={},endLine={},endColumn={},title={}::{}",
+        github_property(&path.to_string_lossy()),
+        located.start.line,
+        located.start.column,
+        located.end.line,
+        located.end.column,
+        github_property(&format!("pyleak-fix ({})", located.finding.code)),
+        github_data(&located.finding.message)
+    )
+}
+
+fn row_column(location: Location) -> Value {
+    json!({ "row": location.line, "column": location.column })
+}
+
+/// Each edit's start and end in `source`.
+fn edit_locations(source: &str, fix: &Fix) -> Vec<(Location, Location)> {
+    let lines = LineIndex::new(source);
+    fix.edits
+        .iter()
+        .map(|edit| {
+            (
+                lines.location(source, edit.range.start),
+                lines.location(source, edit.range.end),
+            )
+        })
+        .collect()
+}
+
+fn rule_url(code: &str) -> Option<String> {
+    rules::by_code(code).map(|rule| rule.url())
+}
+
+/// One finding in ruff's JSON shape (`cell` is for notebooks, which are not read).
+fn json_finding(finding: &Listed, cwd: &Path) -> Value {
+    let Listed {
+        path,
+        located,
+        source,
+    } = finding;
+    let fix = located.finding.fix.as_ref().map(|fix| {
+        let edits: Vec<Value> = fix
+            .edits
+            .iter()
+            .zip(edit_locations(source, fix))
+            .map(|(edit, (start, end))| {
+                json!({
+                    "content": edit.content,
+                    "location": row_column(start),
+                    "end_location": row_column(end),
+                })
+            })
+            .collect();
+        json!({
+            "applicability": fix.applicability.as_str(),
+            "message": fix.title,
+            "edits": edits,
+        })
+    });
+    json!({
+        "cell": null,
+        "code": located.finding.code,
+        "end_location": row_column(located.end),
+        "filename": absolute(cwd, path).to_string_lossy(),
+        "fix": fix,
+        "location": row_column(located.start),
+        "message": located.finding.message,
+        "noqa_row": located.start.line,
+        "url": rule_url(located.finding.code),
+    })
+}
+
+/// `file:///abs/path%20with%20space.py`: an absolute path as a URI, percent-encoding
+/// every byte outside RFC 3986's unreserved set and `/`.
+pub fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file://");
+    let text = path.to_string_lossy().replace('\\', "/");
+    if !text.starts_with('/') {
+        uri.push('/');
+    }
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            uri.push(byte as char);
+        } else {
+            let _ = write!(uri, "%{byte:02X}");
+        }
+    }
+    uri
+}
+
+fn sarif_region(start: Location, end: Location) -> Value {
+    json!({
+        "startLine": start.line,
+        "startColumn": start.column,
+        "endLine": end.line,
+        "endColumn": end.column,
+    })
+}
+
+/// A SARIF 2.1.0 log of one run: every rule in the driver, a result per finding with
+/// its fix as replacements. Columns count Unicode characters, as the rest of the output
+/// does, and the run says so (`columnKind`).
+fn sarif(listed: &[Listed], cwd: &Path) -> Value {
+    let rules: Vec<Value> = rules::ALL
+        .iter()
+        .map(|rule| {
+            json!({
+                "id": rule.code(),
+                "name": rule.name(),
+                "shortDescription": { "text": rules::summary(*rule) },
+                "fullDescription": { "text": rule.doc(), "markdown": rule.doc() },
+                "helpUri": rule.url(),
+                "properties": { "fixAvailability": rule.fix_availability().as_str() },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = listed
+        .iter()
+        .map(|finding| {
+            let Listed {
+                path,
+                located,
+                source,
+            } = finding;
+            let uri = file_uri(&absolute(cwd, path));
+            let mut result = json!({
+                "ruleId": located.finding.code,
+                "level": "error",
+                "message": { "text": located.finding.message },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri },
+                        "region": sarif_region(located.start, located.end),
+                    }
+                }],
+            });
+            if let Some(fix) = &located.finding.fix {
+                let replacements: Vec<Value> = fix
+                    .edits
+                    .iter()
+                    .zip(edit_locations(source, fix))
+                    .map(|(edit, (start, end))| {
+                        json!({
+                            "deletedRegion": sarif_region(start, end),
+                            "insertedContent": { "text": edit.content },
+                        })
+                    })
+                    .collect();
+                result["fixes"] = json!([{
+                    "description": {
+                        "text": format!("{} ({})", fix.title, fix.applicability.as_str())
+                    },
+                    "artifactChanges": [{
+                        "artifactLocation": { "uri": uri },
+                        "replacements": replacements,
+                    }],
+                }]);
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "pyleak-fix",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
+                    "rules": rules,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
 }
 
 /// The counts the summary line is made of.
@@ -125,23 +679,23 @@ struct Tally {
 }
 
 impl Tally {
-    fn count_fix(&mut self, located: &Located, settings: &Settings) {
+    fn count_fix(&mut self, located: &Located, unsafe_fixes: bool) {
         match located.finding.fix.as_ref().map(|fix| fix.applicability) {
             Some(Applicability::Safe) => self.fixable += 1,
-            Some(Applicability::Unsafe) if settings.unsafe_fixes => self.fixable += 1,
+            Some(Applicability::Unsafe) if unsafe_fixes => self.fixable += 1,
             Some(Applicability::Unsafe) => self.fixable_unsafely += 1,
             None => {}
         }
     }
 
-    fn count_left(&mut self, located: &Located, settings: &Settings) {
+    fn count_left(&mut self, located: &Located, unsafe_fixes: bool) {
         *self.left_by_code.entry(located.finding.code).or_default() += 1;
         let unsafe_only = located
             .finding
             .fix
             .as_ref()
             .is_some_and(|fix| fix.applicability == Applicability::Unsafe);
-        if unsafe_only && !settings.unsafe_fixes {
+        if unsafe_only && !unsafe_fixes {
             self.left_fixable_unsafely += 1;
         }
     }
@@ -371,5 +925,29 @@ mod tests {
             only_errors.check_summary(),
             "Nothing checked. 2 paths could not be processed."
         );
+    }
+
+    #[test]
+    fn colour_is_on_only_on_a_terminal_without_no_color_unless_forced() {
+        assert!(ColorChoice::Auto.enabled(true, None));
+        assert!(ColorChoice::Auto.enabled(true, Some("")));
+        assert!(!ColorChoice::Auto.enabled(true, Some("1")));
+        assert!(!ColorChoice::Auto.enabled(false, None));
+        assert!(ColorChoice::Always.enabled(false, Some("1")));
+        assert!(!ColorChoice::Never.enabled(true, None));
+    }
+
+    #[test]
+    fn file_uris_percent_encode() {
+        assert_eq!(
+            file_uri(Path::new("/w/my project/é.py")),
+            "file:///w/my%20project/%C3%A9.py"
+        );
+    }
+
+    #[test]
+    fn github_escapes_follow_the_workflow_command_rules() {
+        assert_eq!(github_data("50%\nnext"), "50%25%0Anext");
+        assert_eq!(github_property("a,b:c"), "a%2Cb%3Ac");
     }
 }

@@ -4,19 +4,21 @@
 use std::cell::Cell;
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use rayon::prelude::*;
 
-use crate::cli::{Args, Mode};
+use crate::cli::{Args, Command, Mode, RuleArgs};
+use crate::config::Resolver;
 use crate::diff::unified_diff;
 use crate::engine::{self, Located};
-use crate::report;
-use crate::settings::Settings;
+use crate::report::{self, Style};
+use crate::rules;
+use crate::settings::{known_selectors_hint, Settings};
 use crate::walk::{self, describe_io_error};
 
 /// How a run ended, from best to worst.
@@ -51,14 +53,20 @@ impl From<ExitStatus> for ExitCode {
 pub struct FileReport {
     /// As shown to the user and used to open the file.
     pub path: PathBuf,
+    /// Whether unsafe fixes were allowed for this file (its configuration may say).
+    pub unsafe_fixes: bool,
     /// The cause when the file could not be processed (`cannot read: ...`).
     pub outcome: Result<FileOutcome, String>,
 }
 
 #[derive(Debug)]
 pub enum FileOutcome {
-    /// `--check`: the findings in the file as it is.
-    Checked { findings: Vec<Located> },
+    /// `--check`: the findings in the file as it is, and its text (without a byte-order
+    /// mark) when there are any, for the formats that show or locate more than a line.
+    Checked {
+        findings: Vec<Located>,
+        source: String,
+    },
     /// Fixing, in place or as a diff.
     Fixed(FixedFile),
 }
@@ -75,45 +83,148 @@ pub struct FixedFile {
     pub changed: bool,
     /// `--dry-run`: the diff from the file's bytes to the bytes that would be written.
     pub diff: Option<String>,
+    /// The fixed text (without a byte-order mark) when findings remain: what their
+    /// locations and fixes refer to.
+    pub source: String,
 }
 
-/// Runs the command; `main.rs` only maps the result to the process's exit code.
-pub fn main(args: Args) -> ExitStatus {
-    let mut settings = Settings {
-        unsafe_fixes: args.unsafe_fixes,
-        target_version: args.target_version,
-        ..Settings::default()
-    };
-    if let Some(bytes) = args.large_allocation_bytes {
-        settings.large_allocation_bytes = bytes;
+/// Runs a command; `main.rs` only maps the result to the process's exit code.
+pub fn run(command: Command) -> ExitStatus {
+    match command {
+        Command::Run(args) => main(args),
+        Command::Rule(args) => explain_rule(&args),
     }
-    if let Err(message) = settings.select_rules(&args.select, &args.ignore) {
-        eprintln!("error: {message}");
+}
+
+/// `pyleak-fix rule CODE` and `pyleak-fix rule --all`.
+fn explain_rule(args: &RuleArgs) -> ExitStatus {
+    if args.all {
+        report::print_rule_docs(rules::ALL);
+        return ExitStatus::Success;
+    }
+    let code = args.code.as_deref().unwrap_or_default();
+    match rules::by_code(code) {
+        Some(rule) => {
+            report::print_rule_docs(&[rule]);
+            ExitStatus::Success
+        }
+        None => {
+            let known: Vec<&str> = rules::ALL.iter().map(|rule| rule.code()).collect();
+            report::print_error(&format!(
+                "unknown rule `{code}`; known rules: {} (see --list-rules)",
+                known.join(", ")
+            ));
+            ExitStatus::Error
+        }
+    }
+}
+
+/// Processes the paths (or standard input) the arguments name.
+pub fn main(args: Args) -> ExitStatus {
+    if args.list_rules {
+        report::print_rule_list(args.output_format);
+        return ExitStatus::Success;
+    }
+    let overrides = args.overrides();
+    if let Some(unknown) = overrides.rules.unknown_selectors().first() {
+        report::print_error(&format!(
+            "unknown rule selector `{unknown}`; {}",
+            known_selectors_hint()
+        ));
         return ExitStatus::Error;
     }
     let cwd = std::env::current_dir().unwrap_or_default();
+    let resolver = match Resolver::new(&cwd, overrides, args.config.as_deref(), args.isolated) {
+        Ok(resolver) => Arc::new(resolver),
+        Err(error) => {
+            report::print_error(&error.to_string());
+            return ExitStatus::Error;
+        }
+    };
+    let style = args.style(&cwd);
+    if args.paths.len() > 1 && args.paths.iter().any(|path| path.as_os_str() == "-") {
+        report::print_error("`-` (standard input) cannot be mixed with other paths");
+        return ExitStatus::Error;
+    }
+    if args.reads_stdin() {
+        return run_stdin(&args, &resolver, &style);
+    }
     let mode = args.mode();
-    let walked = walk::collect_files(&args.paths, &cwd);
-    let files = process_files(&walked.files, mode, &settings);
-    report::print(mode, &settings, &walked, &files);
-    exit_status(mode, &walked, &files)
+    let walked = walk::collect_files(&args.paths(), &resolver, args.force_exclude);
+    let jobs = plan_jobs(&walked.files, &resolver);
+    if args.show_files && resolver.errors().is_empty() {
+        report::print_files(&walked);
+        return if walked.errors.is_empty() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Error
+        };
+    }
+    // A broken configuration stops the run before anything is written: it decides which
+    // files are touched and how, and half of it is not a safe guess.
+    let config_errors = resolver.errors();
+    if !config_errors.is_empty() {
+        for error in &config_errors {
+            report::print_error(&error.to_string());
+        }
+        return ExitStatus::Error;
+    }
+    let files = process_files(&jobs, mode);
+    report::print(mode, &style, &walked, &files);
+    adjust_exit_status(&args, exit_status(mode, &walked, &files), &files)
 }
 
-/// Processes each file on rayon's pool; the reports come back in the order of `paths`.
-pub fn process_files(paths: &[PathBuf], mode: Mode, settings: &Settings) -> Vec<FileReport> {
-    paths
-        .par_iter()
-        .map(|path| FileReport {
-            path: path.clone(),
-            outcome: catching_panics(|| process_file(path, mode, settings)),
+/// One file to process, with the settings its configuration gives it.
+#[derive(Clone)]
+pub struct Job {
+    pub path: PathBuf,
+    pub settings: Settings,
+}
+
+/// Pairs each file with its settings; a file whose configuration is broken gets no job
+/// (the resolver keeps the error).
+pub fn plan_jobs(files: &[PathBuf], resolver: &Resolver) -> Vec<Job> {
+    files
+        .iter()
+        .filter_map(|path| {
+            let config = resolver.config_for(path).ok()?;
+            Some(Job {
+                path: path.clone(),
+                settings: config.settings_for(&resolver.absolute(path)),
+            })
         })
         .collect()
+}
+
+/// Processes each file on rayon's pool; the reports come back in the order of `jobs`.
+pub fn process_files(jobs: &[Job], mode: Mode) -> Vec<FileReport> {
+    jobs.par_iter()
+        .map(|job| FileReport {
+            path: job.path.clone(),
+            unsafe_fixes: job.settings.unsafe_fixes,
+            outcome: catching_panics(|| process_file(&job.path, mode, &job.settings)),
+        })
+        .collect()
+}
+
+/// `--exit-zero` and `--exit-non-zero-on-fix`, as in ruff: the first turns findings
+/// into success (errors stay errors); the second turns success into 1 when any file was
+/// (or would be) changed.
+pub fn adjust_exit_status(args: &Args, status: ExitStatus, files: &[FileReport]) -> ExitStatus {
+    let changed = files
+        .iter()
+        .any(|file| matches!(&file.outcome, Ok(FileOutcome::Fixed(fixed)) if fixed.changed));
+    match status {
+        ExitStatus::Findings if args.exit_zero => ExitStatus::Success,
+        ExitStatus::Success if args.exit_non_zero_on_fix && changed => ExitStatus::Findings,
+        other => other,
+    }
 }
 
 pub fn exit_status(mode: Mode, walked: &walk::Walked, files: &[FileReport]) -> ExitStatus {
     let has_error = !walked.errors.is_empty() || files.iter().any(|file| file.outcome.is_err());
     let has_findings = files.iter().any(|file| match &file.outcome {
-        Ok(FileOutcome::Checked { findings }) => !findings.is_empty(),
+        Ok(FileOutcome::Checked { findings, .. }) => !findings.is_empty(),
         Ok(FileOutcome::Fixed(fixed)) => match mode {
             Mode::Apply => !fixed.remaining.is_empty(),
             Mode::DryRun | Mode::Check => fixed.initial_findings > 0,
@@ -172,9 +283,25 @@ const BOM: &str = "\u{feff}";
 fn process_file(path: &Path, mode: Mode, settings: &Settings) -> Result<FileOutcome, String> {
     let bytes =
         fs::read(path).map_err(|error| format!("cannot read: {}", describe_io_error(&error)))?;
+    let (outcome, fixed_bytes) = process_bytes(path, &bytes, mode, settings)?;
+    if let (Mode::Apply, Some(fixed_bytes)) = (mode, fixed_bytes) {
+        write_atomically(path, &bytes, &fixed_bytes)?;
+    }
+    Ok(outcome)
+}
+
+/// Fixes or checks the contents of the file `path` names (a file's or standard input's),
+/// returning what happened and, when fixing changed them, the new bytes. A byte-order
+/// mark is kept; anything but UTF-8 is refused.
+fn process_bytes(
+    path: &Path,
+    bytes: &[u8],
+    mode: Mode,
+    settings: &Settings,
+) -> Result<(FileOutcome, Option<Vec<u8>>), String> {
     let (bom, body) = match bytes.strip_prefix(BOM.as_bytes()) {
         Some(body) => (BOM, body),
-        None => ("", &bytes[..]),
+        None => ("", bytes),
     };
     let text = std::str::from_utf8(body).map_err(|error| {
         format!(
@@ -184,30 +311,94 @@ fn process_file(path: &Path, mode: Mode, settings: &Settings) -> Result<FileOutc
     })?;
     if mode == Mode::Check {
         let findings = engine::check_text(text, settings).map_err(|error| error.to_string())?;
-        return Ok(FileOutcome::Checked { findings });
+        let source = if findings.is_empty() {
+            String::new()
+        } else {
+            text.to_string()
+        };
+        return Ok((FileOutcome::Checked { findings, source }, None));
     }
     let outcome = engine::fix_text(text, settings).map_err(|error| error.to_string())?;
     let changed = outcome.changed(text);
     let mut diff = None;
+    let mut fixed_bytes = None;
     if changed {
         let new_bytes = [bom, outcome.fixed.as_str()].concat();
-        match mode {
-            Mode::Apply => write_atomically(path, &bytes, new_bytes.as_bytes())?,
-            Mode::DryRun => {
-                let old_bytes = [bom, text].concat();
-                let shown = path.to_string_lossy();
-                diff = Some(unified_diff(&old_bytes, &new_bytes, &shown));
-            }
-            Mode::Check => unreachable!("checked above"),
+        if mode == Mode::DryRun {
+            let old_bytes = [bom, text].concat();
+            let shown = path.to_string_lossy();
+            diff = Some(unified_diff(&old_bytes, &new_bytes, &shown));
         }
+        fixed_bytes = Some(new_bytes.into_bytes());
     }
-    Ok(FileOutcome::Fixed(FixedFile {
+    let source = if outcome.remaining.is_empty() {
+        String::new()
+    } else {
+        outcome.fixed
+    };
+    let fixed = FixedFile {
         initial_findings: outcome.initial.len(),
         applied: outcome.applied,
         remaining: outcome.remaining,
         changed,
         diff,
-    }))
+        source,
+    };
+    Ok((FileOutcome::Fixed(fixed), fixed_bytes))
+}
+
+/// `pyleak-fix --stdin-filename PATH -`: the source comes from standard input and, when
+/// fixing, goes back to standard output, fixed (or unchanged when there is nothing to
+/// fix, the file is excluded, or it cannot be processed: an editor replacing its buffer
+/// with our output must never get less than it gave). Findings and the summary then go
+/// to stderr. `PATH` decides the configuration and the per-file ignores.
+fn run_stdin(args: &Args, resolver: &Resolver, style: &Style) -> ExitStatus {
+    let name = args
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("-"));
+    let path = walk::display_path(&name, resolver.cwd());
+    let mut input = Vec::new();
+    if let Err(error) = std::io::stdin().read_to_end(&mut input) {
+        report::print_error(&format!(
+            "cannot read standard input: {}",
+            describe_io_error(&error)
+        ));
+        return ExitStatus::Error;
+    }
+    let mode = args.mode();
+    let config = match resolver.config_for(&path) {
+        Ok(config) => config,
+        Err(error) => {
+            if mode == Mode::Apply {
+                report::print_source(&input);
+            }
+            report::print_error(&error.to_string());
+            return ExitStatus::Error;
+        }
+    };
+    let absolute = resolver.absolute(&path);
+    if args.force_exclude && config.is_excluded(&absolute) {
+        if mode == Mode::Apply {
+            report::print_source(&input);
+        }
+        return ExitStatus::Success;
+    }
+    let settings = config.settings_for(&absolute);
+    let result = catching_panics(|| process_bytes(&path, &input, mode, &settings));
+    let (outcome, fixed_bytes) = match result {
+        Ok((outcome, fixed_bytes)) => (Ok(outcome), fixed_bytes),
+        Err(cause) => (Err(cause), None),
+    };
+    let files = [FileReport {
+        path,
+        unsafe_fixes: settings.unsafe_fixes,
+        outcome,
+    }];
+    let output = fixed_bytes.as_deref().unwrap_or(&input);
+    report::print_stdin(mode, style, &files, output);
+    let status = exit_status(mode, &walk::Walked::default(), &files);
+    adjust_exit_status(args, status, &files)
 }
 
 /// Replaces the file `path` points to (through symbolic links) with `contents`, so that

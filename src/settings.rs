@@ -22,9 +22,75 @@ impl PythonVersion {
         "py37", "py38", "py39", "py310", "py311", "py312", "py313", "py314",
     ];
 
+    /// The oldest version a `requires-python` specifier (`>=3.9`, `~=3.10`,
+    /// `>=3.8,<4`) admits, kept within the versions this tool knows. Without a lower
+    /// bound every Python 3 is admitted, so the oldest known is the answer.
+    pub fn from_requires_python(specifier: &str) -> Result<Self, String> {
+        let known = |minor: u8| PythonVersion { major: 3, minor };
+        let oldest = Self::KNOWN[0].parse::<Self>().expect("known");
+        let newest = Self::KNOWN[Self::KNOWN.len() - 1]
+            .parse::<Self>()
+            .expect("known");
+        let mut lowest: Option<PythonVersion> = None;
+        for clause in specifier
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            let operator_end = clause
+                .find(|c: char| c.is_ascii_digit() || c.is_whitespace())
+                .unwrap_or(clause.len());
+            let (operator, version) = clause.split_at(operator_end);
+            let version = version.trim();
+            let mut parts = version.split('.');
+            let invalid = || format!("`{specifier}` is not a version specifier such as \">=3.9\"");
+            let major: u8 = parts
+                .next()
+                .and_then(|p| p.parse().ok())
+                .ok_or_else(invalid)?;
+            let minor: u8 = match parts.next() {
+                None | Some("*") => 0,
+                Some(text) => text.parse().map_err(|_| invalid())?,
+            };
+            match operator {
+                ">=" | "~=" | "==" | "===" | ">" => {
+                    let bound = if major < 3 {
+                        oldest
+                    } else if major > 3 {
+                        newest
+                    } else {
+                        known(minor)
+                    };
+                    lowest = Some(lowest.map_or(bound, |l| l.max(bound)));
+                }
+                "<" | "<=" | "!=" => {}
+                _ => return Err(invalid()),
+            }
+        }
+        Ok(lowest.unwrap_or(oldest).clamp(oldest, newest))
+    }
+
     /// `X | None` is valid at run time from 3.10 on.
     pub fn has_union_operator(self) -> bool {
         self >= Self::PY310
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requires_python_gives_its_lower_bound() {
+        let version = |s: &str| PythonVersion::from_requires_python(s).map(|v| v.to_string());
+        assert_eq!(version(">=3.9").unwrap(), "py39");
+        assert_eq!(version(">= 3.11, <4").unwrap(), "py311");
+        assert_eq!(version("~=3.10.2").unwrap(), "py310");
+        assert_eq!(version("==3.12.*").unwrap(), "py312");
+        assert_eq!(version("<4").unwrap(), "py37");
+        assert_eq!(version(">=3.6").unwrap(), "py37");
+        assert_eq!(version(">=3.99").unwrap(), "py314");
+        assert!(version("newest").is_err());
     }
 }
 
@@ -82,34 +148,102 @@ impl Default for Settings {
     }
 }
 
+/// One layer of rule selection, as a configuration file or the command line gives it.
+/// Codes are matched by prefix, as ruff does (`LK` names every rule; `ALL` too).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleSelection {
+    /// When given, replaces what the layers before chose.
+    pub select: Option<Vec<String>>,
+    /// Added to what is selected.
+    pub extend_select: Vec<String>,
+    /// Removed from what is selected.
+    pub ignore: Vec<String>,
+}
+
+impl RuleSelection {
+    /// Each selector that names no rule, for the caller to report.
+    pub fn unknown_selectors(&self) -> Vec<&str> {
+        self.select
+            .iter()
+            .flatten()
+            .chain(&self.extend_select)
+            .chain(&self.ignore)
+            .map(String::as_str)
+            .filter(|selector| !is_known_selector(selector))
+            .collect()
+    }
+}
+
+/// Whether `selector` is `ALL` or the prefix of some rule's code.
+pub fn is_known_selector(selector: &str) -> bool {
+    selector == "ALL"
+        || rules::ALL
+            .iter()
+            .any(|rule| rule.code().starts_with(selector))
+}
+
+/// What an unknown selector error says is allowed.
+pub fn known_selectors_hint() -> String {
+    let known: Vec<&str> = rules::ALL.iter().map(|rule| rule.code()).collect();
+    format!(
+        "known rules: {} (a prefix such as `LK`, or ALL, selects several)",
+        known.join(", ")
+    )
+}
+
+/// Whether `code` is named by any of `selectors`.
+pub fn selects(selectors: &[String], code: &str) -> bool {
+    selectors
+        .iter()
+        .any(|selector| selector == "ALL" || code.starts_with(selector.as_str()))
+}
+
 impl Settings {
     /// Keeps the rules named by `select` (all when empty) less those named by `ignore`.
-    /// Codes are matched by prefix, as ruff does (`LK` selects every rule).
     pub fn select_rules(&mut self, select: &[String], ignore: &[String]) -> Result<(), String> {
-        for code in select.iter().chain(ignore) {
-            if !rules::ALL
-                .iter()
-                .any(|rule| rule.code().starts_with(code.as_str()))
-                && code != "ALL"
-            {
-                let known: Vec<&str> = rules::ALL.iter().map(|rule| rule.code()).collect();
-                return Err(format!(
-                    "unknown rule selector `{code}`; known rules: {}",
-                    known.join(", ")
-                ));
+        let selection = RuleSelection {
+            select: (!select.is_empty()).then(|| select.to_vec()),
+            extend_select: Vec::new(),
+            ignore: ignore.to_vec(),
+        };
+        if let Some(unknown) = selection.unknown_selectors().first() {
+            return Err(format!(
+                "unknown rule selector `{unknown}`; {}",
+                known_selectors_hint()
+            ));
+        }
+        self.apply_selections(&[&selection]);
+        Ok(())
+    }
+
+    /// Starts from every rule and applies each layer in turn: its `select` replaces the
+    /// choice so far, `extend-select` adds, `ignore` removes. Selectors are assumed known.
+    pub fn apply_selections(&mut self, layers: &[&RuleSelection]) {
+        let mut enabled: Vec<bool> = vec![true; rules::ALL.len()];
+        for layer in layers {
+            for (rule, on) in rules::ALL.iter().zip(enabled.iter_mut()) {
+                let code = rule.code();
+                if let Some(select) = &layer.select {
+                    *on = selects(select, code);
+                }
+                if selects(&layer.extend_select, code) {
+                    *on = true;
+                }
+                if selects(&layer.ignore, code) {
+                    *on = false;
+                }
             }
         }
-        let matches = |code: &str, selectors: &[String]| {
-            selectors
-                .iter()
-                .any(|s| s == "ALL" || code.starts_with(s.as_str()))
-        };
         self.rules = rules::ALL
             .iter()
-            .copied()
-            .filter(|rule| select.is_empty() || matches(rule.code(), select))
-            .filter(|rule| !matches(rule.code(), ignore))
+            .zip(enabled)
+            .filter(|(_, on)| *on)
+            .map(|(rule, _)| *rule)
             .collect();
-        Ok(())
+    }
+
+    /// Drops the rules `codes` name (per-file ignores).
+    pub fn ignore_rules(&mut self, codes: &[String]) {
+        self.rules.retain(|rule| !selects(codes, rule.code()));
     }
 }

@@ -3,11 +3,14 @@
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use ignore::{WalkBuilder, WalkState};
 
-/// Directory names never descended into: environments, build output, caches.
+use crate::config::Resolver;
+
+/// Directory names not descended into unless a configuration's `exclude` says otherwise:
+/// environments, build output, caches. They are the default `exclude`.
 pub const SKIPPED_DIRECTORIES: &[&str] = &[
     ".git",
     ".venv",
@@ -45,13 +48,23 @@ pub struct Walked {
 }
 
 /// Collects the files to process under `paths`. Explicitly named files are kept (except
-/// `.pyi` stubs); directories are walked in parallel for `*.py` files, honouring ignore
-/// files and skipping [`SKIPPED_DIRECTORIES`]. `cwd` is used to shorten absolute paths.
-pub fn collect_files(paths: &[PathBuf], cwd: &Path) -> Walked {
+/// `.pyi` stubs, and, with `force_exclude`, those their configuration excludes);
+/// directories are walked in parallel for `*.py` files, honouring ignore files and each
+/// directory's configured `exclude` ([`SKIPPED_DIRECTORIES`] by default). Paths are
+/// shortened against the resolver's working directory. A path whose configuration is
+/// broken is left out; the resolver keeps the error for the caller.
+pub fn collect_files(paths: &[PathBuf], resolver: &Arc<Resolver>, force_exclude: bool) -> Walked {
+    let cwd = resolver.cwd();
     let mut walked = Walked::default();
     let mut directories = Vec::new();
     for path in paths {
-        match std::fs::metadata(path) {
+        let metadata = std::fs::metadata(path);
+        // A path named on the command line is processed whatever its name, unless asked
+        // otherwise: pre-commit passes every staged file and relies on this to skip some.
+        if metadata.is_ok() && force_exclude && is_excluded(resolver, path) {
+            continue;
+        }
+        match metadata {
             Ok(metadata) if metadata.is_dir() => directories.push(path.clone()),
             Ok(_) => {
                 if !is_stub(path) {
@@ -65,7 +78,7 @@ pub fn collect_files(paths: &[PathBuf], cwd: &Path) -> Walked {
         }
     }
     if !directories.is_empty() {
-        walk_directories(&directories, cwd, &mut walked);
+        walk_directories(&directories, resolver, &mut walked);
     }
     walked.files.sort();
     walked.files.dedup();
@@ -73,7 +86,18 @@ pub fn collect_files(paths: &[PathBuf], cwd: &Path) -> Walked {
     walked
 }
 
-fn walk_directories(directories: &[PathBuf], cwd: &Path, walked: &mut Walked) {
+/// Whether the configuration governing `path` excludes it; a broken configuration
+/// excludes everything it governs (its error is reported, and nothing is processed).
+fn is_excluded(resolver: &Resolver, path: &Path) -> bool {
+    match resolver.config_for(path) {
+        Ok(config) => config.is_excluded(&resolver.absolute(path)),
+        Err(_) => true,
+    }
+}
+
+fn walk_directories(directories: &[PathBuf], resolver: &Arc<Resolver>, walked: &mut Walked) {
+    let cwd = resolver.cwd();
+    let filter_resolver = Arc::clone(resolver);
     let mut builder = WalkBuilder::new(&directories[0]);
     for directory in &directories[1..] {
         builder.add(directory);
@@ -84,14 +108,10 @@ fn walk_directories(directories: &[PathBuf], cwd: &Path, walked: &mut Walked) {
         .hidden(false)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|entry| {
-            // Roots are never filtered: a directory named on the command line is walked.
-            entry.depth() == 0
-                || !entry.file_type().is_some_and(|kind| kind.is_dir())
-                || !entry
-                    .file_name()
-                    .to_str()
-                    .is_some_and(|name| SKIPPED_DIRECTORIES.contains(&name))
+        .filter_entry(move |entry| {
+            // Roots are never filtered here: a directory named on the command line is
+            // walked (`--force-exclude` was applied to it before).
+            entry.depth() == 0 || !is_excluded(&filter_resolver, entry.path())
         });
 
     enum Found {

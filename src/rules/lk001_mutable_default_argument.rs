@@ -120,6 +120,11 @@ impl Rule for MutableDefaultArgument {
         FixAvailability::Sometimes
     }
 
+    fn aliases(&self) -> &'static [&'static str] {
+        // ruff's and flake8-bugbear's mutable-argument-default.
+        &["B006"]
+    }
+
     fn might_match(&self, text: &str) -> bool {
         // Every default lives in a `def` or a `lambda` parameter list.
         text.contains("def") || text.contains("lambda")

@@ -50,6 +50,20 @@ pub trait Rule: Sync + Send {
     /// leaks, Example, Fix, Fix safety.
     fn doc(&self) -> &'static str;
     fn fix_availability(&self) -> FixAvailability;
+    /// Other tools' codes for the same problem (`B006` for LK001): a `# noqa` naming one
+    /// of them silences this rule too, so existing suppressions keep working.
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Where the rule is documented on the web. By convention the README has a section
+    /// `### CODE in detail` per rule; a rule documented elsewhere overrides this.
+    fn url(&self) -> String {
+        format!(
+            "{}#{}-in-detail",
+            env!("CARGO_PKG_REPOSITORY"),
+            self.code().to_ascii_lowercase()
+        )
+    }
     /// A cheap, conservative test on the raw bytes: `false` only when the file cannot
     /// contain anything this rule reports, so it need not be parsed for this rule.
     fn might_match(&self, _text: &str) -> bool {
@@ -64,6 +78,28 @@ pub static ALL: &[&dyn Rule] = &[
     &lk002_module_level_large_allocation::ModuleLevelLargeAllocation,
     &lk003_reference_cycle::ReferenceCycle,
 ];
+
+/// The rule's "What it finds" section up to its first colon or full stop: a one-line
+/// summary ("A parameter default that builds a mutable object.").
+pub fn summary(rule: &dyn Rule) -> String {
+    let doc = rule.doc();
+    let section = doc
+        .split_once("## What it finds")
+        .map_or(doc, |(_, rest)| rest);
+    let paragraph: Vec<&str> = section
+        .trim_start()
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let paragraph = paragraph.join(" ");
+    let end = [": ", ". "]
+        .iter()
+        .filter_map(|stop| paragraph.find(stop))
+        .min()
+        .unwrap_or(paragraph.len());
+    format!("{}.", paragraph[..end].trim_end_matches('.'))
+}
 
 pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
     ALL.iter()
