@@ -5,7 +5,8 @@
 #   2. its diff, applied with `git apply`, equals what the in-place mode writes;
 #   3. no file that compiled stops compiling;
 #   4. a second run finds nothing left to fix;
-#   5. every line ruff's B006 reports, LK001 reports too.
+#   5. every line ruff's B006 reports, LK001 reports too;
+#   6. no run panics (no `internal error` on stderr).
 # It also times the dry run beside `ruff check --select B006 --unsafe-fixes --diff`.
 # Usage: scripts/stdlib-check.sh [RULES]   (RULES defaults to LK001)
 # PYLEAK_FIX_ARGS adds options to every pyleak-fix run, e.g.
@@ -92,7 +93,7 @@ sys.exit(1 if broken else 0)
 PY
 
 # 4. A second run has nothing left to fix.
-(cd "$work/inplace" && "$bin" --dry-run --select "$rules" --unsafe-fixes "${extra[@]}" . >"$work/second.diff" 2>/dev/null) || true
+(cd "$work/inplace" && "$bin" --dry-run --select "$rules" --unsafe-fixes "${extra[@]}" . >"$work/second.diff" 2>"$work/second.err") || true
 [ ! -s "$work/second.diff" ] || { echo "FAIL: a second run still fixes:"; head -20 "$work/second.diff"; exit 1; }
 echo "ok 4: a second run finds nothing left to fix"
 
@@ -106,6 +107,13 @@ if [[ ",$rules," == *",LK001,"* ]]; then
     [ "$missing" -eq 0 ] || { comm -23 "$work/b006.txt" "$work/lk001.txt"; echo "FAIL: LK001 misses B006 lines"; exit 1; }
     echo "ok 5: every B006 line is reported by LK001"
 fi
+
+# 6. No panic in any run: a caught panic is reported as an internal error.
+if grep -h 'internal error' "$work/dry.err" "$work/inplace.out" "$work/second.err"; then
+    echo "FAIL: internal errors (above)"
+    exit 1
+fi
+echo "ok 6: no internal error in any run"
 
 # Timing, side by side (informational; never a pass/fail criterion).
 start=$(date +%s.%N)

@@ -25,6 +25,55 @@ pub enum EngineError {
     MalformedFix { rules: String },
     #[error("internal error: fixes did not converge after {MAX_FIX_PASSES} passes ({rules}); the file is left unchanged (please report this)")]
     NoConvergence { rules: String },
+    #[error("nested more than {MAX_NESTING} levels deep at {}:{} (far beyond what CPython compiles); the file is left unchanged", .0.line, .0.column)]
+    TooDeep(Location),
+}
+
+/// The deepest syntax tree a file may have. CPython refuses far shallower code (200
+/// nested brackets, 100 indentation levels, a few thousand nested operators), so no
+/// real program comes near; the limit bounds the rules' recursion and the time
+/// tree-sitter's queries take on pathological input.
+pub const MAX_NESTING: usize = 10_000;
+
+/// Where the syntax tree first gets deeper than [`MAX_NESTING`], if it does; walked
+/// with a cursor, so it needs no stack itself.
+pub fn too_deep(tree: &Tree) -> Option<Node<'_>> {
+    let mut cursor = tree.walk();
+    let mut depth = 0usize;
+    loop {
+        if depth > MAX_NESTING {
+            return Some(cursor.node());
+        }
+        if cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return None;
+            }
+            depth -= 1;
+        }
+    }
+}
+
+thread_local! {
+    /// The code of the rule running on this thread, for reporting a panic in it.
+    static CURRENT_RULE: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
+}
+
+/// The rule running on this thread, if any: set around each rule's `check`, and left
+/// set when it panics, so that whoever catches the panic can name the rule.
+pub fn current_rule() -> Option<&'static str> {
+    CURRENT_RULE.with(std::cell::Cell::get)
+}
+
+/// Forgets the rule [`current_rule`] names (before processing the next file).
+pub fn clear_current_rule() {
+    CURRENT_RULE.with(|rule| rule.set(None));
 }
 
 thread_local! {
@@ -70,7 +119,10 @@ pub fn run_rules(file: &SourceFile, settings: &Settings) -> Vec<Finding> {
     let mut findings = Vec::new();
     for rule in &settings.rules {
         if rule.might_match(file.text) {
+            CURRENT_RULE.with(|current| current.set(Some(rule.code())));
+            debug_panic(rule.code(), file.text);
             rule.check(file, settings, &mut findings);
+            CURRENT_RULE.with(|current| current.set(None));
         }
     }
     if !findings.is_empty() {
@@ -93,10 +145,26 @@ pub fn run_rules(file: &SourceFile, settings: &Settings) -> Vec<Finding> {
     findings
 }
 
+/// Why a parsed text is refused: a syntax error, or nesting deeper than the rules go.
+/// Debug builds only, for the end-to-end tests: `PYLEAK_FIX_DEBUG_PANIC=LK001` makes
+/// that rule panic on a text containing `pyleak-fix-debug-panic`.
+fn debug_panic(code: &str, text: &str) {
+    if cfg!(debug_assertions)
+        && text.contains("pyleak-fix-debug-panic")
+        && std::env::var("PYLEAK_FIX_DEBUG_PANIC").is_ok_and(|rule| rule == code)
+    {
+        panic!("debug panic requested by PYLEAK_FIX_DEBUG_PANIC");
+    }
+}
+
 fn syntax_error(text: &str, tree: &Tree) -> Option<EngineError> {
-    first_syntax_error(tree).map(|node| {
+    if let Some(node) = first_syntax_error(tree) {
         let file = SourceFile::new(text, tree);
-        EngineError::Syntax(file.location(node.start_byte()))
+        return Some(EngineError::Syntax(file.location(node.start_byte())));
+    }
+    too_deep(tree).map(|node| {
+        let file = SourceFile::new(text, tree);
+        EngineError::TooDeep(file.location(node.start_byte()))
     })
 }
 
@@ -226,7 +294,7 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
         }
         drop(file);
         let next_tree = parse(&applied.text);
-        if next_tree.root_node().has_error() {
+        if next_tree.root_node().has_error() || too_deep(&next_tree).is_some() {
             return Err(EngineError::FixBrokeSyntax {
                 rules: codes_of(&applied_findings),
             });

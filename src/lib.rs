@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod diff;
+pub mod encoding;
 pub mod engine;
 pub mod fix;
 pub mod invariants;

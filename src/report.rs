@@ -218,7 +218,11 @@ pub fn write_report(
                     }
                 }
                 if let Some(diff) = &fixed.diff {
-                    out.write_all(style.diff(diff).as_bytes())?;
+                    // A diff in another encoding than UTF-8 goes out as it is, uncoloured.
+                    match std::str::from_utf8(diff) {
+                        Ok(diff) => out.write_all(style.diff(diff).as_bytes())?,
+                        Err(_) => out.write_all(diff)?,
+                    }
                 }
             }
         }

@@ -1,20 +1,23 @@
 //! One run of the command: settings from the arguments, files from the walk, each file
 //! read, fixed or checked, and written, in parallel; then the report, in path order.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read as _, Write as _};
+use std::io::{self, Read as _, Write as _};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Once};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Once};
 
 use rayon::prelude::*;
 
 use crate::cli::{Args, Command, Mode, RuleArgs};
 use crate::config::Resolver;
 use crate::diff::unified_diff;
+use crate::encoding::{declared_encoding, Declared, Encoding};
 use crate::engine::{self, Located};
 use crate::report::{self, Style};
 use crate::rules;
@@ -30,6 +33,8 @@ pub enum ExitStatus {
     Findings,
     /// Bad arguments, or a path that could not be read, decoded, parsed or written.
     Error,
+    /// Ctrl-C while fixing in place: the files not yet written were left as they were.
+    Interrupted,
 }
 
 impl ExitStatus {
@@ -38,6 +43,7 @@ impl ExitStatus {
             ExitStatus::Success => 0,
             ExitStatus::Findings => 1,
             ExitStatus::Error => 2,
+            ExitStatus::Interrupted => 130,
         }
     }
 }
@@ -81,8 +87,9 @@ pub struct FixedFile {
     pub remaining: Vec<Located>,
     /// Whether the fixes changed the file (or would).
     pub changed: bool,
-    /// `--dry-run`: the diff from the file's bytes to the bytes that would be written.
-    pub diff: Option<String>,
+    /// `--dry-run`: the diff from the file's bytes to the bytes that would be written
+    /// (in the file's encoding, so that `git apply` finds its lines).
+    pub diff: Option<Vec<u8>>,
     /// The fixed text (without a byte-order mark) when findings remain: what their
     /// locations and fixes refer to.
     pub source: String,
@@ -169,9 +176,82 @@ pub fn main(args: Args) -> ExitStatus {
         }
         return ExitStatus::Error;
     }
-    let files = process_files(&jobs, mode);
+    if mode == Mode::Apply {
+        interrupt::install();
+    }
+    let mut files = process_files(&jobs, mode);
+    let interrupted = interrupt::requested();
+    let unprocessed = if interrupted {
+        let before = files.len();
+        files.retain(|file| file.outcome.as_ref().err().map(String::as_str) != Some(INTERRUPTED));
+        before - files.len()
+    } else {
+        0
+    };
     report::print(mode, &style, &walked, &files);
+    if interrupted {
+        report::print_error(&format!(
+            "interrupted: {unprocessed} {} left as {} (no file is ever half-written)",
+            if unprocessed == 1 {
+                "file was"
+            } else {
+                "files were"
+            },
+            if unprocessed == 1 {
+                "it was"
+            } else {
+                "they were"
+            },
+        ));
+        return ExitStatus::Interrupted;
+    }
     adjust_exit_status(&args, exit_status(mode, &walked, &files), &files)
+}
+
+/// What a file not processed because of Ctrl-C gets as its outcome.
+const INTERRUPTED: &str = "interrupted; left unchanged";
+
+/// Ctrl-C while fixing in place. Every write is a rename of a complete temporary file,
+/// so the default (dying at once) cannot leave a half-written file, but it can leave a
+/// temporary file behind. So the first Ctrl-C only asks the run to stop: no new file is
+/// started, a temporary file not yet renamed is removed, and the run reports what it
+/// did. A second Ctrl-C kills the process as usual.
+mod interrupt {
+    use super::{AtomicBool, Ordering};
+
+    static REQUESTED: AtomicBool = AtomicBool::new(false);
+
+    pub fn requested() -> bool {
+        REQUESTED.load(Ordering::SeqCst)
+    }
+
+    #[cfg(unix)]
+    extern "C" fn on_sigint(_signal: libc::c_int) {
+        // Only async-signal-safe work here: an atomic store, `signal` and `raise`.
+        if REQUESTED.swap(true, Ordering::SeqCst) {
+            // SAFETY: restoring the default disposition and re-raising are both
+            // async-signal-safe.
+            unsafe {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::raise(libc::SIGINT);
+            }
+        }
+    }
+
+    /// Installs the handler (once; Unix only: elsewhere Ctrl-C keeps its default).
+    pub fn install() {
+        #[cfg(unix)]
+        {
+            static INSTALL: std::sync::Once = std::sync::Once::new();
+            INSTALL.call_once(|| {
+                let handler: extern "C" fn(libc::c_int) = on_sigint;
+                // SAFETY: the handler only touches an atomic and async-signal-safe calls.
+                unsafe {
+                    libc::signal(libc::SIGINT, handler as libc::sighandler_t);
+                }
+            });
+        }
+    }
 }
 
 /// One file to process, with the settings its configuration gives it.
@@ -196,15 +276,40 @@ pub fn plan_jobs(files: &[PathBuf], resolver: &Resolver) -> Vec<Job> {
         .collect()
 }
 
-/// Processes each file on rayon's pool; the reports come back in the order of `jobs`.
+/// The stack each worker thread gets. The rules recurse over the syntax tree, which
+/// the engine lets nest up to [`engine::MAX_NESTING`] levels; rayon's default (2 MiB,
+/// or the main thread's, which may be smaller) is not enough for that in a debug build.
+/// Only the pages used are ever committed.
+const WORKER_STACK_BYTES: usize = 64 << 20;
+
+static POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_BYTES)
+        .thread_name(|index| format!("pyleak-fix-{index}"))
+        .build()
+        .ok()
+});
+
+/// Runs `work` on the worker pool, whose threads have big stacks (on this thread if the
+/// pool could not be built).
+fn on_workers<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    match &*POOL {
+        Some(pool) => pool.install(work),
+        None => work(),
+    }
+}
+
+/// Processes each file on the worker pool; the reports come back in the order of `jobs`.
 pub fn process_files(jobs: &[Job], mode: Mode) -> Vec<FileReport> {
-    jobs.par_iter()
-        .map(|job| FileReport {
-            path: job.path.clone(),
-            unsafe_fixes: job.settings.unsafe_fixes,
-            outcome: catching_panics(|| process_file(&job.path, mode, &job.settings)),
-        })
-        .collect()
+    on_workers(|| {
+        jobs.par_iter()
+            .map(|job| FileReport {
+                path: job.path.clone(),
+                unsafe_fixes: job.settings.unsafe_fixes,
+                outcome: catching_panics(|| process_file(&job.path, mode, &job.settings)),
+            })
+            .collect()
+    })
 }
 
 /// `--exit-zero` and `--exit-non-zero-on-fix`, as in ruff: the first turns findings
@@ -259,10 +364,11 @@ fn install_panic_hook() {
     });
 }
 
-/// Runs `work`, turning a panic in it into an error for the file at hand, so that a bug
-/// in one rule costs one file, not the run.
+/// Runs `work`, turning a panic in it into an error for the file at hand, naming the
+/// rule that was running if one was, so that a bug in one rule costs one file, not the run.
 fn catching_panics<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
     install_panic_hook();
+    engine::clear_current_rule();
     let was_catching = CATCHING_PANICS.with(|flag| flag.replace(true));
     let result = panic::catch_unwind(AssertUnwindSafe(work));
     CATCHING_PANICS.with(|flag| flag.set(was_catching));
@@ -272,7 +378,12 @@ fn catching_panics<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, Str
             .map(|message| message.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic without a message".to_string());
-        Err(format!("internal error: {message} (please report this)"))
+        match engine::current_rule() {
+            Some(rule) => Err(format!(
+                "internal error in rule {rule}: {message} (please report this)"
+            )),
+            None => Err(format!("internal error: {message} (please report this)")),
+        }
     })
 }
 
@@ -281,6 +392,9 @@ const BOM: &str = "\u{feff}";
 /// Reads the file once, fixes or checks it, and writes it back when fixing in place
 /// changed it.
 fn process_file(path: &Path, mode: Mode, settings: &Settings) -> Result<FileOutcome, String> {
+    if mode == Mode::Apply && interrupt::requested() {
+        return Err(INTERRUPTED.to_string());
+    }
     let bytes =
         fs::read(path).map_err(|error| format!("cannot read: {}", describe_io_error(&error)))?;
     let (outcome, fixed_bytes) = process_bytes(path, &bytes, mode, settings)?;
@@ -303,12 +417,29 @@ fn process_bytes(
         Some(body) => (BOM, body),
         None => ("", bytes),
     };
-    let text = std::str::from_utf8(body).map_err(|error| {
-        format!(
-            "not valid UTF-8 (byte {}); pyleak-fix reads UTF-8 source only",
-            bom.len() + error.valid_up_to()
-        )
-    })?;
+    if let Some(at) = body.iter().position(|&byte| byte == 0) {
+        return Err(format!(
+            "contains a NUL byte (byte {}), which CPython refuses in source too; left unchanged",
+            bom.len() + at
+        ));
+    }
+    let encoding = source_encoding(bom, body)?;
+    let text: Cow<str> = match encoding {
+        Encoding::Utf8 => std::str::from_utf8(body).map(Cow::Borrowed).map_err(|error| {
+            format!(
+                "not valid UTF-8 (byte {}); pyleak-fix reads UTF-8 source unless a PEP 263 \
+                 declaration names another encoding it knows (latin-1, cp1252, ascii)",
+                bom.len() + error.valid_up_to()
+            )
+        })?,
+        other => Cow::Owned(other.decode(body).map_err(|at| {
+            format!(
+                "not valid {} (byte {at}), the encoding its PEP 263 declaration names; left unchanged",
+                other.name()
+            )
+        })?),
+    };
+    let text = text.as_ref();
     if mode == Mode::Check {
         let findings = engine::check_text(text, settings).map_err(|error| error.to_string())?;
         let source = if findings.is_empty() {
@@ -323,13 +454,23 @@ fn process_bytes(
     let mut diff = None;
     let mut fixed_bytes = None;
     if changed {
-        let new_bytes = [bom, outcome.fixed.as_str()].concat();
+        let mut new_bytes = bom.as_bytes().to_vec();
+        new_bytes.extend(encoding.encode(&outcome.fixed).map_err(|c| {
+            format!(
+                "the fix needs the character {c:?}, which {} (the file's encoding) cannot hold; left unchanged",
+                encoding.name()
+            )
+        })?);
         if mode == Mode::DryRun {
-            let old_bytes = [bom, text].concat();
             let shown = path.to_string_lossy();
-            diff = Some(unified_diff(&old_bytes, &new_bytes, &shown));
+            let old_text = [bom, text].concat();
+            let new_text = [bom, outcome.fixed.as_str()].concat();
+            diff = Some(encode_diff(
+                &unified_diff(&old_text, &new_text, &shown),
+                encoding,
+            ));
         }
-        fixed_bytes = Some(new_bytes.into_bytes());
+        fixed_bytes = Some(new_bytes);
     }
     let source = if outcome.remaining.is_empty() {
         String::new()
@@ -345,6 +486,38 @@ fn process_bytes(
         source,
     };
     Ok((FileOutcome::Fixed(fixed), fixed_bytes))
+}
+
+/// The encoding of a file's bytes: UTF-8 unless a PEP 263 declaration names another
+/// (a byte-order mark says UTF-8 whatever follows); one this crate does not know is refused.
+fn source_encoding(bom: &str, body: &[u8]) -> Result<Encoding, String> {
+    if !bom.is_empty() {
+        return Ok(Encoding::Utf8);
+    }
+    match declared_encoding(body) {
+        Declared::None => Ok(Encoding::Utf8),
+        Declared::Supported(encoding) => Ok(encoding),
+        Declared::Unsupported(name) => Err(format!(
+            "declares the encoding `{name}` (PEP 263), which pyleak-fix does not read \
+             (it reads utf-8, latin-1, cp1252 and ascii); left unchanged"
+        )),
+    }
+}
+
+/// A diff of decoded text, in the file's encoding: its two header lines (the path) stay
+/// UTF-8, every other line is text from the file or the fix, which the encoding holds.
+fn encode_diff(diff: &str, encoding: Encoding) -> Vec<u8> {
+    if encoding == Encoding::Utf8 {
+        return diff.as_bytes().to_vec();
+    }
+    let mut bytes = Vec::with_capacity(diff.len());
+    for (index, line) in diff.split_inclusive('\n').enumerate() {
+        match encoding.encode(line) {
+            Ok(encoded) if index >= 2 => bytes.extend(encoded),
+            _ => bytes.extend_from_slice(line.as_bytes()),
+        }
+    }
+    bytes
 }
 
 /// `pyleak-fix --stdin-filename PATH -`: the source comes from standard input and, when
@@ -385,7 +558,7 @@ fn run_stdin(args: &Args, resolver: &Resolver, style: &Style) -> ExitStatus {
         return ExitStatus::Success;
     }
     let settings = config.settings_for(&absolute);
-    let result = catching_panics(|| process_bytes(&path, &input, mode, &settings));
+    let result = on_workers(|| catching_panics(|| process_bytes(&path, &input, mode, &settings)));
     let (outcome, fixed_bytes) = match result {
         Ok((outcome, fixed_bytes)) => (Ok(outcome), fixed_bytes),
         Err(cause) => (Err(cause), None),
@@ -401,13 +574,32 @@ fn run_stdin(args: &Args, resolver: &Resolver, style: &Style) -> ExitStatus {
     adjust_exit_status(args, status, &files)
 }
 
+/// The steps of [`write_atomically`] a test can make fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WriteStep {
+    /// Writing the temporary file (a full disk fails here).
+    Write,
+    /// Just before the file is re-read and the temporary file renamed over it.
+    Rename,
+}
+
 /// Replaces the file `path` points to (through symbolic links) with `contents`, so that
 /// a reader sees either the old bytes or the new ones, never a mix: the new bytes go to
 /// a temporary file beside it, which is renamed over it. The rename is refused when the
-/// file no longer holds `original`, the bytes the fix was computed from.
+/// file no longer holds `original`, the bytes the fix was computed from (or is gone), or
+/// when Ctrl-C was pressed. On every failure the temporary file is removed and the
+/// original is left as it was.
 pub fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> Result<(), String> {
-    let cannot_write =
-        |error: std::io::Error| format!("cannot write: {}", describe_io_error(&error));
+    write_atomically_with(path, original, contents, |step| debug_fault(path, step))
+}
+
+fn write_atomically_with(
+    path: &Path,
+    original: &[u8],
+    contents: &[u8],
+    fault: impl Fn(WriteStep) -> io::Result<()>,
+) -> Result<(), String> {
+    let cannot_write = |error: io::Error| format!("cannot write: {}", describe_io_error(&error));
     let target = fs::canonicalize(path).map_err(cannot_write)?;
     let permissions = fs::metadata(&target).map_err(cannot_write)?.permissions();
     let (Some(directory), Some(name)) = (target.parent(), target.file_name()) else {
@@ -425,11 +617,19 @@ pub fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> Result
         .map_err(cannot_write)?;
     // From here on the temporary file is ours, and is removed on every failure.
     let result = (|| {
+        fault(WriteStep::Write).map_err(cannot_write)?;
         file.write_all(contents).map_err(cannot_write)?;
         file.sync_all().map_err(cannot_write)?;
         file.set_permissions(permissions).map_err(cannot_write)?;
         drop(file);
-        let now = fs::read(&target).map_err(cannot_write)?;
+        fault(WriteStep::Rename).map_err(cannot_write)?;
+        if interrupt::requested() {
+            return Err(INTERRUPTED.to_string());
+        }
+        let now = fs::read(&target).map_err(|error| match error.kind() {
+            io::ErrorKind::NotFound => "removed on disk while being fixed; not written".to_string(),
+            _ => cannot_write(error),
+        })?;
         if now != original {
             return Err("changed on disk while being fixed; left as it is".to_string());
         }
@@ -440,6 +640,34 @@ pub fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> Result
         return result;
     }
     sync_directory(directory);
+    Ok(())
+}
+
+/// Debug builds only, for the end-to-end tests: `PYLEAK_FIX_DEBUG_FAULT=disk-full` or
+/// `=rename` makes writing a file whose name contains `fault` fail at that step, and
+/// `PYLEAK_FIX_DEBUG_SLOW_WRITE_MS=N` holds every temporary file N ms before its rename
+/// (a window for a test's Ctrl-C).
+fn debug_fault(path: &Path, step: WriteStep) -> io::Result<()> {
+    if cfg!(debug_assertions) {
+        let var = |name: &str| std::env::var(name).ok();
+        if step == WriteStep::Rename {
+            if let Some(ms) = var("PYLEAK_FIX_DEBUG_SLOW_WRITE_MS").and_then(|ms| ms.parse().ok()) {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+            }
+        }
+        let named = path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().contains("fault"));
+        match (var("PYLEAK_FIX_DEBUG_FAULT").as_deref(), step) {
+            (Some("disk-full"), WriteStep::Write) if named => {
+                return Err(io::Error::from(io::ErrorKind::StorageFull))
+            }
+            (Some("rename"), WriteStep::Rename) if named => {
+                return Err(io::Error::other("rename failed (injected)"))
+            }
+            _ => {}
+        }
+    }
     Ok(())
 }
 
@@ -501,6 +729,112 @@ mod tests {
             .file_type()
             .is_symlink());
         assert_eq!(fs::read(&target).unwrap(), b"new\n");
+    }
+
+    #[test]
+    fn refuses_when_the_file_disappears_before_the_rename() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("a.py");
+        fs::write(&path, "old\n").unwrap();
+        let error = write_atomically_with(&path, b"old\n", b"new\n", |step| {
+            if step == WriteStep::Rename {
+                fs::remove_file(&path)?;
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(error, "removed on disk while being fixed; not written");
+        assert!(entries(directory.path()).is_empty());
+        // Gone before the write starts.
+        let error = write_atomically(&path, b"old\n", b"new\n").unwrap_err();
+        assert_eq!(error, "cannot write: no such file or directory");
+        assert!(entries(directory.path()).is_empty());
+    }
+
+    #[test]
+    fn refuses_when_the_file_changes_while_the_new_bytes_are_written() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("a.py");
+        fs::write(&path, "old\n").unwrap();
+        let error = write_atomically_with(&path, b"old\n", b"new\n", |step| {
+            if step == WriteStep::Rename {
+                fs::write(&path, "edited meanwhile\n")?;
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(error, "changed on disk while being fixed; left as it is");
+        assert_eq!(fs::read(&path).unwrap(), b"edited meanwhile\n");
+        assert_eq!(entries(directory.path()), ["a.py"]);
+    }
+
+    #[test]
+    fn a_full_disk_or_a_failed_rename_keeps_the_original_and_removes_the_temporary_file() {
+        for failing in [WriteStep::Write, WriteStep::Rename] {
+            let directory = tempfile::tempdir().unwrap();
+            let path = directory.path().join("a.py");
+            fs::write(&path, "old\n").unwrap();
+            let error = write_atomically_with(&path, b"old\n", b"new\n", |step| {
+                if step == failing {
+                    return Err(io::Error::from(io::ErrorKind::StorageFull));
+                }
+                Ok(())
+            })
+            .unwrap_err();
+            assert_eq!(error, "cannot write: no space left on device");
+            assert_eq!(fs::read(&path).unwrap(), b"old\n");
+            assert_eq!(entries(directory.path()), ["a.py"]);
+        }
+    }
+
+    /// A rule that panics, to see the panic reported with its code.
+    struct Panicking;
+
+    impl crate::rules::Rule for Panicking {
+        fn code(&self) -> &'static str {
+            "XX999"
+        }
+        fn name(&self) -> &'static str {
+            "panicking"
+        }
+        fn doc(&self) -> &'static str {
+            ""
+        }
+        fn fix_availability(&self) -> crate::rules::FixAvailability {
+            crate::rules::FixAvailability::None
+        }
+        fn check(
+            &self,
+            _file: &crate::source::SourceFile,
+            _settings: &Settings,
+            _findings: &mut Vec<crate::rules::Finding>,
+        ) {
+            panic!("index out of bounds");
+        }
+    }
+
+    #[test]
+    fn a_panic_in_a_rule_is_reported_with_the_rule() {
+        static PANICKING: Panicking = Panicking;
+        let settings = Settings {
+            rules: vec![&PANICKING],
+            ..Settings::default()
+        };
+        for mode in [Mode::Check, Mode::DryRun, Mode::Apply] {
+            let error =
+                catching_panics(|| process_bytes(Path::new("a.py"), b"x = 1\n", mode, &settings))
+                    .unwrap_err();
+            assert_eq!(
+                error,
+                "internal error in rule XX999: index out of bounds (please report this)"
+            );
+        }
+        // The next file, panicking outside any rule, is not blamed on it.
+        let error = catching_panics(|| -> Result<(), String> { panic!("elsewhere") });
+        assert_eq!(
+            error,
+            Err("internal error: elsewhere (please report this)".to_string())
+        );
     }
 
     #[test]

@@ -398,7 +398,7 @@ fn a_file_that_is_not_utf8_is_an_error_naming_it() {
     assert_eq!(code(&output), 2);
     assert_eq!(
         stderr(&output).lines().next().unwrap(),
-        "error: latin1.py: not valid UTF-8 (byte 5); pyleak-fix reads UTF-8 source only"
+        "error: latin1.py: not valid UTF-8 (byte 5); pyleak-fix reads UTF-8 source unless a PEP 263 declaration names another encoding it knows (latin-1, cp1252, ascii)"
     );
     assert!(stdout(&output).starts_with("a.py:1:9: LK001 "));
 }

@@ -289,12 +289,16 @@ fn plan_fix(
 }
 
 fn contains_kind(node: Node, kind: &str) -> bool {
-    if node.kind() == kind {
-        return true;
+    // An explicit stack: a default may nest thousands of levels deep.
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if node.kind() == kind {
+            return true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
     }
-    let mut cursor = node.walk();
-    let children: Vec<Node> = node.named_children(&mut cursor).collect();
-    children.into_iter().any(|child| contains_kind(child, kind))
+    false
 }
 
 fn is_overload(file: &SourceFile, function: Node) -> bool {

@@ -2426,12 +2426,15 @@ fn is_mutation(occurrence: Node) -> bool {
 }
 
 fn contains_kind(node: Node, kind: &str) -> bool {
-    if node.kind() == kind {
-        return true;
+    // An explicit stack: a value may nest thousands of levels deep.
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if node.kind() == kind {
+            return true;
+        }
+        stack.extend(named_children(node));
     }
-    named_children(node)
-        .into_iter()
-        .any(|child| contains_kind(child, kind))
+    false
 }
 
 #[cfg(test)]
