@@ -13,6 +13,7 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match, Finding, FixAvailability, Rule};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::prefilter::{for_each_line_outside_defs, has_word};
 use crate::semantic::{
     add_import, expression_reads, for_each_target, parameter_names, scope_bindings, statements,
     visit_bindings, Binding, FileBindings,
@@ -152,17 +153,8 @@ impl Rule for ModuleLevelLargeAllocation {
         FixAvailability::Sometimes
     }
 
-    fn might_match(&self, text: &str) -> bool {
-        // Every estimate bottoms out in an assignment and one of these: a comprehension
-        // (`for`), a repetition (`*`), `range`, `bytes`/`bytearray`, or a numpy
-        // constructor; an instance of a local class is sized by what its `__init__`
-        // builds, which needs one of them too.
-        text.contains('=')
-            && [
-                "for", "*", "range", "byte", "zeros", "ones", "empty", "full", "arange",
-            ]
-            .iter()
-            .any(|needle| text.contains(needle))
+    fn might_match(&self, text: &str, _settings: &Settings) -> bool {
+        might_match(text)
     }
 
     fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>) {
@@ -222,6 +214,41 @@ impl Rule for ModuleLevelLargeAllocation {
             }
         }
     }
+}
+
+/// The prefilter, independent of the threshold. A finding is an assignment statement
+/// (so an `=`) outside every `def` and `lambda`, whose value [`Sizer::estimate`] can
+/// size. Every estimate bottoms out in a comprehension (`for`), a repetition (`*`), a
+/// call of the builtins `list`, `tuple`, `set`, `frozenset`, `sorted`, `bytes`,
+/// `bytearray` (only the unbound names resolve to them, so they are spelled so),
+/// `dict.fromkeys`, or a name resolving into `numpy` (so the file says `numpy`, if only
+/// in its import); or in an instance of a class of the file, sized by the same shapes in
+/// its `__init__`. So the lines outside `def` bodies, with `__init__` bodies kept, must
+/// hold an `=` and one of those words: a superset of the lines LK002 looks at, as
+/// [`for_each_line_outside_defs`] only ever adds lines.
+fn might_match(text: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "for",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "sorted",
+        "bytes",
+        "bytearray",
+        "fromkeys",
+    ];
+    if !text.contains('=') {
+        return false;
+    }
+    if text.contains("numpy") {
+        return true;
+    }
+    let mut outside = String::new();
+    let keep_init = |after_def: &str| after_def.trim_start().starts_with("__init__");
+    for_each_line_outside_defs(text, keep_init, |line| outside.push_str(line));
+    outside.contains('=')
+        && (outside.contains('*') || WORDS.iter().any(|word| has_word(&outside, word)))
 }
 
 fn finding<'a>(

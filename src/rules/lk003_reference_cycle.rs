@@ -18,6 +18,7 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match, Finding, FixAvailability, Rule};
 use crate::fix::Fix;
+use crate::prefilter::{ident_at, is_ident_byte, skip_trivia, word_positions};
 use crate::semantic::{parameter_names, scope_bindings, FileBindings};
 use crate::settings::Settings;
 use crate::source::SourceFile;
@@ -138,10 +139,8 @@ impl Rule for ReferenceCycle {
         FixAvailability::Sometimes
     }
 
-    fn might_match(&self, text: &str) -> bool {
-        // Every shape stores through an attribute or a subscript (`a.f = b`, `d[k] = d`,
-        // `a.append(b)`), with `=` or a call.
-        (text.contains('.') || text.contains(']')) && (text.contains('=') || text.contains('('))
+    fn might_match(&self, text: &str, _settings: &Settings) -> bool {
+        might_match(text)
     }
 
     fn check(&self, file: &SourceFile, _settings: &Settings, findings: &mut Vec<Finding>) {
@@ -183,6 +182,279 @@ impl Rule for ReferenceCycle {
             seen.insert((finding.range.clone(), finding.message.clone()))
         });
         findings.extend(out);
+    }
+}
+
+/// The prefilter. It reads the text with comments and string literals blanked (the
+/// code of f-strings' replacement fields stays), and each shape needs code it looks for:
+///
+/// - shapes 1 to 3 (links): a cycle or self loop passes through a name that is both a
+///   holder and a stored value. A holder starts a chain of `.name` and `[...]` that ends
+///   in a lone `=` or an annotation's `:` (`a.f = b`, `a[k]: T = b`), or in
+///   `.append(`, `.add(`, `.insert(`, `.setdefault(`. A stored value is a name, maybe
+///   parenthesized, that ends an assignment whose target is not plainly a name (`= b`
+///   then the end of the line, `;` or `#`), the argument of `append(b)`/`add(b)`, or an
+///   argument after a comma of `insert`/`setdefault`;
+/// - shape 4 (bound method): a `.m`, not called, where `def m` is in the file, in the
+///   value of such an assignment: first (`= x.m`), as a call's first argument
+///   (`= partial(x.m, ...)`) or anywhere in a display or parenthesized value;
+/// - shape 5 (closure): `= lambda` to such a target, or a stored value that is the name
+///   of a `def`;
+/// - shape 6 (exception): `exc_info`, or the name after `as` in an `except` clause that
+///   is a bare value assigned to anything (`g = e` for a global) or a link call's
+///   argument.
+fn might_match(text: &str) -> bool {
+    if text.contains("exc_info") {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    let defined: HashSet<&str> = word_positions(text, "def")
+        .filter_map(|at| ident_at(bytes, skip_trivia(bytes, at + 3, false)))
+        .collect();
+    let is_bound_method = |at: usize| {
+        // `x.m`, not called, at `at`.
+        let Some(object) = ident_at(bytes, at) else {
+            return false;
+        };
+        let dot = skip_trivia(bytes, at + object.len(), true);
+        if bytes.get(dot) != Some(&b'.') {
+            return false;
+        }
+        let name_at = skip_trivia(bytes, dot + 1, true);
+        ident_at(bytes, name_at).is_some_and(|name| {
+            defined.contains(name)
+                && bytes.get(skip_trivia(bytes, name_at + name.len(), true)) != Some(&b'(')
+        })
+    };
+    // Bare names stored through an attribute or subscript, and bare names assigned or
+    // passed to a link call at all.
+    let mut stored: HashSet<&str> = HashSet::new();
+    let mut assigned: HashSet<&str> = HashSet::new();
+    for (eq, _) in text.match_indices('=') {
+        let previous = eq.checked_sub(1).map(|p| bytes[p]);
+        if bytes.get(eq + 1) == Some(&b'=')
+            || previous.is_some_and(|p| b"=!<>+-*/%&|^@:".contains(&p))
+        {
+            continue;
+        }
+        let on_target = target_may_be_stored_through(bytes, eq);
+        let mut at = skip_trivia(bytes, eq + 1, false);
+        if on_target && matches!(bytes.get(at), Some(b'(' | b'[' | b'{')) {
+            // A display or parenthesized value: any bound method in it.
+            let end = closing_bracket(bytes, at);
+            let mut inner = at + 1;
+            while inner < end {
+                if is_ident_byte(bytes[inner])
+                    && !is_ident_byte(bytes[inner - 1])
+                    && is_bound_method(inner)
+                {
+                    return true;
+                }
+                inner += 1;
+            }
+        }
+        let mut parens = 0;
+        while bytes.get(at) == Some(&b'(') {
+            parens += 1;
+            at = skip_trivia(bytes, at + 1, true);
+        }
+        let Some(name) = ident_at(bytes, at) else {
+            continue;
+        };
+        if on_target {
+            if name == "lambda" || is_bound_method(at) {
+                return true;
+            }
+            // A call's first argument: `partial(self.m, ...)`.
+            let mut call = at;
+            while let Some(part) = ident_at(bytes, call) {
+                call = skip_trivia(bytes, call + part.len(), true);
+                if bytes.get(call) != Some(&b'.') {
+                    break;
+                }
+                call = skip_trivia(bytes, call + 1, true);
+            }
+            if bytes.get(call) == Some(&b'(') && is_bound_method(skip_trivia(bytes, call + 1, true))
+            {
+                return true;
+            }
+        }
+        let end = skip_trivia(bytes, at + name.len(), false);
+        let ends_statement = match bytes.get(end) {
+            None | Some(b'\n' | b'\r' | b';' | b'#') => true,
+            Some(b')') => parens > 0,
+            _ => false,
+        };
+        if ends_statement {
+            assigned.insert(name);
+            if on_target {
+                stored.insert(name);
+            }
+        }
+    }
+    for method in LINK_METHODS {
+        for at in word_positions(text, method) {
+            let open = skip_trivia(bytes, at + method.len(), false);
+            if bytes.get(open) != Some(&b'(') {
+                continue;
+            }
+            if matches!(method, "append" | "add") {
+                let mut at = open;
+                while bytes.get(at) == Some(&b'(') {
+                    at = skip_trivia(bytes, at + 1, true);
+                }
+                if let Some(name) = ident_at(bytes, at) {
+                    stored.insert(name);
+                    assigned.insert(name);
+                }
+            } else {
+                later_arguments(bytes, open + 1, &mut |name| {
+                    stored.insert(name);
+                    assigned.insert(name);
+                });
+            }
+        }
+    }
+    if stored.iter().any(|name| defined.contains(name)) {
+        return true;
+    }
+    for at in word_positions(text, "except") {
+        if except_alias(bytes, at + 6).is_some_and(|name| assigned.contains(name)) {
+            return true;
+        }
+    }
+    // Holders: a stored name that starts a chain ending in a store or a link call.
+    for name in &stored {
+        if word_positions(text, name).any(|at| starts_store_chain(bytes, at + name.len())) {
+            return true;
+        }
+    }
+    false
+}
+
+const LINK_METHODS: [&str; 4] = ["append", "add", "insert", "setdefault"];
+
+/// Whether the chain after a name, from `at`, is a store target or a link call's
+/// object: `.f`, `[k]` (and `)` closing a parenthesized name) repeated at least once,
+/// then a lone `=` or a `:`, or `.append(` and the like.
+fn starts_store_chain(bytes: &[u8], mut at: usize) -> bool {
+    let mut links = 0;
+    loop {
+        at = skip_trivia(bytes, at, true);
+        match bytes.get(at) {
+            Some(b')') => at += 1,
+            Some(b'.') => {
+                at = skip_trivia(bytes, at + 1, true);
+                let Some(name) = ident_at(bytes, at) else {
+                    return false;
+                };
+                at += name.len();
+                if LINK_METHODS.contains(&name)
+                    && bytes.get(skip_trivia(bytes, at, true)) == Some(&b'(')
+                {
+                    return true;
+                }
+                links += 1;
+            }
+            Some(b'[') => {
+                at = closing_bracket(bytes, at) + 1;
+                links += 1;
+            }
+            Some(b'=') => return links > 0 && bytes.get(at + 1) != Some(&b'='),
+            Some(b':') => return links > 0,
+            _ => return false,
+        }
+    }
+}
+
+/// The offset of the bracket closing the one at `at`, or the end of the text.
+fn closing_bracket(bytes: &[u8], at: usize) -> usize {
+    let mut depth = 0usize;
+    for (offset, byte) in bytes.iter().enumerate().skip(at) {
+        match byte {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return offset;
+                }
+            }
+            _ => {}
+        }
+    }
+    bytes.len()
+}
+
+/// The name an `except` clause starting at `at` (just after the keyword) binds with
+/// `as`: looked for up to the clause's `:` outside brackets (a `lambda` there has a `:`
+/// of its own).
+fn except_alias(bytes: &[u8], mut at: usize) -> Option<&str> {
+    let mut depth = 0usize;
+    let mut lambdas = 0usize;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'l' if depth == 0 && bytes[at..].starts_with(b"lambda") => lambdas += 1,
+            b':' if depth == 0 && lambdas > 0 => lambdas -= 1,
+            b':' | b'\n' if depth == 0 => return None,
+            b'a' if bytes.get(at + 1) == Some(&b's')
+                && !is_ident_byte(bytes[at - 1])
+                && !bytes.get(at + 2).is_some_and(|b| is_ident_byte(*b)) =>
+            {
+                return ident_at(bytes, skip_trivia(bytes, at + 2, true));
+            }
+            b'\\' => at += 1,
+            _ => {}
+        }
+        at += 1;
+    }
+    None
+}
+
+/// Whether the target before the `=` at `eq` may be an attribute or a subscript: not
+/// when it is clearly a plain name (`x = ...` at the start of a line or after `;`) or a
+/// keyword argument or parameter default (`f(x=...)`, `, x=...`).
+fn target_may_be_stored_through(bytes: &[u8], eq: usize) -> bool {
+    let mut at = eq;
+    while at > 0 && matches!(bytes[at - 1], b' ' | b'\t') {
+        at -= 1;
+    }
+    if at == 0 || !is_ident_byte(bytes[at - 1]) {
+        return true;
+    }
+    while at > 0 && is_ident_byte(bytes[at - 1]) {
+        at -= 1;
+    }
+    while at > 0 && matches!(bytes[at - 1], b' ' | b'\t' | b'\x0c') {
+        at -= 1;
+    }
+    !(at == 0 || matches!(bytes[at - 1], b'\n' | b'\r' | b';' | b'(' | b','))
+}
+
+/// Hands each name that starts an argument after a comma of the call whose arguments
+/// start at `at`, up to its closing parenthesis.
+fn later_arguments<'t>(bytes: &'t [u8], mut at: usize, on_name: &mut dyn FnMut(&'t str)) {
+    let mut depth = 0usize;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return,
+            },
+            b',' if depth == 0 => {
+                let mut next = skip_trivia(bytes, at + 1, true);
+                while bytes.get(next) == Some(&b'(') {
+                    next = skip_trivia(bytes, next + 1, true);
+                }
+                if let Some(name) = ident_at(bytes, next) {
+                    on_name(name);
+                }
+            }
+            _ => {}
+        }
+        at += 1;
     }
 }
 
