@@ -194,23 +194,81 @@ fn scan_field(bytes: &[u8], mut i: usize, blank: &mut Vec<(usize, usize)>) -> Op
     None
 }
 
-/// The text of each line that is not inside a `def` body, by indentation as the parser
-/// counts it (a tab is 8 columns). A line of a `def` body is any line after the `def`
-/// line that is indented deeper than it; a shallower line (a comment, a string's or a
-/// bracket's continuation) ends the body early, which only adds lines. The `def` line
-/// itself is left out too: no assignment statement can sit on it outside the body.
-pub fn for_each_line_outside_defs<'t>(
-    text: &'t str,
-    keep_def: impl Fn(&str) -> bool,
-    mut on_line: impl FnMut(&'t str),
-) {
-    let mut def_indent: Option<usize> = None;
-    for line in text.split_inclusive('\n') {
-        let bytes = line.as_bytes();
+/// What a logical line opens, when it starts with `def` (or `async def`) or `class`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    Def,
+    Class,
+}
+
+/// A `def` or `class` whose body a logical line is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Block<'t> {
+    pub kind: BlockKind,
+    pub indent: usize,
+    pub name: &'t str,
+    /// A decorator line came right before it.
+    pub decorated: bool,
+}
+
+/// One logical line of code-only text (see [`code_only`]): its physical lines joined by
+/// brackets or backslashes, with the `def` and `class` bodies it is in, outermost first
+/// (by indentation, counted as the parser does: a tab is 8 columns).
+pub struct LogicalLine<'t, 'b> {
+    pub text: &'t str,
+    pub enclosing: &'b [Block<'t>],
+    /// What this line opens, when it is a `def` or `class` line.
+    pub opens: Option<Block<'t>>,
+}
+
+/// Calls `on_line` for every logical line of `code` (text from [`code_only`]). Returns
+/// `false`, having called it for none, when the brackets do not balance (a string that
+/// could not be blanked): then lines cannot be told apart and the caller must read the
+/// whole text.
+pub fn for_each_logical_line<'t>(
+    code: &'t str,
+    mut on_line: impl FnMut(&LogicalLine<'t, '_>),
+) -> bool {
+    let bytes = code.as_bytes();
+    // First pass: where logical lines start, and whether the brackets balance.
+    let mut starts = Vec::new();
+    let mut depth = 0i64;
+    let mut continued = false;
+    let mut line_start = 0;
+    while line_start < bytes.len() {
+        let end = memchr_newline(bytes, line_start);
+        if depth == 0 && !continued {
+            starts.push(line_start);
+        }
+        for &byte in &bytes[line_start..end] {
+            match byte {
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => {
+                    depth -= 1;
+                    if depth < 0 {
+                        return false;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let line = &bytes[line_start..end];
+        let trimmed = line.strip_suffix(b"\r").unwrap_or(line);
+        continued = trimmed.last() == Some(&b'\\');
+        line_start = end + 1;
+    }
+    if depth != 0 || continued {
+        return false;
+    }
+    let mut stack: Vec<Block<'t>> = Vec::new();
+    let mut decorated = false;
+    for (index, &start) in starts.iter().enumerate() {
+        let end = starts.get(index + 1).copied().unwrap_or(bytes.len());
+        let text = &code[start..end];
         let mut indent = 0;
         let mut at = 0;
-        while at < bytes.len() {
-            match bytes[at] {
+        while at < text.len() {
+            match text.as_bytes()[at] {
                 b' ' => indent += 1,
                 b'\t' => indent += 8,
                 b'\x0c' => indent = 0,
@@ -218,25 +276,60 @@ pub fn for_each_line_outside_defs<'t>(
             }
             at += 1;
         }
-        let rest = &line[at..];
-        if rest.trim().is_empty() {
+        let rest = &text[at..];
+        // Blank lines, comment lines (blanked to `#`) and lone continuations are not
+        // statements and change no block.
+        let first = rest.trim_start().as_bytes().first().copied();
+        if matches!(first, None | Some(b'#' | b'\\')) {
+            on_line(&LogicalLine {
+                text,
+                enclosing: &stack,
+                opens: None,
+            });
             continue;
         }
-        if let Some(outer) = def_indent {
-            if indent > outer {
-                continue;
-            }
-            def_indent = None;
+        while stack.last().is_some_and(|block| block.indent >= indent) {
+            stack.pop();
         }
-        let head = rest.strip_prefix("async").map_or(rest, str::trim_start);
-        if let Some(after) = head.strip_prefix("def") {
-            if after.starts_with(|c: char| c.is_whitespace() || c == '\\') && !keep_def(after) {
-                def_indent = Some(indent);
-                continue;
-            }
+        let head = rest
+            .strip_prefix("async")
+            .filter(|after| after.starts_with(|c: char| c.is_whitespace()))
+            .map_or(rest, str::trim_start);
+        let opens = [("def", BlockKind::Def), ("class", BlockKind::Class)]
+            .into_iter()
+            .find_map(|(keyword, kind)| {
+                let after = head.strip_prefix(keyword)?;
+                if !after.starts_with(|c: char| c.is_whitespace() || c == '\\') {
+                    return None;
+                }
+                let after = after.as_bytes();
+                let name_at = skip_trivia(after, 0, true);
+                let name = ident_at(after, name_at).unwrap_or("");
+                Some(Block {
+                    kind,
+                    indent,
+                    name,
+                    decorated,
+                })
+            });
+        decorated = rest.starts_with('@');
+        on_line(&LogicalLine {
+            text,
+            enclosing: &stack,
+            opens,
+        });
+        if let Some(block) = opens {
+            stack.push(block);
         }
-        on_line(line);
     }
+    true
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |p| from + p)
 }
 
 #[cfg(test)]
@@ -266,10 +359,35 @@ mod tests {
     }
 
     #[test]
-    fn def_bodies_are_left_out() {
-        let text = "X = 1\ndef f():\n    y = 2\n\n    z = 3\n# c\nclass A:\n\tdef g(self):\n\t\tpass\n        w = 4\n";
-        let mut lines = Vec::new();
-        for_each_line_outside_defs(text, |_| false, |line| lines.push(line.trim()));
-        assert_eq!(lines, ["X = 1", "# c", "class A:", "w = 4"]);
+    fn logical_lines_know_their_blocks() {
+        let text = "X = (1,\n2)\nclass A:\n\t@d\n\tdef f(self,\nx):\n\t\tdef g(): pass\n        y = \\\n1\n";
+        let mut seen = Vec::new();
+        assert!(for_each_logical_line(text, |line| {
+            let blocks: Vec<String> = line
+                .enclosing
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{:?} {}{}",
+                        b.kind,
+                        b.name,
+                        if b.decorated { " @" } else { "" }
+                    )
+                })
+                .collect();
+            seen.push(format!("{} | {}", line.text.trim(), blocks.join(", ")));
+        }));
+        assert_eq!(
+            seen,
+            [
+                "X = (1,\n2) | ",
+                "class A: | ",
+                "@d | Class A",
+                "def f(self,\nx): | Class A",
+                "def g(): pass | Class A, Def f @",
+                "y = \\\n1 | Class A",
+            ]
+        );
+        assert!(!for_each_logical_line("x = (\n", |_| {}));
     }
 }
