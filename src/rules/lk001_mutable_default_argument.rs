@@ -151,9 +151,9 @@ impl Rule for MutableDefaultArgument {
         if parameters.is_empty() {
             return;
         }
-        let bindings = FileBindings::collect(file);
+        let bindings = file.bindings();
         for parameter in parameters {
-            if let Some(finding) = check_parameter(file, settings, &bindings, parameter) {
+            if let Some(finding) = check_parameter(file, settings, bindings, parameter) {
                 findings.push(finding);
             }
         }

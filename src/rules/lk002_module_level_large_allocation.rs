@@ -497,7 +497,7 @@ fn unparenthesize(mut node: Node) -> Node {
 
 struct Module<'f, 'a> {
     file: &'f SourceFile<'a>,
-    bindings: FileBindings<'a>,
+    bindings: &'f FileBindings<'a>,
     /// How many times each name is bound in the module's own scope.
     module_binding_counts: HashMap<&'a str, usize>,
     /// Names some `global` statement declares.
@@ -557,7 +557,7 @@ impl<'f, 'a> Module<'f, 'a> {
         }
         let mut module = Module {
             file,
-            bindings: FileBindings::collect(file),
+            bindings: file.bindings(),
             module_binding_counts,
             declared_global,
             deleted,

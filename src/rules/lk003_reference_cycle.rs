@@ -672,7 +672,7 @@ struct Link<'a> {
 
 struct Context<'a, 'f> {
     file: &'f SourceFile<'a>,
-    bindings: FileBindings<'a>,
+    bindings: &'f FileBindings<'a>,
     classes: RefCell<HashMap<usize, Rc<ClassMembers<'a>>>>,
     /// The module's own bindings, asked about for every link: computed once.
     module_rebindings: std::cell::OnceCell<Vec<scope::Rebinding<'a, 'a>>>,
@@ -682,7 +682,7 @@ impl<'a, 'f> Context<'a, 'f> {
     fn new(file: &'f SourceFile<'a>) -> Self {
         Context {
             file,
-            bindings: FileBindings::collect(file),
+            bindings: file.bindings(),
             classes: RefCell::new(HashMap::new()),
             module_rebindings: std::cell::OnceCell::new(),
         }
