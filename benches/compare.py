@@ -75,7 +75,8 @@ def main():
     args = parser.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
-    ours = os.path.join(REPO, "target", "release", "pyleak-fix")
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
+    ours = os.path.join(target, "release", "pyleak-fix")
     with tempfile.TemporaryDirectory() as work:
         subprocess.run([sys.executable, "-m", "venv", os.path.join(work, "venv")], check=True)
         subprocess.run([os.path.join(work, "venv", "bin", "pip"), "install", "--quiet", "ruff"], check=True)

@@ -107,6 +107,11 @@ pub struct Args {
     #[arg(long, value_name = "BYTES", value_parser = parse_byte_count)]
     pub large_allocation_bytes: Option<u64>,
 
+    /// Parse every file, even those no selected rule's prefilter admits (for testing
+    /// that the prefilters hide no finding; slower).
+    #[arg(long, hide = true)]
+    pub no_prefilter: bool,
+
     /// Use this configuration file for every path (a pyleak-fix.toml, or a pyproject.toml
     /// read for its [tool.pyleak-fix] table) instead of looking for one above each file.
     #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
@@ -240,6 +245,7 @@ impl Args {
             unsafe_fixes,
             target_version: self.target_version,
             large_allocation_bytes: self.large_allocation_bytes,
+            no_prefilter: self.no_prefilter,
         }
     }
 

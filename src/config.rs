@@ -69,6 +69,8 @@ pub struct Overrides {
     pub unsafe_fixes: Option<bool>,
     pub target_version: Option<PythonVersion>,
     pub large_allocation_bytes: Option<u64>,
+    /// Turns the rules' prefilters off: every file is parsed.
+    pub no_prefilter: bool,
 }
 
 /// A glob from `exclude`, `extend-exclude` or `per-file-ignores`. Without a `/` it
@@ -124,6 +126,7 @@ impl Config {
                 .or(options.target_version)
                 .unwrap_or_default(),
             extend_mutable_calls: options.extend_mutable_calls.clone(),
+            prefilter: !overrides.no_prefilter,
             ..Settings::default()
         };
         if let Some(bytes) = overrides

@@ -8,7 +8,8 @@ use tree_sitter::{Node, Parser, Tree};
 
 use crate::fix::{apply_fixes, Applicability, Fix};
 use crate::noqa::Suppressions;
-use crate::rules::Finding;
+use crate::prefilter::code_only;
+use crate::rules::{Finding, Rule};
 use crate::settings::Settings;
 use crate::source::{Location, SourceFile};
 
@@ -116,14 +117,20 @@ pub fn first_syntax_error(tree: &Tree) -> Option<Node<'_>> {
 /// less those a `noqa` comment silences. The suppressions are applied here, before any
 /// fix is chosen, so that a silenced finding is neither reported nor fixed.
 pub fn run_rules(file: &SourceFile, settings: &Settings) -> Vec<Finding> {
+    run_admitted_rules(file, settings, &admitted_rules(file.text, settings))
+}
+
+fn run_admitted_rules(
+    file: &SourceFile,
+    settings: &Settings,
+    rules: &[&'static dyn Rule],
+) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for rule in &settings.rules {
-        if rule.might_match(file.text) {
-            CURRENT_RULE.with(|current| current.set(Some(rule.code())));
-            debug_panic(rule.code(), file.text);
-            rule.check(file, settings, &mut findings);
-            CURRENT_RULE.with(|current| current.set(None));
-        }
+    for rule in rules {
+        CURRENT_RULE.with(|current| current.set(Some(rule.code())));
+        debug_panic(rule.code(), file.text);
+        rule.check(file, settings, &mut findings);
+        CURRENT_RULE.with(|current| current.set(None));
     }
     if !findings.is_empty() {
         let suppressions = Suppressions::collect(file);
@@ -145,7 +152,6 @@ pub fn run_rules(file: &SourceFile, settings: &Settings) -> Vec<Finding> {
     findings
 }
 
-/// Why a parsed text is refused: a syntax error, or nesting deeper than the rules go.
 /// Debug builds only, for the end-to-end tests: `PYLEAK_FIX_DEBUG_PANIC=LK001` makes
 /// that rule panic on a text containing `pyleak-fix-debug-panic`.
 fn debug_panic(code: &str, text: &str) {
@@ -157,6 +163,23 @@ fn debug_panic(code: &str, text: &str) {
     }
 }
 
+/// The selected rules that must look at `text`: those whose prefilter admits it, or all
+/// when prefilters are off. The prefilters read the text with comments and string
+/// literals blanked ([`code_only`]), computed once for all of them.
+pub fn admitted_rules(text: &str, settings: &Settings) -> Vec<&'static dyn Rule> {
+    if !settings.prefilter {
+        return settings.rules.clone();
+    }
+    let code = code_only(text);
+    settings
+        .rules
+        .iter()
+        .copied()
+        .filter(|rule| rule.might_match(&code, settings))
+        .collect()
+}
+
+/// Why a parsed text is refused: a syntax error, or nesting deeper than the rules go.
 fn syntax_error(text: &str, tree: &Tree) -> Option<EngineError> {
     if let Some(node) = first_syntax_error(tree) {
         let file = SourceFile::new(text, tree);
@@ -189,7 +212,8 @@ fn locate(file: &SourceFile, findings: Vec<Finding>) -> Vec<Located> {
 
 /// Finds, without fixing anything.
 pub fn check_text(text: &str, settings: &Settings) -> Result<Vec<Located>, EngineError> {
-    if !settings.rules.iter().any(|rule| rule.might_match(text)) {
+    let rules = admitted_rules(text, settings);
+    if rules.is_empty() {
         return Ok(Vec::new());
     }
     let tree = parse(text);
@@ -197,7 +221,7 @@ pub fn check_text(text: &str, settings: &Settings) -> Result<Vec<Located>, Engin
         return Err(error);
     }
     let file = SourceFile::new(text, &tree);
-    let findings = run_rules(&file, settings);
+    let findings = run_admitted_rules(&file, settings, &rules);
     Ok(locate(&file, findings))
 }
 
@@ -238,7 +262,8 @@ fn codes_of(findings: &[&Finding]) -> String {
 /// an applicable fix left. A file that does not parse is refused; a pass whose result
 /// does not parse abandons the whole file, so that no half-fixed text is ever returned.
 pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineError> {
-    if !settings.rules.iter().any(|rule| rule.might_match(text)) {
+    let first_rules = admitted_rules(text, settings);
+    if first_rules.is_empty() {
         return Ok(FixOutcome {
             fixed: text.to_string(),
             ..FixOutcome::default()
@@ -252,7 +277,11 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
     let mut outcome = FixOutcome::default();
     for pass in 0..=MAX_FIX_PASSES {
         let file = SourceFile::new(&current, &tree);
-        let findings = run_rules(&file, settings);
+        let findings = if pass == 0 {
+            run_admitted_rules(&file, settings, &first_rules)
+        } else {
+            run_rules(&file, settings)
+        };
         let fixable: Vec<&Finding> = findings
             .iter()
             .filter(|finding| {
@@ -446,7 +475,14 @@ mod tests {
     #[test]
     fn syntax_error_points_inside_the_error_node() {
         let text = "import os\n\ndef f():\n    return (1,\n\nx = [\n";
-        let error = check_text(text, &Settings::default()).unwrap_err();
+        // No prefilter admits this text: a file no rule can match is not parsed, so
+        // its syntax errors are found only when it is.
+        assert_eq!(check_text(text, &Settings::default()), Ok(Vec::new()));
+        let settings = Settings {
+            prefilter: false,
+            ..Settings::default()
+        };
+        let error = check_text(text, &settings).unwrap_err();
         let EngineError::Syntax(location) = error else {
             panic!("{error:?}")
         };

@@ -143,10 +143,13 @@ pub fn visit_bindings<'a>(
     nested: bool,
     on_binding: &mut dyn FnMut(Binding<'a>),
 ) {
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
+    // A pre-order walk with one cursor: no allocation per node.
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
         let mut descend = true;
-        match node.kind() {
+        // Tokens (`lambda`, `for`) are leaves that bind nothing.
+        match if node.is_named() { node.kind() } else { "" } {
             "function_definition" | "class_definition" if node != root => {
                 if let Some(name) = node.child_by_field_name("name") {
                     on_binding(Binding::Other(file.node_text(name)));
@@ -240,10 +243,19 @@ pub fn visit_bindings<'a>(
             }
             _ => {}
         }
-        if descend {
-            let mut cursor = node.walk();
-            let children: Vec<Node> = node.named_children(&mut cursor).collect();
-            stack.extend(children.into_iter().rev());
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == root {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
         }
     }
 }

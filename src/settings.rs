@@ -134,6 +134,8 @@ pub struct Settings {
     pub large_allocation_bytes: u64,
     /// More qualified names (`mypkg.Registry`) whose calls LK001 treats as mutable.
     pub extend_mutable_calls: Vec<String>,
+    /// Whether the rules' prefilters may skip files (always, except to test them).
+    pub prefilter: bool,
 }
 
 impl Default for Settings {
@@ -144,6 +146,7 @@ impl Default for Settings {
             target_version: PythonVersion::default(),
             large_allocation_bytes: 10_000_000,
             extend_mutable_calls: Vec::new(),
+            prefilter: true,
         }
     }
 }

@@ -1,6 +1,10 @@
 //! A Python file's text and the facts about its layout that edits must respect.
 
+use std::cell::OnceCell;
+
 use tree_sitter::{Node, Tree};
+
+use crate::semantic::FileBindings;
 
 /// 1-based line and column; the column counts characters, as editors and ruff do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -116,6 +120,8 @@ pub struct SourceFile<'a> {
     pub newline: &'static str,
     pub indent_unit: String,
     pub lines: LineIndex,
+    /// The file's bindings, collected on first use and shared by every rule.
+    bindings: OnceCell<FileBindings<'a>>,
 }
 
 impl<'a> SourceFile<'a> {
@@ -126,7 +132,14 @@ impl<'a> SourceFile<'a> {
             newline: detect_newline(text),
             indent_unit: detect_indent_unit(text, tree),
             lines: LineIndex::new(text),
+            bindings: OnceCell::new(),
         }
+    }
+
+    /// Every binding in the file ([`FileBindings::collect`]), computed once per file
+    /// whichever rules ask.
+    pub fn bindings(&self) -> &FileBindings<'a> {
+        self.bindings.get_or_init(|| FileBindings::collect(self))
     }
 
     pub fn node_text(&self, node: Node) -> &'a str {

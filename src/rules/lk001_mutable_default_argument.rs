@@ -11,6 +11,7 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match, Finding, FixAvailability, Rule};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::prefilter::{ident_at, skip_trivia, word_positions};
 use crate::semantic::{
     add_from_import, enclosing_scopes, expression_reads, is_docstring, parameter_names,
     scope_bindings, statements, FileBindings,
@@ -125,9 +126,8 @@ impl Rule for MutableDefaultArgument {
         &["B006"]
     }
 
-    fn might_match(&self, text: &str) -> bool {
-        // Every default lives in a `def` or a `lambda` parameter list.
-        text.contains("def") || text.contains("lambda")
+    fn might_match(&self, text: &str, settings: &Settings) -> bool {
+        might_match(text, settings)
     }
 
     fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>) {
@@ -151,13 +151,145 @@ impl Rule for MutableDefaultArgument {
         if parameters.is_empty() {
             return;
         }
-        let bindings = FileBindings::collect(file);
+        let bindings = file.bindings();
         for parameter in parameters {
-            if let Some(finding) = check_parameter(file, settings, &bindings, parameter) {
+            if let Some(finding) = check_parameter(file, settings, bindings, parameter) {
                 findings.push(finding);
             }
         }
     }
+}
+
+/// The prefilter. Every finding is a default, so it sits in the parameter list of a `def`
+/// (from the word `def` to the `:` that ends the signature) or of a `lambda` (up to its
+/// `:`), after an `=`, and its text starts with `[`, `{` or `(` (displays and
+/// comprehensions, parenthesized or not) or is a call `a.b.c(...)` of a name that
+/// resolves to a mutable constructor. Such a name ends in the last component of one of
+/// [`MUTABLE_CALLS`] or of `extend-mutable-calls`, unless it is a bare name the file binds
+/// by `import ... as NAME`, which is checked for too. The text comes with comments and
+/// string literals blanked (f-strings' replacement fields, which may hold a `lambda`,
+/// stay); every `def` and `lambda` word is scanned, and a scan that meets a nested
+/// `lambda` admits the file: so this is conservative.
+fn might_match(text: &str, settings: &Settings) -> bool {
+    let bytes = text.as_bytes();
+    let accepted = |name: &str| {
+        MUTABLE_CALLS
+            .iter()
+            .map(|q| q.as_str_last())
+            .chain(
+                settings
+                    .extend_mutable_calls
+                    .iter()
+                    .map(|q| q.as_str_last()),
+            )
+            .any(|last| last == name)
+    };
+    let defs = word_positions(text, "def").map(|at| (at + 3, false));
+    let lambdas = word_positions(text, "lambda").map(|at| (at + 6, true));
+    for (start, is_lambda) in defs.chain(lambdas) {
+        if signature_may_have_mutable_default(text, bytes, start, is_lambda, &accepted) {
+            return true;
+        }
+    }
+    false
+}
+
+trait LastComponent {
+    fn as_str_last(&self) -> &str;
+}
+
+impl<T: AsRef<str>> LastComponent for T {
+    fn as_str_last(&self) -> &str {
+        let s = self.as_ref();
+        s.rsplit('.').next().unwrap_or(s)
+    }
+}
+
+fn signature_may_have_mutable_default(
+    text: &str,
+    bytes: &[u8],
+    start: usize,
+    is_lambda: bool,
+    accepted: &dyn Fn(&str) -> bool,
+) -> bool {
+    let mut depth = 0usize;
+    let mut at = start;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'#' => {
+                while at < bytes.len() && bytes[at] != b'\n' {
+                    at += 1;
+                }
+                continue;
+            }
+            b'\\' if matches!(bytes.get(at + 1), Some(b'\n' | b'\r')) => {
+                at += 2;
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            b'\n' | b':' if depth == 0 => return false,
+            b'l' if is_lambda && depth == 0 && text[at..].starts_with("lambda") => return true,
+            b'=' => {
+                let previous = at.checked_sub(1).map(|p| bytes[p]);
+                if bytes.get(at + 1) == Some(&b'=') {
+                    at += 2;
+                    continue;
+                }
+                if !matches!(previous, Some(b'=' | b'!' | b'<' | b'>' | b':'))
+                    && value_may_be_mutable(text, bytes, at + 1, accepted)
+                {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    false
+}
+
+/// Whether the expression at `at` starts with a bracket or is a call of a name that may
+/// resolve to a mutable constructor.
+fn value_may_be_mutable(
+    text: &str,
+    bytes: &[u8],
+    at: usize,
+    accepted: &dyn Fn(&str) -> bool,
+) -> bool {
+    let mut at = skip_trivia(bytes, at, true);
+    if matches!(bytes.get(at), Some(b'[' | b'{' | b'(')) {
+        return true;
+    }
+    let mut last = None;
+    let mut dotted = false;
+    while let Some(name) = ident_at(bytes, at) {
+        last = Some(name);
+        at = skip_trivia(bytes, at + name.len(), true);
+        if bytes.get(at) != Some(&b'.') {
+            break;
+        }
+        dotted = true;
+        at = skip_trivia(bytes, at + 1, true);
+    }
+    let Some(last) = last else {
+        return false;
+    };
+    if bytes.get(at) != Some(&b'(') {
+        return false;
+    }
+    accepted(last) || (!dotted && is_import_alias(text, last))
+}
+
+/// Whether `name` follows an `as` somewhere (`import a.b as name`, `from m import x as
+/// name`): then it may stand for any imported name.
+fn is_import_alias(text: &str, name: &str) -> bool {
+    let bytes = text.as_bytes();
+    word_positions(text, "as")
+        .any(|at| ident_at(bytes, skip_trivia(bytes, at + 2, true)) == Some(name))
 }
 
 /// What a default builds, when it builds something mutable: `list`, `deque`...

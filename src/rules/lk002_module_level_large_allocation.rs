@@ -13,6 +13,9 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match, Finding, FixAvailability, Rule};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::prefilter::{
+    for_each_logical_line, has_word, is_ident_byte, skip_trivia, word_positions, BlockKind,
+};
 use crate::semantic::{
     add_import, expression_reads, for_each_target, parameter_names, scope_bindings, statements,
     visit_bindings, Binding, FileBindings,
@@ -152,17 +155,8 @@ impl Rule for ModuleLevelLargeAllocation {
         FixAvailability::Sometimes
     }
 
-    fn might_match(&self, text: &str) -> bool {
-        // Every estimate bottoms out in an assignment and one of these: a comprehension
-        // (`for`), a repetition (`*`), `range`, `bytes`/`bytearray`, or a numpy
-        // constructor; an instance of a local class is sized by what its `__init__`
-        // builds, which needs one of them too.
-        text.contains('=')
-            && [
-                "for", "*", "range", "byte", "zeros", "ones", "empty", "full", "arange",
-            ]
-            .iter()
-            .any(|needle| text.contains(needle))
+    fn might_match(&self, text: &str, _settings: &Settings) -> bool {
+        might_match(text)
     }
 
     fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>) {
@@ -222,6 +216,98 @@ impl Rule for ModuleLevelLargeAllocation {
             }
         }
     }
+}
+
+/// The prefilter, independent of the threshold. A finding is an assignment statement
+/// (so an `=`) outside every `def` and `lambda`, whose value [`Sizer::estimate`] can
+/// size. Every estimate bottoms out in a comprehension (`for`), a repetition (`*`), a
+/// call of the builtins `list`, `tuple`, `set`, `frozenset`, `sorted`, `bytes`,
+/// `bytearray` (only the unbound names resolve to them, so they are spelled so),
+/// `dict.fromkeys`, or a name resolving into `numpy` (so the file says `numpy`, if only
+/// in its import); or in an instance of a class of the file (not in a `def`), called by
+/// name, sized by the same shapes in the assignments of its `__init__`. So some logical
+/// line (a whole statement, or a compound statement's header) outside `def` bodies must
+/// hold an `=` and one of those words; or a line of an `__init__` must, and a line with
+/// an `=` outside `def` bodies, or in an `__init__`, must name a class. The text comes
+/// with comments and strings blanked; when its lines cannot be told apart, the whole
+/// text is read.
+fn might_match(code: &str) -> bool {
+    if !code.contains('=') {
+        return false;
+    }
+    if code.contains("numpy") {
+        return true;
+    }
+    let mut found = false;
+    let mut init_allocates = false;
+    let mut classes: Vec<&str> = Vec::new();
+    let mut assigning: Vec<&str> = Vec::new();
+    let complete = for_each_logical_line(code, |line| {
+        let defs = line.enclosing.iter().filter(|b| b.kind == BlockKind::Def);
+        let (mut outside, mut in_init) = (true, false);
+        for (index, def) in defs.enumerate() {
+            outside = false;
+            in_init = index == 0 && def.name == "__init__";
+        }
+        if let Some(class) = line.opens.filter(|b| b.kind == BlockKind::Class) {
+            if outside {
+                classes.push(class.name);
+            }
+        }
+        // A `def` line holds no assignment statement: its body, even on the same line,
+        // is inside the `def`.
+        let is_def = line.opens.is_some_and(|b| b.kind == BlockKind::Def);
+        if !(outside || in_init) || is_def || found || !line.text.contains('=') {
+            return;
+        }
+        assigning.push(line.text);
+        if outside {
+            found = may_allocate(line.text);
+        } else {
+            init_allocates = init_allocates || may_allocate(line.text);
+        }
+    });
+    if !complete {
+        return may_allocate(code);
+    }
+    found
+        || (init_allocates
+            && classes
+                .iter()
+                .any(|class| assigning.iter().any(|line| has_word(line, class))))
+}
+
+/// An `=`, and a `for`, a multiplication `*` (not `**`, not a `*args` splat: after an
+/// operand), or a call of one of the builtins or of `fromkeys`.
+fn may_allocate(code: &str) -> bool {
+    const CALLS: &[&str] = &[
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "sorted",
+        "bytes",
+        "bytearray",
+        "fromkeys",
+    ];
+    let bytes = code.as_bytes();
+    let multiplies = code.match_indices('*').any(|(at, _)| {
+        let mut before = at;
+        while before > 0 && matches!(bytes[before - 1], b' ' | b'\t' | b'\n' | b'\r' | b'\\') {
+            before -= 1;
+        }
+        let operand = before > 0
+            && (is_ident_byte(bytes[before - 1])
+                || matches!(bytes[before - 1], b')' | b']' | b'}' | b'\'' | b'"'));
+        operand && !matches!(bytes.get(at + 1), Some(b'*' | b'='))
+    });
+    let calls = || {
+        CALLS.iter().any(|name| {
+            word_positions(code, name)
+                .any(|at| bytes.get(skip_trivia(bytes, at + name.len(), true)) == Some(&b'('))
+        })
+    };
+    code.contains('=') && (multiplies || has_word(code, "for") || calls())
 }
 
 fn finding<'a>(
@@ -411,7 +497,7 @@ fn unparenthesize(mut node: Node) -> Node {
 
 struct Module<'f, 'a> {
     file: &'f SourceFile<'a>,
-    bindings: FileBindings<'a>,
+    bindings: &'f FileBindings<'a>,
     /// How many times each name is bound in the module's own scope.
     module_binding_counts: HashMap<&'a str, usize>,
     /// Names some `global` statement declares.
@@ -471,7 +557,7 @@ impl<'f, 'a> Module<'f, 'a> {
         }
         let mut module = Module {
             file,
-            bindings: FileBindings::collect(file),
+            bindings: file.bindings(),
             module_binding_counts,
             declared_global,
             deleted,

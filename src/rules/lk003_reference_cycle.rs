@@ -18,6 +18,10 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match, Finding, FixAvailability, Rule};
 use crate::fix::Fix;
+use crate::prefilter::{
+    for_each_logical_line, has_word, ident_at, is_ident_byte, skip_trivia, word_positions,
+    BlockKind,
+};
 use crate::semantic::{parameter_names, scope_bindings, FileBindings};
 use crate::settings::Settings;
 use crate::source::SourceFile;
@@ -138,10 +142,8 @@ impl Rule for ReferenceCycle {
         FixAvailability::Sometimes
     }
 
-    fn might_match(&self, text: &str) -> bool {
-        // Every shape stores through an attribute or a subscript (`a.f = b`, `d[k] = d`,
-        // `a.append(b)`), with `=` or a call.
-        (text.contains('.') || text.contains(']')) && (text.contains('=') || text.contains('('))
+    fn might_match(&self, text: &str, _settings: &Settings) -> bool {
+        might_match(text)
     }
 
     fn check(&self, file: &SourceFile, _settings: &Settings, findings: &mut Vec<Finding>) {
@@ -183,6 +185,445 @@ impl Rule for ReferenceCycle {
             seen.insert((finding.range.clone(), finding.message.clone()))
         });
         findings.extend(out);
+    }
+}
+
+/// The prefilter. It reads the text with comments and string literals blanked (the
+/// code of f-strings' replacement fields stays), and each shape needs code it looks for:
+///
+/// - shapes 1 to 3 (links): a cycle or self loop passes through a name that is both a
+///   holder and a stored value. A holder (not itself an attribute) starts a chain of `.name` and `[...]` that ends
+///   in a lone `=` or an annotation's `:` (`a.f = b`, `a[k]: T = b`), or in
+///   `.append(`, `.add(`, `.insert(`, `.setdefault(`. A stored value is a name, maybe
+///   parenthesized, that ends an assignment whose target is not plainly a name (`= b`
+///   then the end of the line, `;` or `#`), the argument of `append(b)`/`add(b)`, or an
+///   argument after a comma of `insert`/`setdefault`;
+/// - shape 4 (bound method): `x.m`, not called, where `def m` is an undecorated `def`
+///   directly in a class body and `x` the first parameter of such a `def` and a word
+///   before the `=` (the target's root: `self.f = self.m`), in the
+///   value of such an assignment: first (`= x.m`), as a call's first argument
+///   (`= partial(x.m, ...)`) or anywhere in a display or parenthesized value;
+/// - shape 5 (closure): `= lambda` to such a target, or a stored value that is the name
+///   of a `def` nested in another `def`;
+/// - shape 6 (exception): a call of a name ending in `exc_info` (as the query says) that is an assignment's value or a
+///   link call's argument, or the name after `as` in an `except` clause that
+///   is a bare value assigned to anything (`g = e` for a global) or a link call's
+///   argument.
+fn might_match(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let may_store_exc_info = text.contains("exc_info");
+    let outline = Outline::of(text);
+    // `x.m`, not called, at `at`, `x` the first parameter of a method and the root of
+    // the target of the assignment at `eq`.
+    let is_bound_method = |at: usize, eq: usize| {
+        let Some(object) = ident_at(bytes, at) else {
+            return false;
+        };
+        if !outline.is_receiver(object) || !may_be_target_root(bytes, eq, object) {
+            return false;
+        }
+        let dot = skip_trivia(bytes, at + object.len(), true);
+        if bytes.get(dot) != Some(&b'.') {
+            return false;
+        }
+        let name_at = skip_trivia(bytes, dot + 1, true);
+        ident_at(bytes, name_at).is_some_and(|name| {
+            outline.is_plain_method(name)
+                && bytes.get(skip_trivia(bytes, name_at + name.len(), true)) != Some(&b'(')
+        })
+    };
+    // Bare names stored through an attribute or subscript, and bare names assigned or
+    // passed to a link call at all.
+    let mut stored: HashSet<&str> = HashSet::new();
+    let mut assigned: HashSet<&str> = HashSet::new();
+    for (eq, _) in text.match_indices('=') {
+        let previous = eq.checked_sub(1).map(|p| bytes[p]);
+        if bytes.get(eq + 1) == Some(&b'=')
+            || previous.is_some_and(|p| b"=!<>+-*/%&|^@:".contains(&p))
+        {
+            continue;
+        }
+        let on_target = target_may_be_stored_through(bytes, eq);
+        let mut at = skip_trivia(bytes, eq + 1, false);
+        if on_target && matches!(bytes.get(at), Some(b'(' | b'[' | b'{')) {
+            // A display or parenthesized value: any bound method in it.
+            let end = closing_bracket(bytes, at);
+            let mut inner = at + 1;
+            while inner < end {
+                if is_ident_byte(bytes[inner])
+                    && !is_ident_byte(bytes[inner - 1])
+                    && is_bound_method(inner, eq)
+                {
+                    return true;
+                }
+                inner += 1;
+            }
+        }
+        let mut parens = 0;
+        while bytes.get(at) == Some(&b'(') {
+            parens += 1;
+            at = skip_trivia(bytes, at + 1, true);
+        }
+        let Some(name) = ident_at(bytes, at) else {
+            continue;
+        };
+        let (callee, call) = called_chain(bytes, at);
+        if may_store_exc_info && callee.is_some_and(|c| c.ends_with("exc_info")) {
+            return true;
+        }
+        if on_target {
+            if name == "lambda" || is_bound_method(at, eq) {
+                return true;
+            }
+            // A call's first argument: `partial(self.m, ...)`.
+            if callee.is_some() && is_bound_method(skip_trivia(bytes, call + 1, true), eq) {
+                return true;
+            }
+        }
+        let end = skip_trivia(bytes, at + name.len(), false);
+        let ends_statement = match bytes.get(end) {
+            None | Some(b'\n' | b'\r' | b';' | b'#') => true,
+            Some(b')') => parens > 0,
+            _ => false,
+        };
+        if ends_statement {
+            assigned.insert(name);
+            if on_target {
+                stored.insert(name);
+            }
+        }
+    }
+    for method in LINK_METHODS {
+        for at in word_positions(text, method) {
+            let open = skip_trivia(bytes, at + method.len(), false);
+            if bytes.get(open) != Some(&b'(') {
+                continue;
+            }
+            if matches!(method, "append" | "add") {
+                let mut at = open;
+                while bytes.get(at) == Some(&b'(') {
+                    at = skip_trivia(bytes, at + 1, true);
+                }
+                if let Some(name) = ident_at(bytes, at) {
+                    stored.insert(name);
+                    assigned.insert(name);
+                    if may_store_exc_info
+                        && called_chain(bytes, at)
+                            .0
+                            .is_some_and(|c| c.ends_with("exc_info"))
+                    {
+                        return true;
+                    }
+                }
+            } else {
+                let mut exc_info = false;
+                later_arguments(bytes, open + 1, &mut |name, at| {
+                    stored.insert(name);
+                    assigned.insert(name);
+                    exc_info |= may_store_exc_info
+                        && called_chain(bytes, at)
+                            .0
+                            .is_some_and(|c| c.ends_with("exc_info"));
+                });
+                if exc_info {
+                    return true;
+                }
+            }
+        }
+    }
+    if stored.iter().any(|name| outline.is_nested_def(name)) {
+        return true;
+    }
+    for at in word_positions(text, "except") {
+        if except_alias(bytes, at + 6).is_some_and(|name| assigned.contains(name)) {
+            return true;
+        }
+    }
+    // Holders: a stored name that starts a chain ending in a store or a link call.
+    for name in &stored {
+        let is_holder =
+            |at: usize| !follows_dot(bytes, at) && starts_store_chain(bytes, at + name.len());
+        if word_positions(text, name).any(is_holder) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The names the `def`s of a file bind, by where they are. When the file's lines cannot
+/// be told apart, every `def` counts as nested and as a plain method, and every name as
+/// a receiver.
+struct Outline<'t> {
+    complete: bool,
+    /// `def`s inside another `def`.
+    nested: HashSet<&'t str>,
+    /// Undecorated `def`s directly in a class body.
+    methods: HashSet<&'t str>,
+    /// The first parameters of the `def`s directly in a class body.
+    receivers: HashSet<&'t str>,
+}
+
+impl<'t> Outline<'t> {
+    fn of(code: &'t str) -> Self {
+        let mut outline = Outline {
+            complete: false,
+            nested: HashSet::new(),
+            methods: HashSet::new(),
+            receivers: HashSet::new(),
+        };
+        outline.complete = for_each_logical_line(code, |line| {
+            let Some(opened) = line.opens.filter(|b| b.kind == BlockKind::Def) else {
+                return;
+            };
+            if line.enclosing.iter().any(|b| b.kind == BlockKind::Def) {
+                outline.nested.insert(opened.name);
+            }
+            if line
+                .enclosing
+                .last()
+                .is_some_and(|b| b.kind == BlockKind::Class)
+            {
+                if !opened.decorated {
+                    outline.methods.insert(opened.name);
+                }
+                let bytes = line.text.as_bytes();
+                if let Some(open) = line.text.find('(') {
+                    if let Some(first) = ident_at(bytes, skip_trivia(bytes, open + 1, true)) {
+                        outline.receivers.insert(first);
+                    }
+                }
+            }
+        });
+        if !outline.complete {
+            let bytes = code.as_bytes();
+            let all: HashSet<&str> = word_positions(code, "def")
+                .filter_map(|at| ident_at(bytes, skip_trivia(bytes, at + 3, true)))
+                .collect();
+            outline.nested = all.clone();
+            outline.methods = all;
+        }
+        outline
+    }
+
+    fn is_nested_def(&self, name: &str) -> bool {
+        self.nested.contains(name)
+    }
+
+    fn is_plain_method(&self, name: &str) -> bool {
+        self.methods.contains(name)
+    }
+
+    fn is_receiver(&self, name: &str) -> bool {
+        !self.complete || self.receivers.contains(name)
+    }
+}
+
+const LINK_METHODS: [&str; 4] = ["append", "add", "insert", "setdefault"];
+
+/// Whether the chain after a name, from `at`, is a store target or a link call's
+/// object: `.f`, `[k]` (and `)` closing a parenthesized name) repeated at least once,
+/// then a lone `=` or a `:`, or `.append(` and the like.
+fn starts_store_chain(bytes: &[u8], mut at: usize) -> bool {
+    let mut links = 0;
+    loop {
+        at = skip_trivia(bytes, at, true);
+        match bytes.get(at) {
+            Some(b')') => at += 1,
+            Some(b'.') => {
+                at = skip_trivia(bytes, at + 1, true);
+                let Some(name) = ident_at(bytes, at) else {
+                    return false;
+                };
+                at += name.len();
+                if LINK_METHODS.contains(&name)
+                    && bytes.get(skip_trivia(bytes, at, true)) == Some(&b'(')
+                {
+                    return true;
+                }
+                links += 1;
+            }
+            Some(b'[') => {
+                at = closing_bracket(bytes, at) + 1;
+                links += 1;
+            }
+            Some(b'=') => return links > 0 && bytes.get(at + 1) != Some(&b'='),
+            Some(b':') => return links > 0 && annotation_assigns(bytes, at + 1),
+            _ => return false,
+        }
+    }
+}
+
+/// Whether the name at `at` is an attribute (`.name`), looking back on its line and
+/// across backslash continuations only: a name that starts a line is not taken for an
+/// attribute, which only admits more.
+fn follows_dot(bytes: &[u8], mut at: usize) -> bool {
+    loop {
+        while at > 0 && matches!(bytes[at - 1], b' ' | b'\t' | b'\x0c' | b'\r') {
+            at -= 1;
+        }
+        if at >= 2 && bytes[at - 1] == b'\n' && bytes[at - 2] == b'\\' {
+            at -= 2;
+            continue;
+        }
+        return at > 0 && bytes[at - 1] == b'.';
+    }
+}
+
+/// For a chain `a.b.c` at `at` followed by `(`: the last name, and where the `(` is.
+fn called_chain(bytes: &[u8], mut at: usize) -> (Option<&str>, usize) {
+    let mut last = None;
+    while let Some(part) = ident_at(bytes, at) {
+        last = Some(part);
+        at = skip_trivia(bytes, at + part.len(), true);
+        if bytes.get(at) != Some(&b'.') {
+            break;
+        }
+        at = skip_trivia(bytes, at + 1, true);
+    }
+    if bytes.get(at) == Some(&b'(') {
+        (last, at)
+    } else {
+        (None, at)
+    }
+}
+
+/// Whether the annotation from `at` (after its `:`) is followed by a lone `=` before
+/// the statement ends (a line break or `;` outside brackets).
+fn annotation_assigns(bytes: &[u8], mut at: usize) -> bool {
+    let mut depth = 0usize;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return false,
+            },
+            b'\\' => at += 1,
+            b'\n' | b';' if depth == 0 => return false,
+            b'=' if depth == 0 => {
+                return !matches!(bytes.get(at + 1), Some(b'='))
+                    && !matches!(bytes[at - 1], b'=' | b'!' | b'<' | b'>');
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    false
+}
+
+/// Whether `name` may be the root of the target of the assignment whose `=` is at `eq`:
+/// it is a word before the `=` on the `=`'s line, or that line does not hold the whole
+/// target (it closes brackets opened before it, or continues a backslashed line).
+fn may_be_target_root(bytes: &[u8], eq: usize, name: &str) -> bool {
+    let start = bytes[..eq]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let line = &bytes[start..eq];
+    let mut depth = 0i64;
+    for byte in line {
+        match byte {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return true;
+        }
+    }
+    let continued = start >= 2 && bytes[start - 2] == b'\\';
+    let text = std::str::from_utf8(line).unwrap_or("");
+    continued || has_word(text, name)
+}
+
+/// The offset of the bracket closing the one at `at`, or the end of the text.
+fn closing_bracket(bytes: &[u8], at: usize) -> usize {
+    let mut depth = 0usize;
+    for (offset, byte) in bytes.iter().enumerate().skip(at) {
+        match byte {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return offset;
+                }
+            }
+            _ => {}
+        }
+    }
+    bytes.len()
+}
+
+/// The name an `except` clause starting at `at` (just after the keyword) binds with
+/// `as`: looked for up to the clause's `:` outside brackets (a `lambda` there has a `:`
+/// of its own).
+fn except_alias(bytes: &[u8], mut at: usize) -> Option<&str> {
+    let mut depth = 0usize;
+    let mut lambdas = 0usize;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'l' if depth == 0 && bytes[at..].starts_with(b"lambda") => lambdas += 1,
+            b':' if depth == 0 && lambdas > 0 => lambdas -= 1,
+            b':' | b'\n' if depth == 0 => return None,
+            b'a' if bytes.get(at + 1) == Some(&b's')
+                && !is_ident_byte(bytes[at - 1])
+                && !bytes.get(at + 2).is_some_and(|b| is_ident_byte(*b)) =>
+            {
+                return ident_at(bytes, skip_trivia(bytes, at + 2, true));
+            }
+            b'\\' => at += 1,
+            _ => {}
+        }
+        at += 1;
+    }
+    None
+}
+
+/// Whether the target before the `=` at `eq` may be an attribute or a subscript: not
+/// when it is clearly a plain name (`x = ...` at the start of a line or after `;`) or a
+/// keyword argument or parameter default (`f(x=...)`, `, x=...`).
+fn target_may_be_stored_through(bytes: &[u8], eq: usize) -> bool {
+    let mut at = eq;
+    while at > 0 && matches!(bytes[at - 1], b' ' | b'\t') {
+        at -= 1;
+    }
+    if at == 0 || !is_ident_byte(bytes[at - 1]) {
+        return true;
+    }
+    while at > 0 && is_ident_byte(bytes[at - 1]) {
+        at -= 1;
+    }
+    while at > 0 && matches!(bytes[at - 1], b' ' | b'\t' | b'\x0c') {
+        at -= 1;
+    }
+    !(at == 0 || matches!(bytes[at - 1], b'\n' | b'\r' | b';' | b'(' | b','))
+}
+
+/// Hands each name that starts an argument after a comma of the call whose arguments
+/// start at `at`, up to its closing parenthesis.
+fn later_arguments<'t>(bytes: &'t [u8], mut at: usize, on_name: &mut dyn FnMut(&'t str, usize)) {
+    let mut depth = 0usize;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return,
+            },
+            b',' if depth == 0 => {
+                let mut next = skip_trivia(bytes, at + 1, true);
+                while bytes.get(next) == Some(&b'(') {
+                    next = skip_trivia(bytes, next + 1, true);
+                }
+                if let Some(name) = ident_at(bytes, next) {
+                    on_name(name, next);
+                }
+            }
+            _ => {}
+        }
+        at += 1;
     }
 }
 
@@ -231,7 +672,7 @@ struct Link<'a> {
 
 struct Context<'a, 'f> {
     file: &'f SourceFile<'a>,
-    bindings: FileBindings<'a>,
+    bindings: &'f FileBindings<'a>,
     classes: RefCell<HashMap<usize, Rc<ClassMembers<'a>>>>,
     /// The module's own bindings, asked about for every link: computed once.
     module_rebindings: std::cell::OnceCell<Vec<scope::Rebinding<'a, 'a>>>,
@@ -241,7 +682,7 @@ impl<'a, 'f> Context<'a, 'f> {
     fn new(file: &'f SourceFile<'a>) -> Self {
         Context {
             file,
-            bindings: FileBindings::collect(file),
+            bindings: file.bindings(),
             classes: RefCell::new(HashMap::new()),
             module_rebindings: std::cell::OnceCell::new(),
         }

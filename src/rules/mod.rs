@@ -65,8 +65,10 @@ pub trait Rule: Sync + Send {
         )
     }
     /// A cheap, conservative test on the raw bytes: `false` only when the file cannot
-    /// contain anything this rule reports, so it need not be parsed for this rule.
-    fn might_match(&self, _text: &str) -> bool {
+    /// contain anything this rule reports, with these settings, so it need not be parsed
+    /// for this rule. Each rule's prefilter is a necessary textual condition of its
+    /// findings, explained where it is defined.
+    fn might_match(&self, _text: &str, _settings: &Settings) -> bool {
         true
     }
     fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>);
