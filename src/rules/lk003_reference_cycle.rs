@@ -348,13 +348,35 @@ fn might_match(text: &str) -> bool {
     // cycle of two or more objects has two or more names that are both (a name in two
     // lives is linked to itself only within one statement: a self loop, whose holder
     // is a word before the `=` or the link call on that line).
-    let mut holders = 0;
-    for name in &stored {
-        let is_holder =
-            |at: usize| !follows_dot(bytes, at) && starts_store_chain(bytes, at + name.len());
-        if word_positions(text, name).any(is_holder) {
-            holders += 1;
-            if self_loop || holders >= 2 {
+    if stored.is_empty() {
+        return false;
+    }
+    let mut holders: HashSet<&str> = HashSet::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        if !is_ident_byte(bytes[at]) {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len() && is_ident_byte(bytes[at]) {
+            at += 1;
+        }
+        // Cheap tests first: most names are followed by neither `.`, `[` nor `)`.
+        let next = skip_trivia(bytes, at, true);
+        if !matches!(bytes.get(next), Some(b'.' | b'[' | b')')) {
+            continue;
+        }
+        let Ok(name) = std::str::from_utf8(&bytes[start..at]) else {
+            continue;
+        };
+        if stored.contains(name)
+            && !holders.contains(name)
+            && !follows_dot(bytes, start)
+            && starts_store_chain(bytes, at)
+        {
+            holders.insert(name);
+            if self_loop || holders.len() >= 2 {
                 return true;
             }
         }
