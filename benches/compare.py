@@ -7,7 +7,7 @@ copies the standard library (without site-packages) into a temporary directory, 
 reporting the median wall time and the median peak resident memory of each tool, and
 their ratios. A last table times both on a single file, what pre-commit does per commit.
 
-    python3 benches/compare.py [--runs N] [--skip-10x]
+    python3 benches/compare.py [--runs N] [--skip-10x] [--ours BINARY]
 
 pyleak-fix runs `--dry-run --unsafe-fixes` with every rule; ruff runs
 `check --isolated --no-cache --select B006,B008,B019 --unsafe-fixes --diff`. Timings are
@@ -40,7 +40,7 @@ def copy_stdlib(target):
 
 
 def measure(command, cwd):
-    """Wall seconds and peak RSS (MiB) of one run of `command`."""
+    """Wall seconds, peak RSS (MiB) and CPU seconds (user + system) of one run of `command`."""
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
@@ -48,7 +48,7 @@ def measure(command, cwd):
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1, 2):
         sys.exit(f"{command[0]} exited {code} in {cwd}")
-    return wall, usage.ru_maxrss / 1024  # Linux reports KiB
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # Linux reports KiB
 
 
 def compare(label, tools, cwd, runs):
@@ -58,13 +58,13 @@ def compare(label, tools, cwd, runs):
             samples[name].append(measure(command, cwd))
     rows = {}
     for name, values in samples.items():
-        rows[name] = (statistics.median(v[0] for v in values), statistics.median(v[1] for v in values))
-    (ours_wall, ours_rss), (ruff_wall, ruff_rss) = rows["pyleak-fix"], rows["ruff"]
-    print(f"\n{label} ({runs} alternating runs each, median)")
-    print(f"  {'tool':<12} {'wall s':>8} {'peak RSS MiB':>13}")
-    for name, (wall, rss) in rows.items():
-        print(f"  {name:<12} {wall:>8.3f} {rss:>13.1f}")
-    print(f"  ratio pyleak-fix/ruff: wall {ours_wall / ruff_wall:.2f}x, peak RSS {ours_rss / ruff_rss:.2f}x")
+        rows[name] = tuple(statistics.median(v[i] for v in values) for i in range(3))
+    (ours_wall, ours_rss, ours_cpu), (ruff_wall, ruff_rss, ruff_cpu) = rows["pyleak-fix"], rows["ruff"]
+    print(f"\n{label} ({runs} alternating runs each, median; load {os.getloadavg()[0]:.2f})")
+    print(f"  {'tool':<12} {'wall s':>8} {'peak RSS MiB':>13} {'CPU s':>8}")
+    for name, (wall, rss, cpu) in rows.items():
+        print(f"  {name:<12} {wall:>8.3f} {rss:>13.1f} {cpu:>8.3f}")
+    print(f"  ratio pyleak-fix/ruff: wall {ours_wall / ruff_wall:.2f}x, peak RSS {ours_rss / ruff_rss:.2f}x, CPU {ours_cpu / ruff_cpu:.2f}x")
     return rows
 
 
@@ -72,17 +72,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-10x", action="store_true")
+    parser.add_argument("--ours", help="benchmark this pyleak-fix binary (e.g. an older build) instead of building one")
     args = parser.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
-    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
-    ours = os.path.join(target, "release", "pyleak-fix")
+    if args.ours:
+        ours = os.path.abspath(args.ours)
+    else:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+        target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
+        ours = os.path.join(target, "release", "pyleak-fix")
     with tempfile.TemporaryDirectory() as work:
         subprocess.run([sys.executable, "-m", "venv", os.path.join(work, "venv")], check=True)
         subprocess.run([os.path.join(work, "venv", "bin", "pip"), "install", "--quiet", "ruff"], check=True)
         ruff = os.path.join(work, "venv", "bin", "ruff")
         version = subprocess.run([ruff, "--version"], capture_output=True, text=True).stdout.strip()
-        print(f"{version}; pyleak-fix at {ours}; {os.cpu_count()} cores")
+        print(f"{version}; pyleak-fix at {ours}; {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f}")
 
         stdlib = os.path.join(work, "stdlib")
         copy_stdlib(stdlib)

@@ -19,8 +19,7 @@ use tree_sitter::{Node, Query};
 use super::{compile_query, for_each_match, Finding, FixAvailability, Rule};
 use crate::fix::Fix;
 use crate::prefilter::{
-    for_each_logical_line, has_word, ident_at, is_ident_byte, skip_trivia, word_positions,
-    BlockKind,
+    for_each_logical_line, ident_at, is_ident_byte, skip_trivia, word_positions, BlockKind,
 };
 use crate::semantic::{parameter_names, scope_bindings, FileBindings};
 use crate::settings::Settings;
@@ -192,7 +191,8 @@ impl Rule for ReferenceCycle {
 /// code of f-strings' replacement fields stays), and each shape needs code it looks for:
 ///
 /// - shapes 1 to 3 (links): a cycle or self loop passes through a name that is both a
-///   holder and a stored value. A holder (not itself an attribute) starts a chain of `.name` and `[...]` that ends
+///   holder and a stored value (two such names, unless a stored name is also a word
+///   before its own `=` or link call). A holder (not itself an attribute) starts a chain of `.name` and `[...]` that ends
 ///   in a lone `=` or an annotation's `:` (`a.f = b`, `a[k]: T = b`), or in
 ///   `.append(`, `.add(`, `.insert(`, `.setdefault(`. A stored value is a name, maybe
 ///   parenthesized, that ends an assignment whose target is not plainly a name (`= b`
@@ -236,6 +236,8 @@ fn might_match(text: &str) -> bool {
     // passed to a link call at all.
     let mut stored: HashSet<&str> = HashSet::new();
     let mut assigned: HashSet<&str> = HashSet::new();
+    // Whether some link may store a name in what that same name holds.
+    let mut self_loop = false;
     for (eq, _) in text.match_indices('=') {
         let previous = eq.checked_sub(1).map(|p| bytes[p]);
         if bytes.get(eq + 1) == Some(&b'=')
@@ -290,6 +292,7 @@ fn might_match(text: &str) -> bool {
             assigned.insert(name);
             if on_target {
                 stored.insert(name);
+                self_loop |= may_be_target_root(bytes, eq, name);
             }
         }
     }
@@ -307,6 +310,7 @@ fn might_match(text: &str) -> bool {
                 if let Some(name) = ident_at(bytes, at) {
                     stored.insert(name);
                     assigned.insert(name);
+                    self_loop |= may_be_target_root(bytes, open, name);
                     if may_store_exc_info
                         && called_chain(bytes, at)
                             .0
@@ -320,6 +324,7 @@ fn might_match(text: &str) -> bool {
                 later_arguments(bytes, open + 1, &mut |name, at| {
                     stored.insert(name);
                     assigned.insert(name);
+                    self_loop |= may_be_target_root(bytes, open, name);
                     exc_info |= may_store_exc_info
                         && called_chain(bytes, at)
                             .0
@@ -339,12 +344,41 @@ fn might_match(text: &str) -> bool {
             return true;
         }
     }
-    // Holders: a stored name that starts a chain ending in a store or a link call.
-    for name in &stored {
-        let is_holder =
-            |at: usize| !follows_dot(bytes, at) && starts_store_chain(bytes, at + name.len());
-        if word_positions(text, name).any(is_holder) {
-            return true;
+    // Holders: a stored name that starts a chain ending in a store or a link call. A
+    // cycle of two or more objects has two or more names that are both (a name in two
+    // lives is linked to itself only within one statement: a self loop, whose holder
+    // is a word before the `=` or the link call on that line).
+    if stored.is_empty() {
+        return false;
+    }
+    let mut holders: HashSet<&str> = HashSet::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        if !is_ident_byte(bytes[at]) {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len() && is_ident_byte(bytes[at]) {
+            at += 1;
+        }
+        // Cheap tests first: most names are followed by neither `.`, `[` nor `)`.
+        let next = skip_trivia(bytes, at, true);
+        if !matches!(bytes.get(next), Some(b'.' | b'[' | b')')) {
+            continue;
+        }
+        let Ok(name) = std::str::from_utf8(&bytes[start..at]) else {
+            continue;
+        };
+        if stored.contains(name)
+            && !holders.contains(name)
+            && !follows_dot(bytes, start)
+            && starts_store_chain(bytes, at)
+        {
+            holders.insert(name);
+            if self_loop || holders.len() >= 2 {
+                return true;
+            }
         }
     }
     false
@@ -511,8 +545,9 @@ fn annotation_assigns(bytes: &[u8], mut at: usize) -> bool {
     false
 }
 
-/// Whether `name` may be the root of the target of the assignment whose `=` is at `eq`:
-/// it is a word before the `=` on the `=`'s line, or that line does not hold the whole
+/// Whether `name` may be the root of the target of the assignment whose `=` is at `eq`
+/// (or of the object of a link call there): it is a word before the `=` on the `=`'s
+/// line, not after a dot, or that line does not hold the whole
 /// target (it closes brackets opened before it, or continues a backslashed line).
 fn may_be_target_root(bytes: &[u8], eq: usize, name: &str) -> bool {
     let start = bytes[..eq]
@@ -533,7 +568,7 @@ fn may_be_target_root(bytes: &[u8], eq: usize, name: &str) -> bool {
     }
     let continued = start >= 2 && bytes[start - 2] == b'\\';
     let text = std::str::from_utf8(line).unwrap_or("");
-    continued || has_word(text, name)
+    continued || word_positions(text, name).any(|at| !follows_dot(bytes, start + at))
 }
 
 /// The offset of the bracket closing the one at `at`, or the end of the text.
