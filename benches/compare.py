@@ -20,23 +20,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def copy_stdlib(target):
-    source = sysconfig.get_paths()["stdlib"]
-    for root, dirs, names in os.walk(source):
-        dirs[:] = sorted(d for d in dirs if d not in ("site-packages", "__pycache__"))
-        for name in names:
-            if name.endswith(".py"):
-                path = os.path.join(root, name)
-                copy = os.path.join(target, os.path.relpath(path, source))
-                os.makedirs(os.path.dirname(copy), exist_ok=True)
-                shutil.copy2(path, copy)
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+from copy_stdlib import copy_stdlib  # noqa: E402  (the corpus the scripts use too)
 
 
 def measure(command, cwd):

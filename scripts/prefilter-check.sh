@@ -19,18 +19,7 @@ if [ $# -ge 1 ]; then
     corpus=$1
 else
     corpus="$work/stdlib"
-    python3 - "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')" "$corpus" <<'PY'
-import os, shutil, sys
-source, target = sys.argv[1], sys.argv[2]
-for root, dirs, names in os.walk(source):
-    dirs[:] = sorted(d for d in dirs if d not in ("site-packages", "__pycache__"))
-    for name in names:
-        if name.endswith(".py"):
-            path = os.path.join(root, name)
-            copy = os.path.join(target, os.path.relpath(path, source))
-            os.makedirs(os.path.dirname(copy), exist_ok=True)
-            shutil.copy2(path, copy)
-PY
+    python3 "$repo/scripts/copy_stdlib.py" "$corpus"
 fi
 files=$(find "$corpus" -name '*.py' | wc -l)
 echo "corpus: $files files in $corpus"

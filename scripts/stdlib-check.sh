@@ -29,18 +29,7 @@ python3 -m venv "$work/venv"
 ruff="$work/venv/bin/ruff"
 
 # The corpus: the standard library without site-packages and bytecode caches.
-python3 - "$stdlib" "$work/original" <<'PY'
-import os, shutil, sys
-source, target = sys.argv[1], sys.argv[2]
-for root, dirs, names in os.walk(source):
-    dirs[:] = sorted(d for d in dirs if d not in ("site-packages", "__pycache__"))
-    for name in names:
-        if name.endswith(".py"):
-            path = os.path.join(root, name)
-            copy = os.path.join(target, os.path.relpath(path, source))
-            os.makedirs(os.path.dirname(copy), exist_ok=True)
-            shutil.copy2(path, copy)
-PY
+python3 "$repo/scripts/copy_stdlib.py" "$work/original" "$stdlib"
 files=$(find "$work/original" -name '*.py' | wc -l)
 lines=$(find "$work/original" -name '*.py' -print0 | xargs -0 cat | wc -l)
 echo "corpus: $files files, $lines lines from $stdlib"
