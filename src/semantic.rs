@@ -349,6 +349,31 @@ pub fn is_docstring(statement: Node) -> bool {
             .is_some_and(|s| matches!(s.kind(), "string" | "concatenated_string"))
 }
 
+/// The expression inside any number of parentheses: `((x))` is `x`.
+pub fn unparenthesize(mut node: Node) -> Node {
+    while node.kind() == "parenthesized_expression" {
+        match node.named_child(0) {
+            Some(inner) if inner.kind() != "comment" => node = inner,
+            _ => break,
+        }
+    }
+    node
+}
+
+/// Whether `node` or anything under it is of `kind`. An explicit stack: expressions may
+/// nest thousands of levels deep.
+pub fn contains_kind(node: Node, kind: &str) -> bool {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if node.kind() == kind {
+            return true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
+}
+
 /// The statements of a block or module, without comments.
 pub fn statements(block: Node) -> Vec<Node> {
     let mut cursor = block.walk();

@@ -13,8 +13,8 @@ use super::{compile_query, for_each_match, Finding, FixAvailability, Rule};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::prefilter::{ident_at, skip_trivia, word_positions};
 use crate::semantic::{
-    add_from_import, enclosing_scopes, expression_reads, is_docstring, parameter_names,
-    scope_bindings, statements, FileBindings,
+    add_from_import, contains_kind, enclosing_scopes, expression_reads, is_docstring,
+    parameter_names, scope_bindings, statements, unparenthesize, FileBindings,
 };
 use crate::settings::Settings;
 use crate::source::{line_end, line_indentation, line_start, reindent, SourceFile};
@@ -320,16 +320,6 @@ fn mutable_kind(
     }
 }
 
-fn unparenthesize(mut node: Node) -> Node {
-    while node.kind() == "parenthesized_expression" {
-        match node.named_child(0) {
-            Some(inner) if inner.kind() != "comment" => node = inner,
-            _ => break,
-        }
-    }
-    node
-}
-
 fn check_parameter(
     file: &SourceFile,
     settings: &Settings,
@@ -418,19 +408,6 @@ fn plan_fix(
     }
     edits.push(guard_edit(file, function, body, name, value)?);
     Ok(edits)
-}
-
-fn contains_kind(node: Node, kind: &str) -> bool {
-    // An explicit stack: a default may nest thousands of levels deep.
-    let mut stack = vec![node];
-    while let Some(node) = stack.pop() {
-        if node.kind() == kind {
-            return true;
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
-    false
 }
 
 fn is_overload(file: &SourceFile, function: Node) -> bool {

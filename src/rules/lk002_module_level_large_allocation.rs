@@ -17,8 +17,8 @@ use crate::prefilter::{
     for_each_logical_line, has_word, is_ident_byte, skip_trivia, word_positions, BlockKind,
 };
 use crate::semantic::{
-    add_import, expression_reads, for_each_target, parameter_names, scope_bindings, statements,
-    visit_bindings, Binding, FileBindings,
+    add_import, contains_kind, expression_reads, for_each_target, parameter_names, scope_bindings,
+    statements, unparenthesize, visit_bindings, Binding, FileBindings,
 };
 use crate::settings::{PythonVersion, Settings};
 use crate::source::{line_end, line_indentation, line_start, reindent, SourceFile};
@@ -480,16 +480,6 @@ fn named_children(node: Node) -> Vec<Node> {
     node.named_children(&mut cursor)
         .filter(|n| n.kind() != "comment")
         .collect()
-}
-
-fn unparenthesize(mut node: Node) -> Node {
-    while node.kind() == "parenthesized_expression" {
-        match node.named_child(0) {
-            Some(inner) if inner.kind() != "comment" => node = inner,
-            _ => break,
-        }
-    }
-    node
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2509,18 +2499,6 @@ fn is_mutation(occurrence: Node) -> bool {
         "augmented_assignment" => parent.child_by_field_name("left") == Some(occurrence),
         _ => false,
     }
-}
-
-fn contains_kind(node: Node, kind: &str) -> bool {
-    // An explicit stack: a value may nest thousands of levels deep.
-    let mut stack = vec![node];
-    while let Some(node) = stack.pop() {
-        if node.kind() == kind {
-            return true;
-        }
-        stack.extend(named_children(node));
-    }
-    false
 }
 
 #[cfg(test)]

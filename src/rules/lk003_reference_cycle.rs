@@ -21,7 +21,7 @@ use crate::fix::Fix;
 use crate::prefilter::{
     for_each_logical_line, ident_at, is_ident_byte, skip_trivia, word_positions, BlockKind,
 };
-use crate::semantic::{parameter_names, scope_bindings, FileBindings};
+use crate::semantic::{parameter_names, scope_bindings, unparenthesize, FileBindings};
 use crate::settings::Settings;
 use crate::source::SourceFile;
 use graph::{Graph, Vertex};
@@ -1517,16 +1517,6 @@ fn finding(site: Node, message: String, fix: Result<Fix, String>) -> Finding {
 
 fn freed_late_one() -> &'static str {
     "stay allocated after its last name goes away, until the cyclic garbage collector runs"
-}
-
-fn unparenthesize(mut node: Node) -> Node {
-    while node.kind() == "parenthesized_expression" {
-        match node.named_child(0) {
-            Some(inner) if inner.kind() != "comment" => node = inner,
-            _ => break,
-        }
-    }
-    node
 }
 
 /// The value when it is a plain name.
