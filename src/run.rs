@@ -90,8 +90,8 @@ pub struct FixedFile {
     /// `--dry-run`: the diff from the file's bytes to the bytes that would be written
     /// (in the file's encoding, so that `git apply` finds its lines).
     pub diff: Option<Vec<u8>>,
-    /// The fixed text (without a byte-order mark) when findings remain: what their
-    /// locations and fixes refer to.
+    /// The fixed text (without a byte-order mark) when fixing in place left findings:
+    /// what their locations and fixes refer to. Empty otherwise.
     pub source: String,
 }
 
@@ -472,7 +472,9 @@ fn process_bytes(
         }
         fixed_bytes = Some(new_bytes);
     }
-    let source = if outcome.remaining.is_empty() {
+    // Only fixing in place lists the findings left, which need the text they are in; a
+    // dry run shows its diff alone, so it keeps no copy of each file until printing.
+    let source = if outcome.remaining.is_empty() || mode == Mode::DryRun {
         String::new()
     } else {
         outcome.fixed
