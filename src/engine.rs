@@ -37,7 +37,8 @@ pub enum EngineError {
 pub const MAX_NESTING: usize = 10_000;
 
 /// Where the syntax tree first gets deeper than [`MAX_NESTING`], if it does; walked
-/// with a cursor, so it needs no stack itself.
+/// with a cursor, so it needs no stack itself, and only into subtrees big enough to be
+/// that deep.
 pub fn too_deep(tree: &Tree) -> Option<Node<'_>> {
     let mut cursor = tree.walk();
     let mut depth = 0usize;
@@ -45,7 +46,11 @@ pub fn too_deep(tree: &Tree) -> Option<Node<'_>> {
         if depth > MAX_NESTING {
             return Some(cursor.node());
         }
-        if cursor.goto_first_child() {
+        // A subtree of `n` nodes is at most `n - 1` levels deep below its root, and
+        // `descendant_count` is stored in the tree, so nearly every subtree is passed over
+        // without being walked.
+        let deepest_below = depth + cursor.node().descendant_count() - 1;
+        if deepest_below > MAX_NESTING && cursor.goto_first_child() {
             depth += 1;
             continue;
         }
@@ -342,6 +347,54 @@ mod tests {
     use super::*;
     use crate::fix::Edit;
     use crate::rules::{FixAvailability, Rule};
+
+    /// The first node deeper than [`MAX_NESTING`] in preorder, found by visiting every node.
+    fn first_too_deep_node(tree: &Tree) -> Option<usize> {
+        fn visit(node: Node, depth: usize) -> Option<usize> {
+            if depth > MAX_NESTING {
+                return Some(node.start_byte());
+            }
+            let mut cursor = node.walk();
+            let children: Vec<Node> = node.children(&mut cursor).collect();
+            children
+                .into_iter()
+                .find_map(|child| visit(child, depth + 1))
+        }
+        let mut result = None;
+        // The naive walk recurses once per level.
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(256 << 20)
+                .spawn_scoped(scope, || result = visit(tree.root_node(), 0))
+                .unwrap()
+                .join()
+                .unwrap();
+        });
+        result
+    }
+
+    #[test]
+    fn too_deep_finds_the_node_a_full_walk_finds() {
+        let deep_operand = "-".repeat(MAX_NESTING + 5);
+        let shallow_operand = "-".repeat(MAX_NESTING - 10);
+        let texts = [
+            format!("def f():\n    x = 1\n\ny = {deep_operand}1\n"),
+            format!("y = {shallow_operand}1\nz = [{shallow_operand}2]\n"),
+            format!("class C:\n    def m(self):\n        return {deep_operand}x\n"),
+            "x = 1\n".repeat(20_000),
+        ];
+        for text in &texts {
+            let tree = parse(text);
+            assert_eq!(
+                too_deep(&tree).map(|node| node.start_byte()),
+                first_too_deep_node(&tree),
+                "{}",
+                &text[..40]
+            );
+        }
+        assert!(too_deep(&parse(&texts[0])).is_some());
+        assert!(too_deep(&parse(&texts[1])).is_none());
+    }
 
     /// A test rule that offers one fix at the first `pass`, built by `make_fix`.
     struct Misbehaving {
