@@ -340,34 +340,98 @@ fn symlink_loops_do_not_hang_the_walk_and_a_named_loop_is_an_error() {
     assert_eq!(fs::read_to_string(root.join("good.py")).unwrap(), FIXED);
 }
 
+/// Whether the effective user is root, for whom permissions do not bind.
+#[cfg(unix)]
 fn running_as_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|output| output.stdout.trim_ascii() == b"0")
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
 }
 
+/// The user whose permissions the tests below take when run as root: nobody.
+#[cfg(unix)]
+const NOBODY: u32 = 65534;
+
+/// As root, runs the binary as user nobody through `setpriv`, for whom permissions
+/// bind. `Err` says why this machine cannot: setpriv is missing or refuses. (setpriv
+/// keeps root's capabilities until its `execve`, so the binary need not be reachable by
+/// nobody; the process it starts has none.)
+#[cfg(unix)]
+fn as_nobody(directory: &Path, args: &[&str]) -> Result<std::process::Command, String> {
+    let setpriv = |program: &Path| {
+        let mut command = std::process::Command::new("setpriv");
+        command
+            .arg(format!("--reuid={NOBODY}"))
+            .arg(format!("--regid={NOBODY}"))
+            .arg("--clear-groups")
+            .arg(program);
+        command
+    };
+    let probe = setpriv(Path::new("true"))
+        .output()
+        .map_err(|error| format!("setpriv cannot be run: {error}"))?;
+    if !probe.status.success() {
+        return Err(format!(
+            "setpriv refuses to switch to user {NOBODY}: {}",
+            stderr(&probe).trim()
+        ));
+    }
+    let mut command = setpriv(&assert_cmd::cargo::cargo_bin("pyleak-fix"));
+    command
+        .current_dir(directory)
+        .args(["--select", "LK001,LK002,LK003", "--unsafe-fixes"])
+        .args(args);
+    Ok(command)
+}
+
+/// A directory the run cannot read is an error naming it, and the rest of the tree is
+/// still fixed. Permissions do not bind root, so as root (CI) the binary runs as user
+/// nobody, who owns the tree.
 #[cfg(unix)]
 #[test]
 fn a_directory_without_read_permission_is_an_error_naming_it() {
-    use std::os::unix::fs::PermissionsExt;
-    if running_as_root() {
-        // Permissions do not bind root: the directory would simply be read.
-        eprintln!(
-            "skipped: running as root, for whom a directory without read permission is readable"
-        );
-        return;
-    }
+    use std::os::unix::fs::{chown, PermissionsExt};
     let directory = tree(&[
         ("locked/a.py", FIXABLE.as_bytes()),
+        ("open/b.py", FIXABLE.as_bytes()),
         ("good.py", FIXABLE.as_bytes()),
     ]);
-    let locked = directory.path().join("locked");
-    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
-    let output = run_in(directory.path(), &["."]);
+    let root = directory.path();
+    let locked = root.join("locked");
+    let output = if running_as_root() {
+        let mut command = match as_nobody(root, &["."]) {
+            Ok(command) => command,
+            Err(reason) => {
+                eprintln!("skipped: running as root, and {reason}");
+                return;
+            }
+        };
+        // Nobody must be able to reach the tree and to write beside each file.
+        let mut paths = files_under(root)
+            .into_iter()
+            .map(|name| root.join(name))
+            .collect::<Vec<_>>();
+        paths.extend([root.to_path_buf(), root.join("open"), locked.clone()]);
+        for path in paths {
+            chown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
+        }
+        fs::set_permissions(root, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+        command.output().unwrap()
+    } else {
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+        run_in(root, &["."])
+    };
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
-    assert_refused_and_others_fixed(directory.path(), &output, "locked", "permission denied");
+    assert_refused_and_others_fixed(root, &output, "locked", "permission denied");
+    assert_eq!(fs::read_to_string(root.join("open/b.py")).unwrap(), FIXED);
     assert_eq!(fs::read_to_string(locked.join("a.py")).unwrap(), FIXABLE);
+    // The only error is the directory's.
+    assert_eq!(
+        stderr(&output).matches("error:").count(),
+        1,
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
