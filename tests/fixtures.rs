@@ -14,40 +14,12 @@ use std::process::Command;
 use pyleak_fix::engine::{check_text, fix_text, parse};
 use pyleak_fix::invariants::{all_rules_unsafe, check_fix_invariants};
 use pyleak_fix::rules;
-use pyleak_fix::settings::Settings;
+
+mod common;
+use common::settings_for;
 
 fn fixture_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-fn settings_for(rule_dir: &str, text: &str) -> Settings {
-    let code = rule_dir.to_ascii_uppercase();
-    let mut settings = Settings::default();
-    settings
-        .select_rules(&[code], &[])
-        .expect("fixture directory names a rule");
-    if let Some(options) = text
-        .lines()
-        .next()
-        .and_then(|line| line.strip_prefix("# fixture:"))
-    {
-        for option in options.split_whitespace() {
-            match option.split_once('=') {
-                None if option == "unsafe-fixes" => settings.unsafe_fixes = true,
-                Some(("target-version", version)) => {
-                    settings.target_version = version.parse().unwrap()
-                }
-                Some(("large-allocation-bytes", bytes)) => {
-                    settings.large_allocation_bytes = bytes.parse().unwrap()
-                }
-                Some(("extend-mutable-calls", calls)) => {
-                    settings.extend_mutable_calls = calls.split(',').map(str::to_string).collect()
-                }
-                _ => panic!("unknown fixture option `{option}`"),
-            }
-        }
-    }
-    settings
 }
 
 fn unified_diff(name: &str, before: &str, after: &str) -> String {

@@ -2,10 +2,12 @@
 //! must still be fixed. Each failure names the file, says what is wrong, and makes the
 //! run exit 2; nothing is ever half-written and no temporary file is left behind.
 //!
-//! Some cases need a failure the machine will not produce on demand (a full disk, a
-//! failed rename, a rule that panics): debug builds of the binary, which these tests
-//! run, can inject those through `PYLEAK_FIX_DEBUG_*` variables (see `src/run.rs` and
-//! `src/engine.rs`); release builds ignore them.
+//! Some cases need a failure the machine will not produce on demand (a failed rename, a
+//! rule that panics): debug builds of the binary, which these tests run, can inject
+//! those through `PYLEAK_FIX_DEBUG_*` variables (see `src/run.rs` and `src/engine.rs`);
+//! release builds ignore them. A full disk is tested both ways: injected, and for real
+//! on a tiny tmpfs mounted in a private mount namespace (Linux, where `unshare` may
+//! mount). Permissions are tested as user nobody when the tests run as root.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -340,34 +342,98 @@ fn symlink_loops_do_not_hang_the_walk_and_a_named_loop_is_an_error() {
     assert_eq!(fs::read_to_string(root.join("good.py")).unwrap(), FIXED);
 }
 
+/// Whether the effective user is root, for whom permissions do not bind.
+#[cfg(unix)]
 fn running_as_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|output| output.stdout.trim_ascii() == b"0")
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
 }
 
+/// The user whose permissions the tests below take when run as root: nobody.
+#[cfg(unix)]
+const NOBODY: u32 = 65534;
+
+/// As root, runs the binary as user nobody through `setpriv`, for whom permissions
+/// bind. `Err` says why this machine cannot: setpriv is missing or refuses. (setpriv
+/// keeps root's capabilities until its `execve`, so the binary need not be reachable by
+/// nobody; the process it starts has none.)
+#[cfg(unix)]
+fn as_nobody(directory: &Path, args: &[&str]) -> Result<std::process::Command, String> {
+    let setpriv = |program: &Path| {
+        let mut command = std::process::Command::new("setpriv");
+        command
+            .arg(format!("--reuid={NOBODY}"))
+            .arg(format!("--regid={NOBODY}"))
+            .arg("--clear-groups")
+            .arg(program);
+        command
+    };
+    let probe = setpriv(Path::new("true"))
+        .output()
+        .map_err(|error| format!("setpriv cannot be run: {error}"))?;
+    if !probe.status.success() {
+        return Err(format!(
+            "setpriv refuses to switch to user {NOBODY}: {}",
+            stderr(&probe).trim()
+        ));
+    }
+    let mut command = setpriv(&assert_cmd::cargo::cargo_bin("pyleak-fix"));
+    command
+        .current_dir(directory)
+        .args(["--select", "LK001,LK002,LK003", "--unsafe-fixes"])
+        .args(args);
+    Ok(command)
+}
+
+/// A directory the run cannot read is an error naming it, and the rest of the tree is
+/// still fixed. Permissions do not bind root, so as root (CI) the binary runs as user
+/// nobody, who owns the tree.
 #[cfg(unix)]
 #[test]
 fn a_directory_without_read_permission_is_an_error_naming_it() {
-    use std::os::unix::fs::PermissionsExt;
-    if running_as_root() {
-        // Permissions do not bind root: the directory would simply be read.
-        eprintln!(
-            "skipped: running as root, for whom a directory without read permission is readable"
-        );
-        return;
-    }
+    use std::os::unix::fs::{chown, PermissionsExt};
     let directory = tree(&[
         ("locked/a.py", FIXABLE.as_bytes()),
+        ("open/b.py", FIXABLE.as_bytes()),
         ("good.py", FIXABLE.as_bytes()),
     ]);
-    let locked = directory.path().join("locked");
-    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
-    let output = run_in(directory.path(), &["."]);
+    let root = directory.path();
+    let locked = root.join("locked");
+    let output = if running_as_root() {
+        let mut command = match as_nobody(root, &["."]) {
+            Ok(command) => command,
+            Err(reason) => {
+                eprintln!("skipped: running as root, and {reason}");
+                return;
+            }
+        };
+        // Nobody must be able to reach the tree and to write beside each file.
+        let mut paths = files_under(root)
+            .into_iter()
+            .map(|name| root.join(name))
+            .collect::<Vec<_>>();
+        paths.extend([root.to_path_buf(), root.join("open"), locked.clone()]);
+        for path in paths {
+            chown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
+        }
+        fs::set_permissions(root, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+        command.output().unwrap()
+    } else {
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+        run_in(root, &["."])
+    };
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
-    assert_refused_and_others_fixed(directory.path(), &output, "locked", "permission denied");
+    assert_refused_and_others_fixed(root, &output, "locked", "permission denied");
+    assert_eq!(fs::read_to_string(root.join("open/b.py")).unwrap(), FIXED);
     assert_eq!(fs::read_to_string(locked.join("a.py")).unwrap(), FIXABLE);
+    // The only error is the directory's.
+    assert_eq!(
+        stderr(&output).matches("error:").count(),
+        1,
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -391,6 +457,117 @@ fn a_full_disk_or_a_failed_rename_leaves_the_original_and_no_temporary_file() {
         );
         assert_eq!(files_under(directory.path()), ["fault.py", "good.py"]);
     }
+}
+
+/// Runs `sh -c script` with `args` in a new mount namespace (as root; otherwise in a new
+/// user namespace too, where the user is root), so that the script can mount a tmpfs
+/// that nothing outside sees and that goes when it ends. `Err` says why it cannot.
+#[cfg(target_os = "linux")]
+fn in_mount_namespace(script: &str, args: &[&std::ffi::OsStr]) -> Result<Output, String> {
+    let namespaces: &[&str] = if running_as_root() {
+        &["--mount"]
+    } else {
+        &["--map-root-user", "--mount"]
+    };
+    let run = |script: &str, args: &[&std::ffi::OsStr]| {
+        std::process::Command::new("unshare")
+            .args(namespaces)
+            .args(["sh", "-c", script, "sh"])
+            .args(args)
+            .output()
+    };
+    // Can a tmpfs be mounted here at all?
+    let probe_point = TempDir::new().unwrap();
+    let probe = run(
+        "mount -t tmpfs -o size=64k tmpfs \"$1\"",
+        &[probe_point.path().as_os_str()],
+    )
+    .map_err(|error| format!("unshare cannot be run: {error}"))?;
+    if !probe.status.success() {
+        return Err(format!(
+            "`unshare {}` cannot mount a tmpfs: {}",
+            namespaces.join(" "),
+            stderr(&probe).trim()
+        ));
+    }
+    Ok(run(script, args).unwrap())
+}
+
+/// A real full disk: a small tmpfs, filled with padding until two pages are left. The
+/// fixed text of `big.py` (four pages and more) does not fit, that of `small.py` (one
+/// page) does; `good.py` is on the ordinary disk. One worker thread
+/// (`RAYON_NUM_THREADS=1`) writes one temporary file at a time, so that the big file's,
+/// which takes every free page before the write fails, is gone before the small one's is
+/// written, in whichever order they come. Everything is recorded inside the namespace,
+/// before the tmpfs goes away with it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_real_full_disk_leaves_the_original_and_no_temporary_file() {
+    // SAFETY: sysconf has no preconditions.
+    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap();
+    let mut big = FIXABLE.to_string();
+    while big.len() < 4 * page {
+        big.push_str("# padding, so that the fixed text needs more pages than are free\n");
+    }
+    let directory = tree(&[("good.py", FIXABLE.as_bytes())]);
+    let root = directory.path();
+    fs::create_dir(root.join("full")).unwrap();
+    // Outside the tree the run walks: the files to copy in, and what is recorded.
+    let outside = tree(&[
+        ("seed/big.py", big.as_bytes()),
+        ("seed/small.py", FIXABLE.as_bytes()),
+    ]);
+    fs::create_dir(outside.path().join("results")).unwrap();
+    let script = r#"
+        set -e
+        binary=$1 root=$2 outside=$3 page=$4
+        cd "$root"
+        mount -t tmpfs -o "size=$((16 * page))" tmpfs full
+        cp "$outside/seed/big.py" "$outside/seed/small.py" full/
+        # Fill every page, then free two.
+        dd if=/dev/zero of=full/padding bs="$page" 2>/dev/null || true
+        truncate -s "-$((2 * page))" full/padding
+        stat -f -c %a full > "$outside/results/free_pages"
+        status=0
+        RAYON_NUM_THREADS=1 "$binary" --select LK001,LK002,LK003 --unsafe-fixes || status=$?
+        echo "$status" > "$outside/results/status"
+        ls -A full > "$outside/results/listing"
+        cp full/big.py full/small.py "$outside/results/"
+    "#;
+    let binary = assert_cmd::cargo::cargo_bin("pyleak-fix");
+    let page_text = page.to_string();
+    let output = match in_mount_namespace(
+        script,
+        &[
+            binary.as_os_str(),
+            root.as_os_str(),
+            outside.path().as_os_str(),
+            page_text.as_ref(),
+        ],
+    ) {
+        Ok(output) => output,
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return;
+        }
+    };
+    let err = stderr(&output);
+    assert!(output.status.success(), "the script failed: {err}");
+    let results = outside.path().join("results");
+    let read = |name: &str| fs::read_to_string(results.join(name)).unwrap();
+    assert_eq!(read("free_pages").trim(), "2", "the tmpfs was not full");
+    assert_eq!(read("status").trim(), "2", "{err}");
+    let expected = "error: full/big.py: cannot write: no space left on device";
+    assert!(
+        err.lines().any(|line| line == expected),
+        "expected {expected:?} in:\n{err}"
+    );
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    assert_eq!(read("big.py"), big);
+    assert_eq!(read("listing"), "big.py\npadding\nsmall.py\n");
+    assert_eq!(read("small.py"), FIXED);
+    assert_eq!(fs::read_to_string(root.join("good.py")).unwrap(), FIXED);
+    assert_eq!(files_under(root), ["good.py"]);
 }
 
 #[test]
