@@ -7,14 +7,20 @@ copies the standard library (without site-packages) into a temporary directory, 
 reporting the median wall time and the median peak resident memory of each tool, and
 their ratios. A last table times both on a single file, what pre-commit does per commit.
 
-    python3 benches/compare.py [--runs N] [--skip-10x] [--ours BINARY]
+    python3 benches/compare.py [--runs N] [--skip-10x] [--ours BINARY] [--floor]
 
 pyleak-fix runs `--dry-run --unsafe-fixes` with every rule; ruff runs
 `check --isolated --no-cache --select B006,B008,B019 --unsafe-fixes --diff`. Timings are
 measurements for the closing note, never assertions.
+
+`--floor` adds the least parsing any run with these rules must do, set beside ruff's whole
+run: tree-sitter alone (examples/parse_floor.rs) parsing every file, the files with
+findings, and the files a fix changes. A file that gets a fix must be parsed whole, since
+a file with a syntax error is never fixed.
 """
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -57,11 +63,43 @@ def compare(label, tools, cwd, runs):
     return rows
 
 
+def floor(ours, stdlib, runs, ruff_row):
+    """Times tree-sitter parsing alone over three lists of files (median of `runs`)."""
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "parse_floor"], cwd=REPO, check=True)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
+    parse_floor = os.path.join(target, "release", "examples", "parse_floor")
+    report = subprocess.run([ours, "--check", "--unsafe-fixes", "--output-format", "json", "."],
+                            cwd=stdlib, capture_output=True, text=True)
+    findings = json.loads(report.stdout)
+    every = sorted(os.path.join(root, name) for root, _, names in os.walk(stdlib)
+                   for name in names if name.endswith(".py"))
+    lists = {
+        "every file": every,
+        "files with findings": sorted({f["filename"] for f in findings}),
+        "files a fix changes": sorted({f["filename"] for f in findings if f["fix"]}),
+    }
+    ruff_wall, _, ruff_cpu = ruff_row
+    print(f"\nfloor: tree-sitter parsing alone ({runs} runs each, median); ruff's whole run: "
+          f"{ruff_wall:.3f} s wall, {ruff_cpu:.3f} s CPU")
+    for label, paths in lists.items():
+        walls, cpus, line = [], [], ""
+        for _ in range(runs):
+            line = subprocess.run([parse_floor], input="\n".join(paths), capture_output=True,
+                                  text=True, check=True).stdout.strip()
+            # "N files, X MB: parse only W s wall, C s CPU (...)"
+            walls.append(float(line.split("parse only ")[1].split(" s wall")[0]))
+            cpus.append(float(line.split("wall, ")[1].split(" s CPU")[0]))
+        wall, cpu = statistics.median(walls), statistics.median(cpus)
+        print(f"  {label:<20} {line.split(':')[0]:>22}: {wall:.3f} s wall, {cpu:.3f} s CPU "
+              f"= {wall / ruff_wall:.2f}x ruff's wall, {cpu / ruff_cpu:.2f}x its CPU")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-10x", action="store_true")
     parser.add_argument("--ours", help="benchmark this pyleak-fix binary (e.g. an older build) instead of building one")
+    parser.add_argument("--floor", action="store_true", help="also time tree-sitter parsing alone (see above)")
     args = parser.parse_args()
 
     if args.ours:
@@ -86,7 +124,9 @@ def main():
             "ruff": [ruff, "check", "--isolated", "--no-cache", "--select", "B006,B008,B019",
                      "--unsafe-fixes", "--diff", "."],
         }
-        compare("stdlib", tools, stdlib, args.runs)
+        rows = compare("stdlib", tools, stdlib, args.runs)
+        if args.floor:
+            floor(ours, stdlib, args.runs, rows["ruff"])
 
         if not args.skip_10x:
             tenfold = os.path.join(work, "tenfold")

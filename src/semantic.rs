@@ -340,6 +340,53 @@ pub fn enclosing_scopes(node: Node) -> Vec<Node> {
     scopes
 }
 
+/// The byte ranges of the code that runs at module level, class bodies included: the
+/// whole text less the bodies of functions (a function's decorators, name, parameters
+/// and annotations run where it is defined, and stay in). In source order.
+pub fn module_level_ranges(root: Node) -> Vec<std::ops::Range<usize>> {
+    let mut function_bodies = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "function_definition" => {
+                if let Some(body) = node.child_by_field_name("body") {
+                    function_bodies.push(body.byte_range());
+                }
+            }
+            // Statements that can hold other statements, and so a `def`.
+            "module"
+            | "block"
+            | "class_definition"
+            | "decorated_definition"
+            | "if_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "try_statement"
+            | "except_clause"
+            | "except_group_clause"
+            | "finally_clause"
+            | "with_statement"
+            | "for_statement"
+            | "while_statement"
+            | "match_statement"
+            | "case_clause" => {
+                let mut cursor = node.walk();
+                stack.extend(node.named_children(&mut cursor));
+            }
+            _ => {}
+        }
+    }
+    function_bodies.sort_by_key(|body| body.start);
+    let mut ranges = Vec::with_capacity(function_bodies.len() + 1);
+    let mut start = 0;
+    for body in function_bodies {
+        ranges.push(start..body.start);
+        start = body.end;
+    }
+    ranges.push(start..root.end_byte());
+    ranges
+}
+
 /// Whether the statement is a docstring: an expression statement holding only a string.
 pub fn is_docstring(statement: Node) -> bool {
     statement.kind() == "expression_statement"

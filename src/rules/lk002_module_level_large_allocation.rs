@@ -11,14 +11,15 @@ use std::sync::LazyLock;
 
 use tree_sitter::{Node, Query};
 
-use super::{compile_query, for_each_match, Finding, FixAvailability, Rule};
+use super::{compile_query, for_each_match_in, Finding, FixAvailability, Rule};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::prefilter::{
     for_each_logical_line, has_word, is_ident_byte, skip_trivia, word_positions, BlockKind,
 };
 use crate::semantic::{
-    add_import, contains_kind, expression_reads, for_each_target, parameter_names, scope_bindings,
-    statements, unparenthesize, visit_bindings, Binding, FileBindings,
+    add_import, contains_kind, expression_reads, for_each_target, module_level_ranges,
+    parameter_names, scope_bindings, statements, unparenthesize, visit_bindings, Binding,
+    FileBindings,
 };
 use crate::settings::{PythonVersion, Settings};
 use crate::source::{line_end, line_indentation, line_start, reindent, SourceFile};
@@ -167,24 +168,23 @@ impl Rule for ModuleLevelLargeAllocation {
             .capture_index_for_name("statement")
             .expect("query defines @statement");
         let mut assignments = Vec::new();
-        for_each_match(
-            &QUERY,
-            file.tree.root_node(),
-            file.text.as_bytes(),
-            |captures| {
-                let find = |wanted| {
-                    captures
-                        .iter()
-                        .find(|(index, _)| *index == wanted)
-                        .map(|(_, node)| *node)
-                };
-                if let (Some(statement), Some(assignment)) =
-                    (find(statement_index), find(assignment_index))
-                {
-                    assignments.push((statement, assignment));
-                }
-            },
-        );
+        // Only module-level code can hold a finding, so the query skips function bodies.
+        let root = file.tree.root_node();
+        let ranges = module_level_ranges(root);
+        for_each_match_in(&QUERY, root, file.text.as_bytes(), &ranges, |captures| {
+            let find = |wanted| {
+                captures
+                    .iter()
+                    .find(|(index, _)| *index == wanted)
+                    .map(|(_, node)| *node)
+            };
+            if let (Some(statement), Some(assignment)) =
+                (find(statement_index), find(assignment_index))
+            {
+                assignments.push((statement, assignment));
+            }
+        });
+        assignments.dedup_by_key(|(statement, _)| statement.id());
         if assignments.is_empty() {
             return;
         }

@@ -126,16 +126,33 @@ pub fn for_each_match<'tree>(
     query: &Query,
     node: Node<'tree>,
     text: &[u8],
+    on_match: impl FnMut(&[(u32, Node<'tree>)]),
+) {
+    for_each_match_in(query, node, text, &[0..usize::MAX], on_match);
+}
+
+/// [`for_each_match`] over the matches that meet the byte `ranges` only: the cursor does
+/// not descend into the rest of the tree, which is what makes it cheaper. A match that
+/// meets two ranges is handed over once per range.
+pub fn for_each_match_in<'tree>(
+    query: &Query,
+    node: Node<'tree>,
+    text: &[u8],
+    ranges: &[Range<usize>],
     mut on_match: impl FnMut(&[(u32, Node<'tree>)]),
 ) {
     QUERY_CURSOR.with(|cursor| {
         let mut cursor = cursor.borrow_mut();
-        let mut matches = cursor.matches(query, node, text);
         let mut captures = Vec::new();
-        while let Some(found) = matches.next() {
-            captures.clear();
-            captures.extend(found.captures.iter().map(|c| (c.index, c.node)));
-            on_match(&captures);
+        for range in ranges {
+            cursor.set_byte_range(range.clone());
+            let mut matches = cursor.matches(query, node, text);
+            while let Some(found) = matches.next() {
+                captures.clear();
+                captures.extend(found.captures.iter().map(|c| (c.index, c.node)));
+                on_match(&captures);
+            }
         }
+        cursor.set_byte_range(0..usize::MAX);
     });
 }
