@@ -128,7 +128,14 @@ pub fn for_each_match<'tree>(
     text: &[u8],
     on_match: impl FnMut(&[(u32, Node<'tree>)]),
 ) {
-    for_each_match_in(query, node, text, &[0..usize::MAX], on_match);
+    let everything = 0..usize::MAX;
+    for_each_match_in(
+        query,
+        node,
+        text,
+        std::slice::from_ref(&everything),
+        on_match,
+    );
 }
 
 /// [`for_each_match`] over the matches that meet the byte `ranges` only: the cursor does
