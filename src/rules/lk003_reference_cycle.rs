@@ -232,12 +232,46 @@ fn might_match(text: &str) -> bool {
                 && bytes.get(skip_trivia(bytes, name_at + name.len(), true)) != Some(&b'(')
         })
     };
+    // A lambda stored through its method's receiver reads that receiver (a closure
+    // cycle): some word of the statement after `lambda`, not an attribute, is a receiver
+    // and the root of the target.
+    let lambda_may_read_receiver = |at: usize, eq: usize| {
+        let mut depth = 0i64;
+        let mut end = at;
+        while end < bytes.len() {
+            match bytes[end] {
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth -= 1,
+                b'\\' => end += 1,
+                b'\n' if depth <= 0 => break,
+                _ => {}
+            }
+            end += 1;
+        }
+        let end = end.min(bytes.len());
+        let statement = &text[at..end];
+        statement
+            .match_indices(|c: char| c.is_alphabetic() || c == '_')
+            .any(|(offset, _)| {
+                let start = at + offset;
+                if start > 0 && is_ident_byte(bytes[start - 1]) {
+                    return false;
+                }
+                ident_at(bytes, start).is_some_and(|word| {
+                    outline.is_receiver(word)
+                        && !follows_dot(bytes, start)
+                        && may_be_target_root(bytes, eq, word)
+                })
+            })
+    };
     // Bare names stored through an attribute or subscript, and bare names assigned or
-    // passed to a link call at all.
-    let mut stored: HashSet<&str> = HashSet::new();
-    let mut assigned: HashSet<&str> = HashSet::new();
-    // Whether some link may store a name in what that same name holds.
-    let mut self_loop = false;
+    // passed to a link call at all, each with the region of the file where (a cycle's
+    // links, a handler and what keeps its exception, a closure and where it is stored
+    // are all in one scope, and so in one region: see `Outline::region`).
+    let mut stored: HashSet<(usize, &str)> = HashSet::new();
+    let mut assigned: HashSet<(usize, &str)> = HashSet::new();
+    // The regions where some link may store a name in what that same name holds.
+    let mut self_loops: HashSet<usize> = HashSet::new();
     for (eq, _) in text.match_indices('=') {
         let previous = eq.checked_sub(1).map(|p| bytes[p]);
         if bytes.get(eq + 1) == Some(&b'=')
@@ -274,7 +308,10 @@ fn might_match(text: &str) -> bool {
             return true;
         }
         if on_target {
-            if name == "lambda" || is_bound_method(at, eq) {
+            if name == "lambda" && lambda_may_read_receiver(at, eq) {
+                return true;
+            }
+            if is_bound_method(at, eq) {
                 return true;
             }
             // A call's first argument: `partial(self.m, ...)`.
@@ -289,10 +326,13 @@ fn might_match(text: &str) -> bool {
             _ => false,
         };
         if ends_statement {
-            assigned.insert(name);
+            let region = outline.region(eq);
+            assigned.insert((region, name));
             if on_target {
-                stored.insert(name);
-                self_loop |= may_be_target_root(bytes, eq, name);
+                stored.insert((region, name));
+                if may_be_target_root(bytes, eq, name) {
+                    self_loops.insert(region);
+                }
             }
         }
     }
@@ -308,9 +348,12 @@ fn might_match(text: &str) -> bool {
                     at = skip_trivia(bytes, at + 1, true);
                 }
                 if let Some(name) = ident_at(bytes, at) {
-                    stored.insert(name);
-                    assigned.insert(name);
-                    self_loop |= may_be_target_root(bytes, open, name);
+                    let region = outline.region(open);
+                    stored.insert((region, name));
+                    assigned.insert((region, name));
+                    if may_be_target_root(bytes, open, name) {
+                        self_loops.insert(region);
+                    }
                     if may_store_exc_info
                         && called_chain(bytes, at)
                             .0
@@ -321,10 +364,13 @@ fn might_match(text: &str) -> bool {
                 }
             } else {
                 let mut exc_info = false;
+                let region = outline.region(open);
                 later_arguments(bytes, open + 1, &mut |name, at| {
-                    stored.insert(name);
-                    assigned.insert(name);
-                    self_loop |= may_be_target_root(bytes, open, name);
+                    stored.insert((region, name));
+                    assigned.insert((region, name));
+                    if may_be_target_root(bytes, open, name) {
+                        self_loops.insert(region);
+                    }
                     exc_info |= may_store_exc_info
                         && called_chain(bytes, at)
                             .0
@@ -336,22 +382,25 @@ fn might_match(text: &str) -> bool {
             }
         }
     }
-    if stored.iter().any(|name| outline.is_nested_def(name)) {
+    // A closure stored where it was defined: the same region.
+    if stored.iter().any(|stored| outline.nested.contains(stored)) {
         return true;
     }
     for at in word_positions(text, "except") {
-        if except_alias(bytes, at + 6).is_some_and(|name| assigned.contains(name)) {
+        let region = outline.region(at);
+        if except_alias(bytes, at + 6).is_some_and(|name| assigned.contains(&(region, name))) {
             return true;
         }
     }
     // Holders: a stored name that starts a chain ending in a store or a link call. A
-    // cycle of two or more objects has two or more names that are both (a name in two
-    // lives is linked to itself only within one statement: a self loop, whose holder
-    // is a word before the `=` or the link call on that line).
+    // cycle of two or more objects has two or more names that are both, in one region
+    // (a name in two lives is linked to itself only within one statement: a self loop,
+    // whose holder is a word before the `=` or the link call on that line).
     if stored.is_empty() {
         return false;
     }
-    let mut holders: HashSet<&str> = HashSet::new();
+    let mut holders: HashSet<(usize, &str)> = HashSet::new();
+    let mut holders_per_region: HashMap<usize, usize> = HashMap::new();
     let mut at = 0;
     while at < bytes.len() {
         if !is_ident_byte(bytes[at]) {
@@ -370,13 +419,16 @@ fn might_match(text: &str) -> bool {
         let Ok(name) = std::str::from_utf8(&bytes[start..at]) else {
             continue;
         };
-        if stored.contains(name)
-            && !holders.contains(name)
+        let region = outline.region(start);
+        if stored.contains(&(region, name))
+            && !holders.contains(&(region, name))
             && !follows_dot(bytes, start)
             && starts_store_chain(bytes, at)
         {
-            holders.insert(name);
-            if self_loop || holders.len() >= 2 {
+            holders.insert((region, name));
+            let count = holders_per_region.entry(region).or_default();
+            *count += 1;
+            if self_loops.contains(&region) || *count >= 2 {
                 return true;
             }
         }
@@ -389,8 +441,13 @@ fn might_match(text: &str) -> bool {
 /// a receiver.
 struct Outline<'t> {
     complete: bool,
-    /// `def`s inside another `def`.
-    nested: HashSet<&'t str>,
+    /// Where each region starts, in order, and its number. A region is an outermost
+    /// `def` (with everything nested in it), or else region 0: code at module level or
+    /// in class bodies. Every scope the rule graphs lies within one region. One region,
+    /// 0, when the lines cannot be told apart.
+    region_starts: Vec<(usize, usize)>,
+    /// `def`s inside another `def`, with their region.
+    nested: HashSet<(usize, &'t str)>,
     /// Undecorated `def`s directly in a class body.
     methods: HashSet<&'t str>,
     /// The first parameters of the `def`s directly in a class body.
@@ -401,16 +458,30 @@ impl<'t> Outline<'t> {
     fn of(code: &'t str) -> Self {
         let mut outline = Outline {
             complete: false,
+            region_starts: vec![(0, 0)],
             nested: HashSet::new(),
             methods: HashSet::new(),
             receivers: HashSet::new(),
         };
+        let mut regions = 0;
+        let mut in_def = false;
         outline.complete = for_each_logical_line(code, |line| {
+            let start = line.text.as_ptr() as usize - code.as_ptr() as usize;
+            let inside_def = line.enclosing.iter().any(|b| b.kind == BlockKind::Def);
+            let opens_def = line.opens.is_some_and(|b| b.kind == BlockKind::Def);
+            if opens_def && !inside_def {
+                regions += 1;
+                outline.region_starts.push((start, regions));
+                in_def = true;
+            } else if in_def && !inside_def {
+                outline.region_starts.push((start, 0));
+                in_def = false;
+            }
             let Some(opened) = line.opens.filter(|b| b.kind == BlockKind::Def) else {
                 return;
             };
-            if line.enclosing.iter().any(|b| b.kind == BlockKind::Def) {
-                outline.nested.insert(opened.name);
+            if inside_def {
+                outline.nested.insert((regions, opened.name));
             }
             if line
                 .enclosing
@@ -429,18 +500,23 @@ impl<'t> Outline<'t> {
             }
         });
         if !outline.complete {
+            outline.region_starts = vec![(0, 0)];
             let bytes = code.as_bytes();
             let all: HashSet<&str> = word_positions(code, "def")
                 .filter_map(|at| ident_at(bytes, skip_trivia(bytes, at + 3, true)))
                 .collect();
-            outline.nested = all.clone();
+            outline.nested = all.iter().map(|&name| (0, name)).collect();
             outline.methods = all;
         }
         outline
     }
 
-    fn is_nested_def(&self, name: &str) -> bool {
-        self.nested.contains(name)
+    /// The region the byte at `at` is in.
+    fn region(&self, at: usize) -> usize {
+        let after = self
+            .region_starts
+            .partition_point(|&(start, _)| start <= at);
+        self.region_starts[after.saturating_sub(1)].1
     }
 
     fn is_plain_method(&self, name: &str) -> bool {
@@ -1722,5 +1798,55 @@ fn collapse_long(text: &str) -> String {
         format!("{cut}...")
     } else {
         short
+    }
+}
+
+#[cfg(test)]
+mod prefilter_tests {
+    use super::might_match;
+    use crate::prefilter::code_only;
+
+    fn admits(source: &str) -> bool {
+        might_match(&code_only(source))
+    }
+
+    #[test]
+    fn a_cycle_within_one_function_is_admitted() {
+        assert!(admits("def link(a, b):\n    a.next = b\n    b.next = a\n"));
+        assert!(admits("a = A()\nb = B()\na.peer = b\nb.peer = a\n"));
+        assert!(admits("def grow(items):\n    items.append(items)\n"));
+    }
+
+    #[test]
+    fn links_in_two_functions_are_not_one_cycle() {
+        assert!(!admits(
+            "def first(a, b):\n    a.next = b\n\ndef second(a, b):\n    b.next = a\n"
+        ));
+        assert!(!admits(
+            "class C:\n    def m(self, a, b):\n        a.next = b\n\n    def n(self, a, b):\n        b.next = a\n"
+        ));
+    }
+
+    #[test]
+    fn a_stored_lambda_counts_only_when_it_reads_the_receiver() {
+        let reads = "class C:\n    def m(self):\n        self.cb = lambda: self.done()\n";
+        let ignores = "class C:\n    def m(self):\n        self.cb = lambda x: x + 1\n";
+        assert!(admits(reads));
+        assert!(!admits(ignores));
+    }
+
+    #[test]
+    fn a_handler_and_its_store_must_share_a_function() {
+        let together =
+            "def f(self):\n    try:\n        pass\n    except E as e:\n        self.error = e\n";
+        assert!(admits(together));
+        let apart = "def f():\n    try:\n        pass\n    except E as e:\n        pass\n\ndef g(self, e):\n    self.error = e\n";
+        assert!(!admits(apart));
+    }
+
+    #[test]
+    fn a_closure_stored_where_it_is_defined_is_admitted() {
+        let source = "class C:\n    def m(self):\n        def inner():\n            return self\n        self.cb = inner\n";
+        assert!(admits(source));
     }
 }
