@@ -14,13 +14,15 @@
 //! during the check, in both versions where it exists there, so no fix goes unexercised.
 //!
 //! Each fixture is fixed with the settings its first line asks for (`# fixture: ...`, as
-//! in `tests/fixtures.rs`).
+//! in `tests/fixtures.rs`). `every_lk003_fixture_is_covered_or_skipped_with_a_reason`
+//! compares the covered and skipped lists with `tests/fixtures/lk003/`, so a fixture
+//! added later, or one that gains a fix, cannot be forgotten.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pyleak_fix::engine::fix_text;
+use pyleak_fix::engine::{check_text, fix_text};
 
 mod common;
 use common::settings_for;
@@ -181,9 +183,10 @@ fn assert_fix_frees(fixture: &str, check: &str) {
     }
 }
 
-/// One test per fixture.
+/// One test per fixture, and `COVERED`, the list of fixtures they cover.
 macro_rules! behaviour_tests {
     ($($test:ident: $fixture:literal => $check:expr;)*) => {
+        const COVERED: &[&str] = &[$($fixture),*];
         $(
             #[test]
             fn $test() {
@@ -192,6 +195,28 @@ macro_rules! behaviour_tests {
         )*
     };
 }
+
+const NO_FINDING: &str = "no finding";
+const NO_FIX: &str = "no finding has a fix";
+
+/// Fixtures not covered, and why; checked by
+/// `every_lk003_fixture_is_covered_or_skipped_with_a_reason`.
+const SKIPPED: &[(&str, &str)] = &[
+    ("back_reference_declines.py", NO_FIX),
+    ("bound_methods.py", NO_FIX),
+    ("closures.py", NO_FIX),
+    ("exception_traceback_declines.py", NO_FIX),
+    ("mixin_self_no_proxy.py", NO_FIX),
+    ("mutual_links_no_fix.py", NO_FIX),
+    ("self_loops.py", NO_FIX),
+    ("ok_look_alikes.py", NO_FINDING),
+    ("ok_not_methods.py", NO_FINDING),
+    ("ok_rebinding_and_branches.py", NO_FINDING),
+    ("ok_stdlib_nonlocal_exception.py", NO_FINDING),
+    ("ok_stdlib_ordered_dict.py", NO_FINDING),
+    ("ok_stdlib_slices_and_classes.py", NO_FINDING),
+    ("ok_weak_links.py", NO_FINDING),
+];
 
 /// A tree whose `children` has both `append` and `add`, for the `Leaf` classes of
 /// `weakref_alias.py` (`.add`) and `crlf_tabs.py` (`.append`).
@@ -325,4 +350,41 @@ del leaf
         run(dir.path(), "fixed.py", &fixed, None, check),
         "freed\tthe leaf"
     );
+}
+
+/// Every LK003 fixture is either covered above or skipped for a reason that holds: a
+/// fixture added later, or one that gains a fix, fails here until it is listed.
+#[test]
+fn every_lk003_fixture_is_covered_or_skipped_with_a_reason() {
+    let mut on_disk: Vec<String> = fs::read_dir(fixture_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".py"))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = COVERED
+        .iter()
+        .chain(SKIPPED.iter().map(|(name, _)| name))
+        .map(|name| name.to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(
+        on_disk, listed,
+        "list each LK003 fixture in COVERED (a behaviour test) or in SKIPPED"
+    );
+    for name in &on_disk {
+        let text = fs::read_to_string(fixture_dir().join(name)).unwrap();
+        let settings = settings_for("lk003", &text);
+        let findings = check_text(&text, &settings).unwrap();
+        let fixable = findings.iter().any(|f| f.finding.fix.is_some());
+        let changed = fix_text(&text, &settings).unwrap().changed(&text);
+        match SKIPPED.iter().find(|(skipped, _)| skipped == name) {
+            Some((_, NO_FINDING)) => assert!(findings.is_empty(), "{name}: has findings"),
+            Some((_, NO_FIX)) => {
+                assert!(!findings.is_empty() && !fixable, "{name}: has a fix")
+            }
+            Some((_, reason)) => panic!("{name}: unknown reason {reason:?}"),
+            None => assert!(changed, "{name}: covered, but its fix changes nothing"),
+        }
+    }
 }
