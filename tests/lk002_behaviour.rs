@@ -22,13 +22,18 @@
 //! Each fixture is fixed with the settings its first line asks for (`# fixture: ...`, as
 //! in `tests/fixtures.rs`). `COVERED` says which names each fix is expected to release
 //! and to load lazily; the fixed text must agree.
+//! `every_lk002_fixture_is_covered_or_skipped_with_a_reason` compares the covered and
+//! skipped lists with `tests/fixtures/lk002/`, so a fixture added later, or one that
+//! gains a fix, cannot be forgotten. `estimates.py` and `numpy_arrays.py` are skipped:
+//! their fixes are unsafe and their first lines do not turn unsafe fixes on, so their
+//! text does not change.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pyleak_fix::engine::fix_text;
+use pyleak_fix::engine::{check_text, fix_text};
 
 mod common;
 use common::settings_for;
@@ -54,6 +59,26 @@ const COVERED: &[(&str, &[&str], &[&str])] = &[
     ),
     ("tabs.py", &["TABLE"], &["LAZY"]),
     ("two_space_indent.py", &[], &["TABLE"]),
+];
+
+const NO_FINDING: &str = "no finding";
+const NO_FIX: &str = "no finding has a fix";
+const UNSAFE_OFF: &str = "its fixes are unsafe and its settings do not turn unsafe fixes on";
+
+/// Fixtures not covered, and why; checked by
+/// `every_lk002_fixture_is_covered_or_skipped_with_a_reason`.
+const SKIPPED: &[(&str, &str)] = &[
+    ("declines.py", NO_FIX),
+    ("declines_getattr.py", NO_FIX),
+    ("declines_globals.py", NO_FIX),
+    ("estimates.py", UNSAFE_OFF),
+    ("numpy_arrays.py", UNSAFE_OFF),
+    ("ok_function_local.py", NO_FINDING),
+    ("ok_lazy_objects.py", NO_FINDING),
+    ("ok_released.py", NO_FINDING),
+    ("ok_script_blocks.py", NO_FINDING),
+    ("ok_small.py", NO_FINDING),
+    ("ok_unknown_sizes.py", NO_FINDING),
 ];
 
 const COMPARE: &str = r#"
@@ -303,4 +328,46 @@ fn the_behaviour_check_catches_a_broken_release() {
     let problems = compare(directory.path(), "bad", original, broken, &["TABLE"], &[])
         .expect_err("a broken release passes");
     assert!(problems.contains("`TOTAL` differs"), "{problems}");
+}
+
+/// Every LK002 fixture is either covered above or skipped for a reason that holds: a
+/// fixture added later, or one that gains a fix, fails here until it is listed.
+#[test]
+fn every_lk002_fixture_is_covered_or_skipped_with_a_reason() {
+    let mut on_disk: Vec<String> = fs::read_dir(fixture_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".py"))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = COVERED
+        .iter()
+        .map(|(name, _, _)| name)
+        .chain(SKIPPED.iter().map(|(name, _)| name))
+        .map(|name| name.to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(
+        on_disk, listed,
+        "list each LK002 fixture in COVERED or in SKIPPED"
+    );
+    for name in &on_disk {
+        let text = fs::read_to_string(fixture_dir().join(name)).unwrap();
+        let settings = settings_for("lk002", &text);
+        let findings = check_text(&text, &settings).unwrap();
+        let fixable = findings.iter().any(|f| f.finding.fix.is_some());
+        let changed = fix_text(&text, &settings).unwrap().changed(&text);
+        match SKIPPED.iter().find(|(skipped, _)| skipped == name) {
+            Some((_, NO_FINDING)) => assert!(findings.is_empty(), "{name}: has findings"),
+            Some((_, NO_FIX)) => {
+                assert!(!findings.is_empty() && !fixable, "{name}: has a fix")
+            }
+            Some((_, UNSAFE_OFF)) => assert!(
+                fixable && !settings.unsafe_fixes && !changed,
+                "{name}: not a fixture whose unsafe fixes are left off"
+            ),
+            Some((_, reason)) => panic!("{name}: unknown reason {reason:?}"),
+            None => assert!(changed, "{name}: covered, but its fix changes nothing"),
+        }
+    }
 }
