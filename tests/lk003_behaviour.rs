@@ -1,50 +1,126 @@
 //! LK003's fixes, run: for each fixture with a fix, CPython runs the original and the
 //! fixed text, checks the structure still works (`leaf.parent is tree`,
-//! `node2.next.value`), then, with the cyclic collector disabled, deletes the last names
-//! of the objects and asks weak references whether reference counting alone freed them.
-//! It must not have in the original (they wait for the collector), and must have in the
-//! fixed version.
+//! `node2.next.value`, the stored exception's type and arguments), then, with the cyclic
+//! collector disabled, deletes the last names of the objects and asks weak references
+//! whether reference counting alone freed them. Each group of objects a check tracks
+//! (one per cycle the fixture closes) must still be alive in the original (they wait for
+//! the collector) and must be gone in the fixed version. For a stored exception, the
+//! group is an object local to a frame on the exception's traceback: the original keeps
+//! it alive through the stored exception, the fixed version (`e.with_traceback(None)`)
+//! does not (for an exception stored in a global, with the global still holding it).
+//!
+//! Every function the fix changes or adds (found with `ast`, by qualified name: the
+//! property a back-reference becomes, the method whose statement it rewrites) must run
+//! during the check, in both versions where it exists there, so no fix goes unexercised.
+//!
+//! Each fixture is fixed with the settings its first line asks for (`# fixture: ...`, as
+//! in `tests/fixtures.rs`). `every_lk003_fixture_is_covered_or_skipped_with_a_reason`
+//! compares the covered and skipped lists with `tests/fixtures/lk003/`, so a fixture
+//! added later, or one that gains a fix, cannot be forgotten.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pyleak_fix::engine::fix_text;
-use pyleak_fix::settings::Settings;
+use pyleak_fix::engine::{check_text, fix_text};
 
-/// Runs the fixture as a module in a namespace of its own, then `check`, which must
-/// put the weak references to the objects it created, names deleted, in `refs`.
+mod common;
+use common::settings_for;
+
+/// Runs the fixture as a module in a namespace of its own, then `check`, which calls
+/// `track(label, *objects)` for each group of objects it created and deletes its names
+/// for them. Prints each group's fate once `check` is done, `FATE<tab>LABEL` a line:
+/// `kept` if any of its objects is still alive, `freed` if reference counting freed them
+/// all. The fixture's namespace is then cleared and the cyclic collector must free
+/// everything.
+///
+/// With a second path (the other version of the fixture), every function whose
+/// definition differs between the two files, or exists in one only, must have run.
 const HARNESS: &str = r#"
-import gc, sys, weakref
+import ast, gc, sys, weakref
 gc.disable()
-path = sys.argv[1]
+path, other = sys.argv[1], sys.argv[2]
+groups = {}
+
+def track(label, *objects):
+    groups.setdefault(label, []).extend(weakref.ref(o) for o in objects)
+
+class Marker:
+    """An object to leave in a frame's locals."""
+
+called = set()
+def profile(frame, event, arg):
+    if event == "call" and frame.f_code.co_filename == path:
+        called.add((frame.f_code.co_qualname, frame.f_code.co_firstlineno))
+
+def definitions(file):
+    """`{qualname: [(first line, dump), ...]}` for every def and lambda in `file`."""
+    with open(file, "rb") as handle:
+        tree = ast.parse(handle.read())
+    found = {}
+    def walk(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                name = prefix + getattr(child, "name", "<lambda>")
+                first = min([child.lineno] + [d.lineno for d in getattr(child, "decorator_list", [])])
+                found.setdefault(name, []).append((first, ast.dump(child)))
+                walk(child, name + ".<locals>.")
+            elif isinstance(child, ast.ClassDef):
+                walk(child, prefix + child.name + ".")
+            else:
+                walk(child, prefix)
+    walk(tree, "")
+    return found
+
+sys.setprofile(profile)
 ns = {"__name__": "fixture"}
 with open(path, encoding="utf-8") as handle:
     exec(compile(handle.read(), path, "exec"), ns)
-refs = []
 CHECK
-freed = all(ref() is None for ref in refs)
+sys.setprofile(None)
+assert groups, "the check tracks no object"
+states = {label: "freed" if all(ref() is None for ref in refs) else "kept"
+          for label, refs in groups.items()}
+ns.clear()
 gc.collect()
-assert all(ref() is None for ref in refs), "the cyclic collector frees them in any case"
-print("freed" if freed else "kept")
+for label, refs in groups.items():
+    assert all(ref() is None for ref in refs), f"{label}: the cyclic collector frees them in any case"
+
+if other:
+    mine, theirs = definitions(path), definitions(other)
+    changed = {name for name in mine.keys() | theirs.keys()
+               if [d for _, d in mine.get(name, [])] != [d for _, d in theirs.get(name, [])]}
+    missed = sorted(f"{name} (line {line})" for name in changed for line, _ in mine.get(name, [])
+                    if (name, line) not in called)
+    assert not missed, f"the check never runs these functions the fix changes: {missed}"
+for label, state in sorted(states.items()):
+    print(f"{state}\t{label}")
 "#;
 
-fn settings() -> Settings {
-    let mut settings = Settings::default();
-    settings.select_rules(&["LK003".to_string()], &[]).unwrap();
-    settings.unsafe_fixes = true;
-    settings
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lk003")
 }
 
-/// What happens to the objects once their names are deleted, with `gc` disabled.
-fn run(dir: &Path, name: &str, text: &str, check: &str) -> String {
+/// Each tracked group's fate (`kept` or `freed`) once `check` has run over `text`, gc
+/// disabled. `other` is the other version of the text, whose changed functions the check
+/// must run; `None` skips that.
+fn run(dir: &Path, name: &str, text: &str, other: Option<&str>, check: &str) -> String {
     let module = dir.join(name);
     fs::write(&module, text).unwrap();
+    let other_path = dir.join(format!("other_{name}"));
+    if let Some(other) = other {
+        fs::write(&other_path, other).unwrap();
+    }
     let script = HARNESS.replace("CHECK", check);
     let output = Command::new("python3")
         .arg("-c")
         .arg(script)
         .arg(&module)
+        .arg(if other.is_some() {
+            other_path.as_os_str()
+        } else {
+            "".as_ref()
+        })
         .output()
         .expect("python3 runs");
     assert!(
@@ -55,45 +131,120 @@ fn run(dir: &Path, name: &str, text: &str, check: &str) -> String {
     String::from_utf8(output.stdout).unwrap().trim().to_string()
 }
 
-fn assert_fix_frees(fixture: &str, check: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/lk003")
-        .join(fixture);
-    let original = fs::read_to_string(&path).unwrap();
-    let outcome = fix_text(&original, &settings()).unwrap();
-    assert!(outcome.changed(&original), "{fixture}: no fix applied");
-    let dir = tempfile::tempdir().unwrap();
-    assert_eq!(
-        run(dir.path(), "original.py", &original, check),
-        "kept",
-        "{fixture}: the original should wait for the cyclic collector"
-    );
-    assert_eq!(
-        run(dir.path(), "fixed.py", &outcome.fixed, check),
-        "freed",
-        "{fixture}: the fixed version should be freed by reference counting"
-    );
+/// The `FATE<tab>LABEL` lines of `run` as `(label, fate)`.
+fn fates(output: &str) -> Vec<(String, String)> {
+    output
+        .lines()
+        .map(|line| {
+            let (fate, label) = line.split_once('\t').expect("FATE<tab>LABEL");
+            (label.to_string(), fate.to_string())
+        })
+        .collect()
 }
 
-#[test]
-fn mutual_links_proxy_keeps_the_links_navigable_and_breaks_the_cycle() {
-    assert_fix_frees(
-        "mutual_links.py",
-        r#"
+fn assert_fix_frees(fixture: &str, check: &str) {
+    let original = fs::read_to_string(fixture_dir().join(fixture)).unwrap();
+    let outcome = fix_text(&original, &settings_for("lk003", &original)).unwrap();
+    assert!(outcome.changed(&original), "{fixture}: no fix applied");
+    let dir = tempfile::tempdir().unwrap();
+    let before = run(
+        dir.path(),
+        "original.py",
+        &original,
+        Some(&outcome.fixed),
+        check,
+    );
+    let after = run(
+        dir.path(),
+        "fixed.py",
+        &outcome.fixed,
+        Some(&original),
+        check,
+    );
+    let (before, after) = (fates(&before), fates(&after));
+    let labels =
+        |fates: &[(String, String)]| fates.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        labels(&before),
+        labels(&after),
+        "{fixture}: the same groups in both"
+    );
+    for (label, fate) in before {
+        assert_eq!(
+            fate, "kept",
+            "{fixture}: {label}: the original should wait for the cyclic collector"
+        );
+    }
+    for (label, fate) in after {
+        assert_eq!(
+            fate, "freed",
+            "{fixture}: {label}: the fixed version should be freed by reference counting"
+        );
+    }
+}
+
+/// One test per fixture, and `COVERED`, the list of fixtures they cover.
+macro_rules! behaviour_tests {
+    ($($test:ident: $fixture:literal => $check:expr;)*) => {
+        const COVERED: &[&str] = &[$($fixture),*];
+        $(
+            #[test]
+            fn $test() {
+                assert_fix_frees($fixture, $check);
+            }
+        )*
+    };
+}
+
+const NO_FINDING: &str = "no finding";
+const NO_FIX: &str = "no finding has a fix";
+
+/// Fixtures not covered, and why; checked by
+/// `every_lk003_fixture_is_covered_or_skipped_with_a_reason`.
+const SKIPPED: &[(&str, &str)] = &[
+    ("back_reference_declines.py", NO_FIX),
+    ("bound_methods.py", NO_FIX),
+    ("closures.py", NO_FIX),
+    ("exception_traceback_declines.py", NO_FIX),
+    ("mixin_self_no_proxy.py", NO_FIX),
+    ("mutual_links_no_fix.py", NO_FIX),
+    ("self_loops.py", NO_FIX),
+    ("ok_look_alikes.py", NO_FINDING),
+    ("ok_not_methods.py", NO_FINDING),
+    ("ok_rebinding_and_branches.py", NO_FINDING),
+    ("ok_stdlib_nonlocal_exception.py", NO_FINDING),
+    ("ok_stdlib_ordered_dict.py", NO_FINDING),
+    ("ok_stdlib_slices_and_classes.py", NO_FINDING),
+    ("ok_weak_links.py", NO_FINDING),
+];
+
+/// A tree whose `children` has both `append` and `add`, for the `Leaf` classes of
+/// `weakref_alias.py` (`.add`) and `crlf_tabs.py` (`.append`).
+const LEAF_IN_A_TREE: &str = r#"
+class Tree:
+    def __init__(self):
+        self.children = _Children()
+
+class _Children(list):
+    def add(self, item):
+        self.append(item)
+
+tree = Tree()
+leaf = ns["Leaf"](tree)
+assert leaf.parent is tree and list(tree.children) == [leaf]
+track("a leaf and its tree", tree, leaf)
+del tree, leaf
+"#;
+
+behaviour_tests! {
+    mutual_links_proxy_keeps_the_links_navigable_and_breaks_the_cycle: "mutual_links.py" => r#"
 node1, node2 = ns.pop("node1"), ns.pop("node2")
 assert node1.next.value == 2 and node2.next.value == 1
 assert node2.next.next.value == 2
-refs += [weakref.ref(node1), weakref.ref(node2)]
+track("node1 and node2", node1, node2)
 del node1, node2
-"#,
-    );
-}
-
-#[test]
-fn back_reference_property_keeps_identity_and_breaks_the_cycle() {
-    assert_fix_frees(
-        "back_reference.py",
-        r#"
+"#;
+    back_reference_property_keeps_identity_and_breaks_the_cycle: "back_reference.py" => r#"
 tree = ns["Tree"]()
 leaf = ns["Leaf"](tree)
 assert leaf.parent is tree and tree.children == [leaf]
@@ -113,17 +264,77 @@ a, b = ns["Peer"](), ns["Peer"]()
 a.pair(b)
 assert a.peer is b and b.peer is a
 
-refs += [weakref.ref(o) for o in (tree, leaf, group, member, a, b)]
+track("a leaf and its tree", tree, leaf)
+track("a member and its group", group, member)
+track("two peers", a, b)
 del tree, leaf, group, member, a, b
-"#,
-    );
+"#;
+    child_link_proxy_to_self_keeps_the_tree_navigable_and_breaks_the_cycle: "back_reference_child.py" => r#"
+parent = ns["Parent"]()
+child = parent.add_then_link()
+assert child.parent.children[0] is child
+track("a parent and its child", parent, child)
+del parent, child
+"#;
+    stored_exceptions_without_traceback_keep_the_exception_and_free_the_frames: "exception_traceback.py" => r#"
+# `self.error = error`: the job, through the traceback's frame of `run`.
+job = ns["Job"]()
+job.run()
+assert isinstance(job.error, ValueError) and job.error.args == ("no",)
+track("the job whose `run` stored the error", job)
+del job
+
+# `self.errors.append(err)`: the job, and the raising frame's locals.
+def fail_with_key():
+    marker = Marker()
+    track("the job whose `run_quietly` stored the error, and its frames' locals", marker)
+    raise KeyError("k")
+
+job = ns["Job"]()
+job.errors = []
+job.work = fail_with_key
+job.run_quietly()
+assert len(job.errors) == 1 and isinstance(job.errors[0], KeyError) and job.errors[0].args == ("k",)
+track("the job whose `run_quietly` stored the error, and its frames' locals", job)
+del job, fail_with_key
+
+# `cls.failure = exc`: a class is always in a cycle of its own, so what the fix frees is
+# the locals of the frames on the traceback.
+class Prepared(ns["Job"]):
+    @classmethod
+    def prepare(cls):
+        marker = Marker()
+        track("the locals of the frames under `setup`", marker)
+        raise OSError("disk")
+
+Prepared.setup()
+assert isinstance(Prepared.failure, OSError) and Prepared.failure.args == ("disk",)
+del Prepared
+
+# `LAST = e` and `ERRORS.append(e)`: no cycle, but the globals keep the frames' locals
+# alive for as long as they hold the exception.
+def risky():
+    marker = Marker()
+    track("the locals of the frames under `remember`, while `LAST` and `ERRORS` hold it", marker)
+    raise RuntimeError("risky")
+
+ns["risky"] = risky
+ns["remember"]()
+assert isinstance(ns["LAST"], RuntimeError) and ns["LAST"].args == ("risky",)
+assert ns["ERRORS"] == [ns["LAST"]] and ns["ERRORS"][0] is ns["LAST"]
+del risky, ns["risky"]
+"#;
+    weakref_alias_property_keeps_identity_and_breaks_the_cycle: "weakref_alias.py" => LEAF_IN_A_TREE;
+    crlf_tabs_property_keeps_identity_and_breaks_the_cycle: "crlf_tabs.py" => LEAF_IN_A_TREE;
 }
 
 #[test]
 fn back_reference_property_reads_none_once_the_parent_is_gone() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lk003/back_reference.py");
+    let path = fixture_dir().join("back_reference.py");
     let original = fs::read_to_string(&path).unwrap();
-    let fixed = fix_text(&original, &settings()).unwrap().fixed;
+    let fixed = fix_text(&original, &settings_for("lk003", &original))
+        .unwrap()
+        .fixed;
     let dir = tempfile::tempdir().unwrap();
     let check = r#"
 tree = ns["Tree"]()
@@ -132,58 +343,48 @@ del tree
 assert leaf.parent is None
 leaf.parent = None
 assert leaf.parent is None
+track("the leaf", leaf)
+del leaf
 "#;
-    assert_eq!(run(dir.path(), "fixed.py", &fixed, check), "freed");
-}
-
-#[test]
-fn child_link_proxy_to_self_keeps_the_tree_navigable_and_breaks_the_cycle() {
-    assert_fix_frees(
-        "back_reference_child.py",
-        r#"
-parent = ns["Parent"]()
-child = parent.add_then_link()
-assert child.parent.children[0] is child
-refs += [weakref.ref(parent), weakref.ref(child)]
-del parent, child
-"#,
+    assert_eq!(
+        run(dir.path(), "fixed.py", &fixed, None, check),
+        "freed\tthe leaf"
     );
 }
 
+/// Every LK003 fixture is either covered above or skipped for a reason that holds: a
+/// fixture added later, or one that gains a fix, fails here until it is listed.
 #[test]
-fn stored_exception_without_traceback_keeps_the_exception_and_frees_the_object() {
-    assert_fix_frees(
-        "exception_traceback.py",
-        r#"
-job = ns["Job"]()
-job.run()
-assert isinstance(job.error, ValueError) and job.error.args == ("no",)
-refs.append(weakref.ref(job))
-del job
-"#,
+fn every_lk003_fixture_is_covered_or_skipped_with_a_reason() {
+    let mut on_disk: Vec<String> = fs::read_dir(fixture_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".py"))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = COVERED
+        .iter()
+        .chain(SKIPPED.iter().map(|(name, _)| name))
+        .map(|name| name.to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(
+        on_disk, listed,
+        "list each LK003 fixture in COVERED (a behaviour test) or in SKIPPED"
     );
-}
-
-#[test]
-fn weakref_alias_and_crlf_tab_fixes_run_too() {
-    for fixture in ["weakref_alias.py", "crlf_tabs.py"] {
-        assert_fix_frees(
-            fixture,
-            r#"
-class Tree:
-    def __init__(self):
-        self.children = _Children()
-
-class _Children(list):
-    def add(self, item):
-        self.append(item)
-
-tree = Tree()
-leaf = ns["Leaf"](tree)
-assert leaf.parent is tree and list(tree.children) == [leaf]
-refs += [weakref.ref(tree), weakref.ref(leaf)]
-del tree, leaf
-"#,
-        );
+    for name in &on_disk {
+        let text = fs::read_to_string(fixture_dir().join(name)).unwrap();
+        let settings = settings_for("lk003", &text);
+        let findings = check_text(&text, &settings).unwrap();
+        let fixable = findings.iter().any(|f| f.finding.fix.is_some());
+        let changed = fix_text(&text, &settings).unwrap().changed(&text);
+        match SKIPPED.iter().find(|(skipped, _)| skipped == name) {
+            Some((_, NO_FINDING)) => assert!(findings.is_empty(), "{name}: has findings"),
+            Some((_, NO_FIX)) => {
+                assert!(!findings.is_empty() && !fixable, "{name}: has a fix")
+            }
+            Some((_, reason)) => panic!("{name}: unknown reason {reason:?}"),
+            None => assert!(changed, "{name}: covered, but its fix changes nothing"),
+        }
     }
 }
