@@ -5,9 +5,8 @@
 //!   - every value the original computed is unchanged (lazily loaded names read through
 //!     the module `__getattr__`);
 //!   - each released name is gone (and was there in the original);
-//!   - the module's `__annotations__` are the same, except that a lazy name's annotation
-//!     is gone from them (a known difference: it becomes the loader's return annotation,
-//!     so `typing.get_type_hints(module)` no longer lists the name; `lazy.py`'s `LOOKUP`);
+//!   - the module's `__annotations__` are the same (a lazy name keeps its annotation
+//!     as a bare `NAME: T`; `lazy.py`'s `LOOKUP`);
 //!   - each lazy name is not bound at import and its loader has not run then; it is
 //!     served by `getattr` and by `from module import NAME`, the same object every time;
 //!   - every public function the module defines returns what it returned before (called
@@ -120,8 +119,8 @@ for name in sorted(lazy):
         problems.append(f"lazy `{name}` is built at import: `_load_{name}` ran")
     if name not in vars(original):
         problems.append(f"lazy `{name}` is not bound in the original")
-annotations = {k: v for k, v in vars(original).get("__annotations__", {}).items() if k not in lazy}
-gone = set(vars(original)) - set(vars(fixed)) - ({"__annotations__"} if not annotations else set())
+annotations = vars(original).get("__annotations__", {})
+gone = set(vars(original)) - set(vars(fixed))
 if gone != released | lazy:
     problems.append(f"names gone from the fixed module {sorted(gone)}, expected {sorted(released | lazy)}")
 added = set(vars(fixed)) - set(vars(original))
@@ -129,9 +128,6 @@ unexpected = {n for n in added if not (n.startswith("_load_") or n in ("functool
 if unexpected:
     problems.append(f"unexpected new names: {sorted(unexpected)}")
 
-# Known difference: a lazy name's module-level annotation (`NAME: T = ...`) becomes the
-# loader's return annotation, so it leaves the module's `__annotations__` (and
-# `typing.get_type_hints(module)`); every other annotation must stay.
 if annotations != vars(fixed).get("__annotations__", {}):
     problems.append(f"module annotations: {vars(fixed).get('__annotations__', {})!r:.60}, expected {annotations!r:.60}")
 

@@ -2351,14 +2351,22 @@ fn plan_lazy<'a>(
             ))
         }
     };
-    let annotation = assignment
-        .child_by_field_name("type")
-        .map(|t| format!(" -> {}", file.node_text(t)))
-        .unwrap_or_default();
+    // An annotated name keeps its annotation as a bare `NAME: T`, which binds nothing
+    // (so `__getattr__` still serves it) but keeps the module's `__annotations__` and
+    // `typing.get_type_hints` as they were; the loader returns the same type.
+    let (declaration, annotation) = match assignment.child_by_field_name("type") {
+        Some(t) => (
+            format!("{name}: {}{newline}", file.node_text(t)),
+            format!(" -> {}", file.node_text(t)),
+        ),
+        None => (String::new(), String::new()),
+    };
     let body = reindent(file, value, unit);
     edits.push(Edit::replace(
         statement.byte_range(),
-        format!("{decorator}{newline}def {loader}(){annotation}:{newline}{unit}return {body}"),
+        format!(
+            "{declaration}{decorator}{newline}def {loader}(){annotation}:{newline}{unit}return {body}"
+        ),
     ));
     for read in &uses.functions {
         edits.push(Edit::replace(read.byte_range(), format!("{loader}()")));

@@ -113,8 +113,10 @@ usual cure (a property returning the object, calling the method directly, or
 ## Fix safety
 Every fix is unsafe. A weak link no longer keeps its target alive: once nothing else
 refers to the parent, `leaf.parent` is `None` and a proxy raises `ReferenceError`, where
-the code may have relied on the link to keep it. A proxy is not the object (`is` is
-false). `with_traceback(None)` clears the exception's traceback in place, so a later
+the code may have relied on the link to keep it. An object holding a `weakref.ref`
+cannot be pickled, and `copy.deepcopy` of it shares the referent instead of copying it,
+so a property-fixed class needs `__getstate__`/`__deepcopy__` if it is pickled or
+deep-copied. A proxy is not the object (`is` is false). `with_traceback(None)` clears the exception's traceback in place, so a later
 re-raise of it loses the original stack; exceptions chained to it (`__context__`,
 `__cause__`) keep theirs. The property fix is declined for classes with `__slots__`,
 when the attribute is already a method, property, descriptor or class attribute, when
