@@ -116,9 +116,9 @@ refers to the parent, `leaf.parent` is `None` and a proxy raises `ReferenceError
 the code may have relied on the link to keep it. An object holding a `weakref.ref`
 cannot be pickled, and `copy.deepcopy` of it shares the referent instead of copying it,
 so a property-fixed class needs `__getstate__`/`__deepcopy__` if it is pickled or
-deep-copied. A proxy is not the object (`is` is false). `with_traceback(None)` clears the exception's traceback in place, so a later
-re-raise of it loses the original stack; exceptions chained to it (`__context__`,
-`__cause__`) keep theirs. The property fix is declined for classes with `__slots__`,
+deep-copied. A proxy is not the object (`is` is false). `with_traceback(None)` clears
+the exception's traceback in place, so a later re-raise of it loses the original stack;
+exceptions chained to it (`__context__`, `__cause__`) keep theirs. The property fix is declined for classes with `__slots__`,
 when the attribute is already a method, property, descriptor or class attribute, when
 its name is mangled, or when the class deletes it; the proxy fix when the value's type
 is not known; the traceback fix when the handler re-raises the exception.
