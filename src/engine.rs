@@ -327,6 +327,9 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
             outcome.initial = locate(&file, findings.clone());
         }
         drop(file);
+        // The old tree goes before the new one is built: two trees of a big file at once
+        // would double the peak memory.
+        drop(tree);
         let next_tree = parse(&applied.text);
         if next_tree.root_node().has_error() || too_deep(&next_tree).is_some() {
             return Err(EngineError::FixBrokeSyntax {
