@@ -11,15 +11,17 @@ mod scope;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
 use tree_sitter::{Node, Query};
 
-use super::{compile_query, for_each_match, Finding, FixAvailability, Rule};
+use super::{compile_query, for_each_match_in, Finding, FixAvailability, Rule};
 use crate::fix::Fix;
 use crate::prefilter::{
-    for_each_logical_line, ident_at, is_ident_byte, skip_trivia, word_positions, BlockKind,
+    code_only, for_each_logical_line, ident_at, is_ident_byte, skip_trivia, word_positions,
+    BlockKind,
 };
 use crate::semantic::{parameter_names, scope_bindings, unparenthesize, FileBindings};
 use crate::settings::Settings;
@@ -147,25 +149,31 @@ impl Rule for ReferenceCycle {
         might_match(text)
     }
 
-    fn check(&self, file: &SourceFile, _settings: &Settings, findings: &mut Vec<Finding>) {
+    fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>) {
+        // Every finding lies in a region where the prefilter sees its evidence, so the
+        // query looks there only (everywhere when prefilters are off).
+        let ranges = if settings.prefilter {
+            admitted_ranges(&code_only(file.text))
+        } else {
+            vec![0..usize::MAX]
+        };
         let mut candidates = Candidates::default();
         let names: Vec<&str> = QUERY.capture_names().to_vec();
-        for_each_match(
-            &QUERY,
-            file.tree.root_node(),
-            file.text.as_bytes(),
-            |captures| {
-                for (index, node) in captures {
-                    match names[*index as usize] {
-                        "store" => candidates.stores.push(*node),
-                        "link_call" => candidates.calls.push(*node),
-                        "handler" => candidates.handlers.push(*node),
-                        "exc_info" => candidates.exc_infos.push(*node),
-                        _ => {}
-                    }
+        let root = file.tree.root_node();
+        for_each_match_in(&QUERY, root, file.text.as_bytes(), &ranges, |captures| {
+            for (index, node) in captures {
+                match names[*index as usize] {
+                    "store" => candidates.stores.push(*node),
+                    "link_call" => candidates.calls.push(*node),
+                    "handler" => candidates.handlers.push(*node),
+                    "exc_info" => candidates.exc_infos.push(*node),
+                    _ => {}
                 }
-            },
-        );
+            }
+        });
+        // A node that spans two ranges (a module-level `try` around a `def`) is matched
+        // once in each.
+        candidates.dedup();
         if candidates.is_empty() {
             return;
         }
@@ -212,9 +220,17 @@ impl Rule for ReferenceCycle {
 ///   is a bare value assigned to anything (`g = e` for a global) or a link call's
 ///   argument.
 fn might_match(text: &str) -> bool {
+    !admitted_ranges(text).is_empty()
+}
+
+/// The byte ranges of the regions (see `Outline::region`) where the prefilter sees
+/// evidence of a finding, in order; empty when there is none. Every finding lies in a
+/// scope of such a region, so the rule's query looks at these ranges only.
+fn admitted_ranges(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let may_store_exc_info = text.contains("exc_info");
     let outline = Outline::of(text);
+    let mut admitted: HashSet<usize> = HashSet::new();
     // `x.m`, not called, at `at`, `x` the first parameter of a method and the root of
     // the target of the assignment at `eq`.
     let is_bound_method = |at: usize, eq: usize| {
@@ -292,7 +308,8 @@ fn might_match(text: &str) -> bool {
                     && !is_ident_byte(bytes[inner - 1])
                     && is_bound_method(inner, eq)
                 {
-                    return true;
+                    admitted.insert(outline.region(eq));
+                    break;
                 }
                 inner += 1;
             }
@@ -307,19 +324,15 @@ fn might_match(text: &str) -> bool {
         };
         let (callee, call) = called_chain(bytes, at);
         if may_store_exc_info && callee.is_some_and(|c| c.ends_with("exc_info")) {
-            return true;
+            admitted.insert(outline.region(eq));
         }
-        if on_target {
-            if name == "lambda" && lambda_may_read_receiver(at, eq) {
-                return true;
-            }
-            if is_bound_method(at, eq) {
-                return true;
-            }
-            // A call's first argument: `partial(self.m, ...)`.
-            if callee.is_some() && is_bound_method(skip_trivia(bytes, call + 1, true), eq) {
-                return true;
-            }
+        if on_target
+            && ((name == "lambda" && lambda_may_read_receiver(at, eq))
+                || is_bound_method(at, eq)
+                // A call's first argument: `partial(self.m, ...)`.
+                || (callee.is_some() && is_bound_method(skip_trivia(bytes, call + 1, true), eq)))
+        {
+            admitted.insert(outline.region(eq));
         }
         let end = skip_trivia(bytes, at + name.len(), false);
         let ends_statement = match bytes.get(end) {
@@ -361,7 +374,7 @@ fn might_match(text: &str) -> bool {
                             .0
                             .is_some_and(|c| c.ends_with("exc_info"))
                     {
-                        return true;
+                        admitted.insert(region);
                     }
                 }
             } else {
@@ -379,19 +392,21 @@ fn might_match(text: &str) -> bool {
                             .is_some_and(|c| c.ends_with("exc_info"));
                 });
                 if exc_info {
-                    return true;
+                    admitted.insert(region);
                 }
             }
         }
     }
     // A closure stored where it was defined: the same region.
-    if stored.iter().any(|stored| outline.nested.contains(stored)) {
-        return true;
+    for stored in &stored {
+        if outline.nested.contains(stored) {
+            admitted.insert(stored.0);
+        }
     }
     for at in word_positions(text, "except") {
         let region = outline.region(at);
         if except_alias(bytes, at + 6).is_some_and(|name| assigned.contains(&(region, name))) {
-            return true;
+            admitted.insert(region);
         }
     }
     // Holders: a stored name that starts a chain ending in a store or a link call. A
@@ -399,7 +414,7 @@ fn might_match(text: &str) -> bool {
     // (a name in two lives is linked to itself only within one statement: a self loop,
     // whose holder is a word before the `=` or the link call on that line).
     if stored.is_empty() {
-        return false;
+        return outline.ranges(&admitted);
     }
     let mut holders: HashSet<(usize, &str)> = HashSet::new();
     let mut holders_per_region: HashMap<usize, usize> = HashMap::new();
@@ -431,11 +446,11 @@ fn might_match(text: &str) -> bool {
             let count = holders_per_region.entry(region).or_default();
             *count += 1;
             if self_loops.contains(&region) || *count >= 2 {
-                return true;
+                admitted.insert(region);
             }
         }
     }
-    false
+    outline.ranges(&admitted)
 }
 
 /// The names the `def`s of a file bind, by where they are. When the file's lines cannot
@@ -511,6 +526,26 @@ impl<'t> Outline<'t> {
             outline.methods = all;
         }
         outline
+    }
+
+    /// The byte ranges of the `admitted` regions, in order, touching ones merged; the
+    /// last runs to the end of the text.
+    fn ranges(&self, admitted: &HashSet<usize>) -> Vec<Range<usize>> {
+        let mut ranges: Vec<Range<usize>> = Vec::new();
+        for (index, &(start, region)) in self.region_starts.iter().enumerate() {
+            if !admitted.contains(&region) {
+                continue;
+            }
+            let end = self
+                .region_starts
+                .get(index + 1)
+                .map_or(usize::MAX, |&(next, _)| next);
+            match ranges.last_mut() {
+                Some(last) if last.end == start => last.end = end,
+                _ => ranges.push(start..end),
+            }
+        }
+        ranges
     }
 
     /// The region the byte at `at` is in.
@@ -749,6 +784,18 @@ struct Candidates<'a> {
 }
 
 impl Candidates<'_> {
+    fn dedup(&mut self) {
+        for nodes in [
+            &mut self.stores,
+            &mut self.calls,
+            &mut self.handlers,
+            &mut self.exc_infos,
+        ] {
+            let mut seen = HashSet::new();
+            nodes.retain(|node| seen.insert(node.id()));
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.stores.is_empty()
             && self.calls.is_empty()
@@ -1805,7 +1852,7 @@ fn collapse_long(text: &str) -> String {
 
 #[cfg(test)]
 mod prefilter_tests {
-    use super::might_match;
+    use super::{admitted_ranges, might_match};
     use crate::prefilter::code_only;
 
     fn admits(source: &str) -> bool {
@@ -1844,6 +1891,22 @@ mod prefilter_tests {
         assert!(admits(together));
         let apart = "def f():\n    try:\n        pass\n    except E as e:\n        pass\n\ndef g(self, e):\n    self.error = e\n";
         assert!(!admits(apart));
+    }
+
+    #[test]
+    fn only_the_functions_with_evidence_are_admitted_ranges() {
+        let source = "import x\n\ndef quiet(a):\n    a.b = 1\n\ndef loud(a, b):\n    a.next = b\n    b.next = a\n\nclass C:\n    def m(self):\n        pass\n";
+        let loud = source.find("def loud").unwrap();
+        let class = source.find("class C").unwrap();
+        assert_eq!(admitted_ranges(&code_only(source)), [loud..class]);
+        let module_level = "a = A()\nb = B()\na.peer = b\n\ndef f():\n    pass\n\nb.peer = a\n";
+        let def = module_level.find("def f").unwrap();
+        let after = module_level.find("b.peer = a").unwrap();
+        assert_eq!(
+            admitted_ranges(&code_only(module_level)),
+            [0..def, after..usize::MAX]
+        );
+        assert!(admitted_ranges(&code_only("def f(a):\n    a.b = 1\n")).is_empty());
     }
 
     #[test]
