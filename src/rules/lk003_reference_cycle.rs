@@ -155,7 +155,7 @@ impl Rule for ReferenceCycle {
         let ranges = if settings.prefilter {
             admitted_ranges(&code_only(file.text))
         } else {
-            vec![0..usize::MAX]
+            std::iter::once(0..usize::MAX).collect()
         };
         let mut candidates = Candidates::default();
         let names: Vec<&str> = QUERY.capture_names().to_vec();
