@@ -5,13 +5,14 @@
 //! `if NAME is None:` guard, so every call that omits the argument gets a fresh object.
 
 use std::collections::HashSet;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use tree_sitter::{Node, Query};
 
-use super::{compile_query, for_each_match, Finding, FixAvailability, Rule};
+use super::{compile_query, for_each_match_in, Finding, FixAvailability, Rule};
 use crate::fix::{Applicability, Edit, Fix};
-use crate::prefilter::{ident_at, skip_trivia, word_positions};
+use crate::prefilter::{code_only, ident_at, skip_trivia, word_positions};
 use crate::semantic::{
     add_from_import, contains_kind, enclosing_scopes, expression_reads, is_docstring,
     parameter_names, scope_bindings, statements, unparenthesize, FileBindings,
@@ -134,20 +135,26 @@ impl Rule for MutableDefaultArgument {
         let parameter_index = QUERY
             .capture_index_for_name("parameter")
             .expect("query defines @parameter");
+        // Every finding's parameter holds an `=` the prefilter saw, so the query looks
+        // there only (everywhere when prefilters are off).
+        let ranges = if settings.prefilter {
+            admitted_ranges(&code_only(file.text), settings)
+        } else {
+            std::iter::once(0..usize::MAX).collect()
+        };
         let mut parameters = Vec::new();
-        for_each_match(
-            &QUERY,
-            file.tree.root_node(),
-            file.text.as_bytes(),
-            |captures| {
-                parameters.extend(
-                    captures
-                        .iter()
-                        .filter(|(index, _)| *index == parameter_index)
-                        .map(|(_, node)| *node),
-                );
-            },
-        );
+        let root = file.tree.root_node();
+        for_each_match_in(&QUERY, root, file.text.as_bytes(), &ranges, |captures| {
+            parameters.extend(
+                captures
+                    .iter()
+                    .filter(|(index, _)| *index == parameter_index)
+                    .map(|(_, node)| *node),
+            );
+        });
+        // One parameter can meet two ranges (a default holding a lambda's default).
+        let mut seen = HashSet::new();
+        parameters.retain(|parameter| seen.insert(parameter.id()));
         if parameters.is_empty() {
             return;
         }
@@ -171,6 +178,13 @@ impl Rule for MutableDefaultArgument {
 /// stay); every `def` and `lambda` word is scanned, and a scan that meets a nested
 /// `lambda` admits the file: so this is conservative.
 fn might_match(text: &str, settings: &Settings) -> bool {
+    !admitted_ranges(text, settings).is_empty()
+}
+
+/// Where the prefilter sees a default that may be mutable: the `=` of each, as a byte
+/// range, in order (the whole text when a scan cannot tell). Every finding's parameter
+/// holds one of them, so the rule's query looks there only.
+fn admitted_ranges(text: &str, settings: &Settings) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let accepted = |name: &str| {
         MUTABLE_CALLS
@@ -186,13 +200,26 @@ fn might_match(text: &str, settings: &Settings) -> bool {
     };
     let defs = word_positions(text, "def").map(|at| (at + 3, false));
     let lambdas = word_positions(text, "lambda").map(|at| (at + 6, true));
+    let mut ranges = Vec::new();
     for (start, is_lambda) in defs.chain(lambdas) {
-        if signature_may_have_mutable_default(text, bytes, start, is_lambda, &accepted) {
-            return true;
+        if let Unclear = scan_signature(text, bytes, start, is_lambda, &accepted, &mut ranges) {
+            return std::iter::once(0..usize::MAX).collect();
         }
     }
-    false
+    ranges.sort_by_key(|range| range.start);
+    ranges.dedup();
+    ranges
 }
+
+/// How a signature's scan ended.
+enum Scan {
+    /// Its end was found; every default that may be mutable was recorded.
+    Done,
+    /// A nested `lambda` in a `lambda`'s parameters: the scan cannot tell the signatures
+    /// apart, so the whole text must be looked at.
+    Unclear,
+}
+use Scan::{Done, Unclear};
 
 trait LastComponent {
     fn as_str_last(&self) -> &str;
@@ -205,13 +232,16 @@ impl<T: AsRef<str>> LastComponent for T {
     }
 }
 
-fn signature_may_have_mutable_default(
+/// Scans a `def`'s or `lambda`'s parameters from `start` to the `:` that ends them,
+/// recording in `ranges` the `=` of each default that may be mutable.
+fn scan_signature(
     text: &str,
     bytes: &[u8],
     start: usize,
     is_lambda: bool,
     accepted: &dyn Fn(&str) -> bool,
-) -> bool {
+    ranges: &mut Vec<Range<usize>>,
+) -> Scan {
     let mut depth = 0usize;
     let mut at = start;
     while at < bytes.len() {
@@ -229,10 +259,10 @@ fn signature_may_have_mutable_default(
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => match depth.checked_sub(1) {
                 Some(d) => depth = d,
-                None => return false,
+                None => return Done,
             },
-            b'\n' | b':' if depth == 0 => return false,
-            b'l' if is_lambda && depth == 0 && text[at..].starts_with("lambda") => return true,
+            b'\n' | b':' if depth == 0 => return Done,
+            b'l' if is_lambda && depth == 0 && text[at..].starts_with("lambda") => return Unclear,
             b'=' => {
                 let previous = at.checked_sub(1).map(|p| bytes[p]);
                 if bytes.get(at + 1) == Some(&b'=') {
@@ -242,14 +272,14 @@ fn signature_may_have_mutable_default(
                 if !matches!(previous, Some(b'=' | b'!' | b'<' | b'>' | b':'))
                     && value_may_be_mutable(text, bytes, at + 1, accepted)
                 {
-                    return true;
+                    ranges.push(at..at + 1);
                 }
             }
             _ => {}
         }
         at += 1;
     }
-    false
+    Done
 }
 
 /// Whether the expression at `at` starts with a bracket or is a call of a name that may
@@ -770,4 +800,40 @@ fn colon_before_body<'t>(function: Node<'t>, body: Node<'t>) -> Option<Node<'t>>
         .into_iter()
         .rev()
         .find(|child| child.kind() == ":" && child.end_byte() <= body.start_byte())
+}
+
+#[cfg(test)]
+mod prefilter_tests {
+    use super::admitted_ranges;
+    use crate::prefilter::code_only;
+    use crate::settings::Settings;
+
+    fn ranges(source: &str) -> Vec<std::ops::Range<usize>> {
+        admitted_ranges(&code_only(source), &Settings::default())
+    }
+
+    #[test]
+    fn each_default_that_may_be_mutable_is_a_range_at_its_equals_sign() {
+        let source =
+            "def f(a=1, b=[]):\n    pass\n\ng = lambda c={}: c\n\ndef h(d=dict()):\n    pass\n";
+        let at = |needle: &str| {
+            let eq = source.find(needle).unwrap() + 1;
+            eq..eq + 1
+        };
+        assert_eq!(ranges(source), [at("b=[]"), at("c={}"), at("d=dict()")]);
+    }
+
+    #[test]
+    fn immutable_defaults_and_strings_give_no_range() {
+        assert!(ranges("def f(a=1, b=None, c=(1, 2)[0]):\n    '''def g(x=[])'''\n").len() == 1);
+        assert!(ranges("def f(a=1, b=None):\n    '''def g(x=[])'''\n").is_empty());
+    }
+
+    #[test]
+    fn a_lambda_in_a_lambdas_parameters_means_the_whole_text() {
+        assert_eq!(
+            ranges("f = lambda a=lambda: []: a\n"),
+            std::iter::once(0..usize::MAX).collect::<Vec<_>>()
+        );
+    }
 }
