@@ -2,56 +2,15 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
-/// LK001's example: fixed safely in every mode.
-const FIXABLE: &str = "def f(x=[]):\n    return x\n";
-const FIXED: &str = "def f(x=None):\n    if x is None:\n        x = []\n    return x\n";
+mod common;
+use common::{code, read, run_in, stderr, stdout, tree, FIXABLE, FIXED};
+
 /// A finding LK001 reports without a fix: a lambda has no body for the `is None` check.
 const UNFIXABLE: &str = "f = lambda x=[]: x\n";
 const CLEAN: &str = "def f(x=None):\n    return x\n";
-
-fn tree(files: &[(&str, &[u8])]) -> TempDir {
-    let directory = TempDir::new().unwrap();
-    for (path, contents) in files {
-        write(directory.path(), path, contents);
-    }
-    directory
-}
-
-fn write(root: &Path, path: &str, contents: &[u8]) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
-}
-
-fn read(root: &Path, path: &str) -> String {
-    String::from_utf8(fs::read(root.join(path)).unwrap()).unwrap()
-}
-
-fn run_in(directory: &Path, args: &[&str]) -> Output {
-    Command::cargo_bin("pyleak-fix")
-        .unwrap()
-        .current_dir(directory)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited, not killed")
-}
 
 /// Every file under `root`, relative to it, sorted, with its bytes.
 fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -223,12 +182,10 @@ fn dry_run_paths_are_relative_to_the_working_directory() {
     let directory = tree(&[("pkg/a.py", FIXABLE.as_bytes())]);
     let absolute = directory.path().canonicalize().unwrap().join("pkg/a.py");
     for argument in ["./pkg/a.py", "pkg", absolute.to_str().unwrap()] {
-        let output = Command::cargo_bin("pyleak-fix")
-            .unwrap()
-            .current_dir(directory.path().canonicalize().unwrap())
-            .args(["--diff", argument])
-            .output()
-            .unwrap();
+        let output = run_in(
+            &directory.path().canonicalize().unwrap(),
+            &["--diff", argument],
+        );
         assert_eq!(code(&output), 1, "{argument}: {}", stderr(&output));
         assert!(
             stdout(&output).starts_with("--- a/pkg/a.py\n+++ b/pkg/a.py\n@@ -1,2 +1,4 @@\n"),

@@ -17,25 +17,16 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-const FIXABLE: &str = "def f(x=[]):\n    return x\n";
-const FIXED: &str = "def f(x=None):\n    if x is None:\n        x = []\n    return x\n";
+mod common;
+use common::{tree, FIXABLE, FIXED};
 
-fn tree(files: &[(&str, &[u8])]) -> TempDir {
-    let directory = TempDir::new().unwrap();
-    for (path, contents) in files {
-        let path = directory.path().join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, contents).unwrap();
-    }
-    directory
-}
-
+/// The binary, with every rule and unsafe fixes on.
 fn command(directory: &Path, args: &[&str]) -> Command {
-    let mut command = Command::cargo_bin("pyleak-fix").unwrap();
-    command
-        .current_dir(directory)
-        .args(["--select", "LK001,LK002,LK003", "--unsafe-fixes"])
-        .args(args);
+    let mut command = common::command(
+        directory,
+        &["--select", "LK001,LK002,LK003", "--unsafe-fixes"],
+    );
+    command.args(args);
     command
 }
 

@@ -2,39 +2,28 @@
 //! files, suppressions, output formats, stdin, and the discoverability commands. Each
 //! runs the binary in its own temporary directory.
 
-use std::fs;
 use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-const FIXABLE: &str = "def f(x=[]):\n    return x\n";
-const FIXED: &str = "def f(x=None):\n    if x is None:\n        x = []\n    return x\n";
+mod common;
+use common::{code, read, stderr, stdout, write, FIXABLE, FIXED};
 
+/// [`common::tree`] of text files.
 fn tree(files: &[(&str, &str)]) -> TempDir {
-    let directory = TempDir::new().unwrap();
-    for (path, contents) in files {
-        write(directory.path(), path, contents);
-    }
-    directory
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(path, contents)| (*path, contents.as_bytes()))
+        .collect();
+    common::tree(&files)
 }
 
-fn write(root: &Path, path: &str, contents: &str) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, contents).unwrap();
-}
-
-fn read(root: &Path, path: &str) -> String {
-    fs::read_to_string(root.join(path)).unwrap()
-}
-
+/// The binary, with no output format or colour setting taken from the environment.
 fn command(directory: &Path, args: &[&str]) -> Command {
-    let mut command = Command::cargo_bin("pyleak-fix").unwrap();
+    let mut command = common::command(directory, args);
     command
-        .current_dir(directory)
-        .args(args)
         .env_remove("PYLEAK_FIX_OUTPUT_FORMAT")
         .env_remove("NO_COLOR");
     command
@@ -42,18 +31,6 @@ fn command(directory: &Path, args: &[&str]) -> Command {
 
 fn run_in(directory: &Path, args: &[&str]) -> Output {
     command(directory, args).output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited, not killed")
 }
 
 /// The `PATH:LINE` of each finding `--check` lists, sorted.
