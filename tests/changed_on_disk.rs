@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-const FIXABLE: &str = "def f(x=[]):\n    return x\n";
-const FIXED: &str = "def f(x=None):\n    if x is None:\n        x = []\n    return x\n";
+mod common;
+use common::{FIXABLE, FIXED};
+
 const EDITED: &str = "def f(x=[]):\n    return x  # edited meanwhile\n";
 
 fn start(directory: &Path) -> Child {
