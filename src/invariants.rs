@@ -44,13 +44,29 @@ pub fn all_rules_unsafe() -> Settings {
     }
 }
 
-/// Checks, for `text`: no panic (the caller sees it); every edit of every fix lies within
-/// the text, on character boundaries; input that parsed gives output that parses; a
+/// Checks, for `text`: no panic (the caller sees it); the prefilters change no finding;
+/// every edit of every fix lies within the text, on character boundaries; input that parsed gives output that parses; a
 /// second run changes nothing; with no finding the output is byte-identical.
 pub fn check_fix_invariants(text: &str, settings: &Settings) -> Result<(), String> {
     let parses = !parse(text).root_node().has_error();
     match check_text(text, settings) {
         Ok(findings) => {
+            // The prefilters only skip work: with them off, the same findings.
+            if settings.prefilter {
+                let unfiltered = Settings {
+                    prefilter: false,
+                    ..settings.clone()
+                };
+                if let Ok(all) = check_text(text, &unfiltered) {
+                    if all != findings {
+                        return Err(format!(
+                            "the prefilters hide or change findings: {} with them, {} without",
+                            findings.len(),
+                            all.len()
+                        ));
+                    }
+                }
+            }
             for located in &findings {
                 let Some(fix) = &located.finding.fix else {
                     continue;
