@@ -119,3 +119,21 @@ pub fn check_fix_invariants(text: &str, settings: &Settings) -> Result<(), Strin
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzzing: tree-sitter takes `def name` and its `(` on two lines for a
+    /// signature, CPython and LK001's prefilter do not. Text CPython rejects is not held
+    /// to the prefilter promise.
+    #[test]
+    fn a_signature_split_before_its_parenthesis_is_not_a_prefilter_bug() {
+        let text = "def f(a=[]):\n    return a\n\ndef g\n(b={}):\n    return b\n";
+        let settings = all_rules_unsafe();
+        let broken = check_fix_invariants(text, &settings).unwrap_err();
+        assert!(broken.starts_with(PREFILTER_MISMATCH), "{broken}");
+        assert!(!cpython_compiles(text));
+        assert_eq!(check_fix_invariants_for_python(text, &settings), Ok(()));
+    }
+}
