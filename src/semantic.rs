@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
 use crate::fix::Edit;
-use crate::source::{line_end, SourceFile};
+use crate::source::{line_end, statement_line_end, SourceFile};
 
 /// How one name is bound across a whole file.
 #[derive(Debug, Default, Clone)]
@@ -538,7 +538,7 @@ pub fn insert_statement_after(file: &SourceFile, previous: Option<Node>, stateme
             Edit::insert(at, format!("{statement}{newline}"))
         }
         Some(previous) => {
-            let end = line_end(file.text, previous.end_byte());
+            let end = statement_line_end(file.text, previous.end_byte());
             Edit::insert(end, format!("{newline}{statement}"))
         }
     }

@@ -74,6 +74,29 @@ pub fn line_end(text: &str, offset: usize) -> usize {
     }
 }
 
+/// Where to add a line after a statement that ends at `offset`: the end of its line
+/// ([`line_end`]), or, when the rest of that line is a backslash continuation (no
+/// comment; CPython then joins the next line on, even a blank one), the end of the
+/// last line it joins. Text inserted after a continuation would join the statement.
+pub fn statement_line_end(text: &str, offset: usize) -> usize {
+    let continues = |line: &str| {
+        !line.contains('#') && line.trim_end_matches([' ', '\t', '\x0c']).ends_with('\\')
+    };
+    let mut start = offset;
+    loop {
+        let end = line_end(text, start);
+        if end == text.len() || !continues(&text[start..end]) {
+            return end;
+        }
+        start = end
+            + if text[end..].starts_with("\r\n") {
+                2
+            } else {
+                1
+            };
+    }
+}
+
 /// The whitespace that begins the line holding `offset`.
 pub fn line_indentation(text: &str, offset: usize) -> &str {
     let start = line_start(text, offset);
@@ -245,6 +268,31 @@ mod tests {
         let two = "class A:\n  def f(self):\n    pass\n";
         assert_eq!(detect_indent_unit(two, &parse(two)), "  ");
         assert_eq!(detect_indent_unit("x = 1\n", &parse("x = 1\n")), "    ");
+    }
+
+    #[test]
+    fn statement_line_end_follows_backslash_continuations() {
+        let text = "import os  \\\n\nx = 1\n";
+        assert_eq!(
+            statement_line_end(text, "import os".len()),
+            text.find("\nx").unwrap()
+        );
+        let crlf = "import os \\\r\n  \\\r\n\r\nx = 1\r\n";
+        assert_eq!(
+            statement_line_end(crlf, "import os".len()),
+            crlf.find("\r\n\r\nx").unwrap() + 2
+        );
+        // A backslash in a comment continues nothing.
+        let comment = "import os  # a \\\nx = 1\n";
+        assert_eq!(
+            statement_line_end(comment, "import os".len()),
+            comment.find("\nx").unwrap()
+        );
+        let plain = "import os\nx = 1\n";
+        assert_eq!(
+            statement_line_end(plain, "import os".len()),
+            "import os".len()
+        );
     }
 
     #[test]

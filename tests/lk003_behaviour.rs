@@ -269,6 +269,13 @@ track("a member and its group", group, member)
 track("two peers", a, b)
 del tree, leaf, group, member, a, b
 "#;
+    an_import_added_after_a_backslash_continuation_works: "import_after_backslash_continuation.py" => r#"
+tree = ns["Tree"]()
+leaf = ns["Leaf"](tree)
+assert leaf.parent is tree and tree.children == [leaf]
+track("a leaf and its tree", tree, leaf)
+del tree, leaf
+"#;
     child_link_proxy_to_self_keeps_the_tree_navigable_and_breaks_the_cycle: "back_reference_child.py" => r#"
 parent = ns["Parent"]()
 child = parent.add_then_link()

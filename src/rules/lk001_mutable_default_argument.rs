@@ -18,7 +18,7 @@ use crate::semantic::{
     parameter_names, scope_bindings, statements, unparenthesize, FileBindings,
 };
 use crate::settings::Settings;
-use crate::source::{line_end, line_indentation, line_start, reindent, SourceFile};
+use crate::source::{line_indentation, line_start, reindent, statement_line_end, SourceFile};
 
 const CODE: &str = "LK001";
 
@@ -718,7 +718,7 @@ fn guard_edit(
     if skip == all.len() {
         let last = all[all.len() - 1];
         return Ok(Edit::insert(
-            line_end(text, last.end_byte()),
+            statement_line_end(text, last.end_byte()),
             format!("{newline}{guard}"),
         ));
     }

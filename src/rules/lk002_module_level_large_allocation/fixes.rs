@@ -6,7 +6,7 @@ use super::module::{Module, Scope, Uses};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::{add_import, contains_kind, expression_reads, statements};
 use crate::settings::{PythonVersion, Settings};
-use crate::source::{line_end, line_indentation, line_start, reindent, SourceFile};
+use crate::source::{line_indentation, line_start, reindent, statement_line_end, SourceFile};
 
 pub(super) fn plan_fix<'a>(
     module: &Module<'_, 'a>,
@@ -174,7 +174,7 @@ fn del_after(file: &SourceFile, statement: Node, name: &str) -> Edit {
     }
     let indent = line_indentation(file.text, statement.start_byte());
     Edit::insert(
-        line_end(file.text, statement.end_byte()),
+        statement_line_end(file.text, statement.end_byte()),
         format!("{}{indent}del {name}", file.newline),
     )
 }

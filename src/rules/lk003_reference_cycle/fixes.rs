@@ -6,7 +6,7 @@ use super::scope::{definition_statement, Method};
 use super::{collapse, Context, Link};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::{add_import, scope_bindings};
-use crate::source::{line_end, line_indentation};
+use crate::source::{line_indentation, statement_line_end};
 
 /// How this file can write `weakref`, and the import to add when it cannot yet.
 fn weakref_module(context: &Context) -> Result<(String, Option<Edit>), String> {
@@ -123,7 +123,10 @@ pub(super) fn weak_property<'a>(
     let property = lines[1..]
         .iter()
         .fold(String::new(), |out, line| out + newline + line);
-    let mut edits = vec![Edit::insert(line_end(text, statement.end_byte()), property)];
+    let mut edits = vec![Edit::insert(
+        statement_line_end(text, statement.end_byte()),
+        property,
+    )];
     edits.extend(import);
     Ok(Fix::new(
         format!(
