@@ -42,6 +42,7 @@ use common::settings_for;
 const COVERED: &[(&str, &[&str], &[&str])] = &[
     ("article_example.py", &["leak"], &[]),
     ("crlf.py", &["TABLE"], &["LAZY"]),
+    ("inline_init.py", &[], &["leak"]),
     ("instances.py", &["cache"], &["wrapper"]),
     ("lazy.py", &[], &["LOOKUP", "SQUARES"]),
     ("lazy_existing_import.py", &[], &["BUFFER"]),

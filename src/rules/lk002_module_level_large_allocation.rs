@@ -255,10 +255,18 @@ fn might_match(code: &str) -> bool {
                 classes.push(class.name);
             }
         }
-        // A `def` line holds no assignment statement: its body, even on the same line,
-        // is inside the `def`.
-        let is_def = line.opens.is_some_and(|b| b.kind == BlockKind::Def);
-        if !(outside || in_init) || is_def || found || !line.text.contains('=') {
+        // A `def` line holds no module-level assignment: its body, even on the same line,
+        // is inside the `def`. An `__init__` with its body on its own line
+        // (`def __init__(self): self.data = ...`) may allocate, as a body does.
+        let opened_def = line.opens.filter(|b| b.kind == BlockKind::Def);
+        if let Some(def) = opened_def {
+            if outside && def.name == "__init__" && line.text.contains('=') {
+                assigning.push(line.text);
+                init_allocates = init_allocates || may_allocate(line.text);
+            }
+            return;
+        }
+        if !(outside || in_init) || found || !line.text.contains('=') {
             return;
         }
         assigning.push(line.text);
