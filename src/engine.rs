@@ -172,7 +172,7 @@ fn debug_panic(code: &str, text: &str) {
 /// when prefilters are off. The prefilters read the text with comments and string
 /// literals blanked ([`code_only`]), computed once for all of them.
 pub fn admitted_rules(text: &str, settings: &Settings) -> Vec<&'static dyn Rule> {
-    if !settings.prefilter {
+    if !crate::prefilter::applies(text, settings) {
         return settings.rules.clone();
     }
     let code = code_only(text);
