@@ -421,12 +421,14 @@ pub fn contains_kind(node: Node, kind: &str) -> bool {
     false
 }
 
-/// The statements of a block or module, without comments.
+/// The statements of a block or module, without comments and other extras (a
+/// `line_continuation`, which tree-sitter leaves in the block when a backslash joins a
+/// statement to a line holding only `;`).
 pub fn statements(block: Node) -> Vec<Node> {
     let mut cursor = block.walk();
     block
         .named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| !n.is_extra())
         .collect()
 }
 

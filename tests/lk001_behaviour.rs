@@ -380,6 +380,9 @@ sys.modules["mylib"] = types.SimpleNamespace(Registry=Registry)
     a_body_ending_in_a_backslash_continuation_keeps_behaviour: "backslash_continuation.py" => r#"
 ("only_doc", [], {}, {"acc": [1]}, False),
 "#
+    a_docstring_joined_to_a_semicolon_keeps_behaviour: "backslash_semicolon.py" => r#"
+("only_doc", [], {}, {"acc": [1]}, False),
+"#
     a_one_line_body_without_a_final_newline_keeps_behaviour: "no_final_newline_inline.py" => r#"
 ("inline", [], {}, {"acc": {}}, False),
 "#

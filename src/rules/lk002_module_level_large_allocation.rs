@@ -487,7 +487,7 @@ fn targets_of(assignment: Node) -> Vec<Target> {
 fn named_children(node: Node) -> Vec<Node> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| !n.is_extra())
         .collect()
 }
 

@@ -1685,7 +1685,7 @@ fn positional_arguments(arguments: Node) -> Option<Vec<Node>> {
     let mut cursor = arguments.walk();
     let all: Vec<Node> = arguments
         .named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| !n.is_extra())
         .collect();
     all.iter()
         .all(|n| {

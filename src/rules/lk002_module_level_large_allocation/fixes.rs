@@ -161,7 +161,7 @@ fn describe_compound(node: Node) -> &'static str {
 fn del_after(file: &SourceFile, statement: Node, name: &str) -> Edit {
     let shares_line = statement
         .next_named_sibling()
-        .filter(|next| next.kind() != "comment")
+        .filter(|next| !next.is_extra())
         .is_some_and(|next| next.start_position().row == statement.end_position().row);
     let one_line_block = statement.parent().is_some_and(|block| {
         block.kind() == "block"
@@ -259,7 +259,7 @@ fn plan_lazy<'a>(
     }
     let shares_line = |sibling: Option<Node>, row: usize| {
         sibling
-            .filter(|s| s.kind() != "comment")
+            .filter(|s| !s.is_extra())
             .is_some_and(|s| s.start_position().row == row || s.end_position().row == row)
     };
     if shares_line(
