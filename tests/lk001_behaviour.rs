@@ -37,10 +37,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pyleak_fix::engine::{check_text, fix_text};
+use pyleak_fix::engine::fix_text;
 
 mod common;
-use common::settings_for;
+use common::{assert_every_fixture_listed, settings_for, NO_FINDING, NO_FIX};
 
 const HARNESS: &str = r#"
 import ast, asyncio, copy, inspect, io, re, sys, types, weakref
@@ -281,9 +281,9 @@ macro_rules! behaviour_tests {
 /// Fixtures not covered, and why; checked by
 /// `every_lk001_fixture_is_covered_or_skipped_with_a_reason`.
 const SKIPPED: &[(&str, &str)] = &[
-    ("ok_immutable.py", "no finding"),
-    ("ok_shadowed_names.py", "no finding"),
-    ("declines.py", "no finding has a fix"),
+    ("ok_immutable.py", NO_FINDING),
+    ("ok_shadowed_names.py", NO_FINDING),
+    ("declines.py", NO_FIX),
 ];
 
 behaviour_tests! {
@@ -416,37 +416,8 @@ sys.modules["mylib"] = types.SimpleNamespace(Registry=Registry)
 "#
 }
 
-/// Every LK001 fixture is either covered above or skipped for a reason that holds: a
-/// fixture added later, or one that gains a fix, fails here until it is listed.
+/// Every LK001 fixture is covered above or skipped for a reason that holds.
 #[test]
 fn every_lk001_fixture_is_covered_or_skipped_with_a_reason() {
-    let mut on_disk: Vec<String> = fs::read_dir(fixture_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".py"))
-        .collect();
-    on_disk.sort();
-    let mut listed: Vec<String> = COVERED
-        .iter()
-        .chain(SKIPPED.iter().map(|(name, _)| name))
-        .map(|name| name.to_string())
-        .collect();
-    listed.sort();
-    assert_eq!(
-        on_disk, listed,
-        "list each LK001 fixture in COVERED or in SKIPPED"
-    );
-    for name in &on_disk {
-        let text = fs::read_to_string(fixture_dir().join(name)).unwrap();
-        let findings = check_text(&text, &settings_for("lk001", &text)).unwrap();
-        let fixable = findings.iter().any(|f| f.finding.fix.is_some());
-        match SKIPPED.iter().find(|(skipped, _)| skipped == name) {
-            Some((_, "no finding")) => assert!(findings.is_empty(), "{name}: has findings"),
-            Some((_, "no finding has a fix")) => {
-                assert!(!findings.is_empty() && !fixable, "{name}: has a fix")
-            }
-            Some((_, reason)) => panic!("{name}: unknown reason {reason:?}"),
-            None => assert!(fixable, "{name}: covered, but has no fix"),
-        }
-    }
+    assert_every_fixture_listed("lk001", COVERED, SKIPPED);
 }

@@ -32,10 +32,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pyleak_fix::engine::{check_text, fix_text};
+use pyleak_fix::engine::fix_text;
 
 mod common;
-use common::settings_for;
+use common::{assert_every_fixture_listed, settings_for, NO_FINDING, NO_FIX, UNSAFE_OFF};
 
 /// The fixtures whose fixes change the module, with the names the fix releases
 /// (`del NAME`) and the names it loads lazily (`_load_NAME()`).
@@ -60,10 +60,6 @@ const COVERED: &[(&str, &[&str], &[&str])] = &[
     ("tabs.py", &["TABLE"], &["LAZY"]),
     ("two_space_indent.py", &[], &["TABLE"]),
 ];
-
-const NO_FINDING: &str = "no finding";
-const NO_FIX: &str = "no finding has a fix";
-const UNSAFE_OFF: &str = "its fixes are unsafe and its settings do not turn unsafe fixes on";
 
 /// Fixtures not covered, and why; checked by
 /// `every_lk002_fixture_is_covered_or_skipped_with_a_reason`.
@@ -201,24 +197,7 @@ if as_main[0] != as_main[1]:
     problems.append(f"run as __main__: {as_main[0]!r:.80} != {as_main[1]!r:.80}")
 sys.setprofile(None)
 
-def definitions(path):
-    """`{qualname: [(first line, dump), ...]}` for every def and lambda in the file."""
-    with open(path, "rb") as handle:
-        tree = ast.parse(handle.read())
-    found = {}
-    def walk(node, prefix):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                name = prefix + getattr(child, "name", "<lambda>")
-                first = min([child.lineno] + [d.lineno for d in getattr(child, "decorator_list", [])])
-                found.setdefault(name, []).append((first, ast.dump(child)))
-                walk(child, name + ".<locals>.")
-            elif isinstance(child, ast.ClassDef):
-                walk(child, prefix + child.name + ".")
-            else:
-                walk(child, prefix)
-    walk(tree, "")
-    return found
+DEFINITIONS
 found = {path: definitions(path) for path in paths.values()}
 before, after = found.values()
 changed = {name for name in before.keys() | after.keys()
@@ -271,7 +250,7 @@ fn compare(
     fs::write(directory.join(format!("{fixed_name}.py")), fixed).unwrap();
     let output = Command::new("python3")
         .arg("-c")
-        .arg(COMPARE)
+        .arg(COMPARE.replace("DEFINITIONS\n", common::PYTHON_DEFINITIONS))
         .arg(directory)
         .arg(&original_name)
         .arg(&fixed_name)
@@ -327,44 +306,9 @@ fn the_behaviour_check_catches_a_broken_release() {
     assert!(problems.contains("`TOTAL` differs"), "{problems}");
 }
 
-/// Every LK002 fixture is either covered above or skipped for a reason that holds: a
-/// fixture added later, or one that gains a fix, fails here until it is listed.
+/// Every LK002 fixture is covered above or skipped for a reason that holds.
 #[test]
 fn every_lk002_fixture_is_covered_or_skipped_with_a_reason() {
-    let mut on_disk: Vec<String> = fs::read_dir(fixture_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".py"))
-        .collect();
-    on_disk.sort();
-    let mut listed: Vec<String> = COVERED
-        .iter()
-        .map(|(name, _, _)| name)
-        .chain(SKIPPED.iter().map(|(name, _)| name))
-        .map(|name| name.to_string())
-        .collect();
-    listed.sort();
-    assert_eq!(
-        on_disk, listed,
-        "list each LK002 fixture in COVERED or in SKIPPED"
-    );
-    for name in &on_disk {
-        let text = fs::read_to_string(fixture_dir().join(name)).unwrap();
-        let settings = settings_for("lk002", &text);
-        let findings = check_text(&text, &settings).unwrap();
-        let fixable = findings.iter().any(|f| f.finding.fix.is_some());
-        let changed = fix_text(&text, &settings).unwrap().changed(&text);
-        match SKIPPED.iter().find(|(skipped, _)| skipped == name) {
-            Some((_, NO_FINDING)) => assert!(findings.is_empty(), "{name}: has findings"),
-            Some((_, NO_FIX)) => {
-                assert!(!findings.is_empty() && !fixable, "{name}: has a fix")
-            }
-            Some((_, UNSAFE_OFF)) => assert!(
-                fixable && !settings.unsafe_fixes && !changed,
-                "{name}: not a fixture whose unsafe fixes are left off"
-            ),
-            Some((_, reason)) => panic!("{name}: unknown reason {reason:?}"),
-            None => assert!(changed, "{name}: covered, but its fix changes nothing"),
-        }
-    }
+    let covered: Vec<&str> = COVERED.iter().map(|(name, _, _)| *name).collect();
+    assert_every_fixture_listed("lk002", &covered, SKIPPED);
 }

@@ -22,10 +22,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pyleak_fix::engine::{check_text, fix_text};
+use pyleak_fix::engine::fix_text;
 
 mod common;
-use common::settings_for;
+use common::{assert_every_fixture_listed, settings_for, NO_FINDING, NO_FIX};
 
 /// Runs the fixture as a module in a namespace of its own, then `check`, which calls
 /// `track(label, *objects)` for each group of objects it created and deletes its names
@@ -53,24 +53,7 @@ def profile(frame, event, arg):
     if event == "call" and frame.f_code.co_filename == path:
         called.add((frame.f_code.co_qualname, frame.f_code.co_firstlineno))
 
-def definitions(file):
-    """`{qualname: [(first line, dump), ...]}` for every def and lambda in `file`."""
-    with open(file, "rb") as handle:
-        tree = ast.parse(handle.read())
-    found = {}
-    def walk(node, prefix):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                name = prefix + getattr(child, "name", "<lambda>")
-                first = min([child.lineno] + [d.lineno for d in getattr(child, "decorator_list", [])])
-                found.setdefault(name, []).append((first, ast.dump(child)))
-                walk(child, name + ".<locals>.")
-            elif isinstance(child, ast.ClassDef):
-                walk(child, prefix + child.name + ".")
-            else:
-                walk(child, prefix)
-    walk(tree, "")
-    return found
+DEFINITIONS
 
 sys.setprofile(profile)
 ns = {"__name__": "fixture"}
@@ -111,7 +94,9 @@ fn run(dir: &Path, name: &str, text: &str, other: Option<&str>, check: &str) -> 
     if let Some(other) = other {
         fs::write(&other_path, other).unwrap();
     }
-    let script = HARNESS.replace("CHECK", check);
+    let script = HARNESS
+        .replace("DEFINITIONS\n", common::PYTHON_DEFINITIONS)
+        .replace("CHECK", check);
     let output = Command::new("python3")
         .arg("-c")
         .arg(script)
@@ -195,9 +180,6 @@ macro_rules! behaviour_tests {
         )*
     };
 }
-
-const NO_FINDING: &str = "no finding";
-const NO_FIX: &str = "no finding has a fix";
 
 /// Fixtures not covered, and why; checked by
 /// `every_lk003_fixture_is_covered_or_skipped_with_a_reason`.
@@ -360,39 +342,8 @@ del leaf
     );
 }
 
-/// Every LK003 fixture is either covered above or skipped for a reason that holds: a
-/// fixture added later, or one that gains a fix, fails here until it is listed.
+/// Every LK003 fixture is covered above or skipped for a reason that holds.
 #[test]
 fn every_lk003_fixture_is_covered_or_skipped_with_a_reason() {
-    let mut on_disk: Vec<String> = fs::read_dir(fixture_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".py"))
-        .collect();
-    on_disk.sort();
-    let mut listed: Vec<String> = COVERED
-        .iter()
-        .chain(SKIPPED.iter().map(|(name, _)| name))
-        .map(|name| name.to_string())
-        .collect();
-    listed.sort();
-    assert_eq!(
-        on_disk, listed,
-        "list each LK003 fixture in COVERED (a behaviour test) or in SKIPPED"
-    );
-    for name in &on_disk {
-        let text = fs::read_to_string(fixture_dir().join(name)).unwrap();
-        let settings = settings_for("lk003", &text);
-        let findings = check_text(&text, &settings).unwrap();
-        let fixable = findings.iter().any(|f| f.finding.fix.is_some());
-        let changed = fix_text(&text, &settings).unwrap().changed(&text);
-        match SKIPPED.iter().find(|(skipped, _)| skipped == name) {
-            Some((_, NO_FINDING)) => assert!(findings.is_empty(), "{name}: has findings"),
-            Some((_, NO_FIX)) => {
-                assert!(!findings.is_empty() && !fixable, "{name}: has a fix")
-            }
-            Some((_, reason)) => panic!("{name}: unknown reason {reason:?}"),
-            None => assert!(changed, "{name}: covered, but its fix changes nothing"),
-        }
-    }
+    assert_every_fixture_listed("lk003", COVERED, SKIPPED);
 }

@@ -90,3 +90,79 @@ pub fn stderr(output: &Output) -> String {
 pub fn code(output: &Output) -> i32 {
     output.status.code().expect("exited, not killed")
 }
+
+/// Why a fixture has no behaviour test: it has no finding.
+pub const NO_FINDING: &str = "no finding";
+/// Why a fixture has no behaviour test: none of its findings has a fix.
+pub const NO_FIX: &str = "no finding has a fix";
+/// Why a fixture has no behaviour test: its fixes are unsafe and left off.
+pub const UNSAFE_OFF: &str = "its fixes are unsafe and its settings do not turn unsafe fixes on";
+
+/// The behaviour tests' meta-check: every fixture of `rule_dir` (`lk001`, ...) is in
+/// `covered` or in `skipped`; each skip reason still holds under the fixture's own
+/// settings; and each covered fixture's fix changes its text. A fixture added later, or
+/// one that gains a fix, fails here until it is listed.
+pub fn assert_every_fixture_listed(rule_dir: &str, covered: &[&str], skipped: &[(&str, &str)]) {
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rule_dir);
+    let mut on_disk: Vec<String> = fs::read_dir(&directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".py"))
+        .collect();
+    on_disk.sort();
+    let mut listed: Vec<String> = covered
+        .iter()
+        .chain(skipped.iter().map(|(name, _)| name))
+        .map(|name| name.to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(
+        on_disk, listed,
+        "list each {rule_dir} fixture in COVERED (a behaviour test) or in SKIPPED"
+    );
+    for name in &on_disk {
+        let text = fs::read_to_string(directory.join(name)).unwrap();
+        let settings = settings_for(rule_dir, &text);
+        let findings = pyleak_fix::engine::check_text(&text, &settings).unwrap();
+        let fixable = findings.iter().any(|f| f.finding.fix.is_some());
+        let changed = pyleak_fix::engine::fix_text(&text, &settings)
+            .unwrap()
+            .changed(&text);
+        match skipped.iter().find(|(skipped, _)| skipped == name) {
+            Some((_, NO_FINDING)) => assert!(findings.is_empty(), "{name}: has findings"),
+            Some((_, NO_FIX)) => assert!(!findings.is_empty() && !fixable, "{name}: has a fix"),
+            Some((_, UNSAFE_OFF)) => assert!(
+                fixable && !settings.unsafe_fixes && !changed,
+                "{name}: not a fixture whose unsafe fixes are left off"
+            ),
+            Some((_, reason)) => panic!("{name}: unknown reason {reason:?}"),
+            None => assert!(changed, "{name}: covered, but its fix changes nothing"),
+        }
+    }
+}
+
+/// Python for the behaviour harnesses (spliced in where they say `DEFINITIONS`):
+/// `definitions(file)` maps each def's and lambda's qualified name to its
+/// `(first line, ast dump)` pairs, so that a harness can tell which functions a fix
+/// changed or added.
+pub const PYTHON_DEFINITIONS: &str = r#"def definitions(file):
+    """`{qualname: [(first line, dump), ...]}` for every def and lambda in `file`."""
+    with open(file, "rb") as handle:
+        tree = ast.parse(handle.read())
+    found = {}
+    def walk(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                name = prefix + getattr(child, "name", "<lambda>")
+                first = min([child.lineno] + [d.lineno for d in getattr(child, "decorator_list", [])])
+                found.setdefault(name, []).append((first, ast.dump(child)))
+                walk(child, name + ".<locals>.")
+            elif isinstance(child, ast.ClassDef):
+                walk(child, prefix + child.name + ".")
+            else:
+                walk(child, prefix)
+    walk(tree, "")
+    return found
+"#;
