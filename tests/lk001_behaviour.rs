@@ -380,6 +380,10 @@ sys.modules["mylib"] = types.SimpleNamespace(Registry=Registry)
     a_body_ending_in_a_backslash_continuation_keeps_behaviour: "backslash_continuation.py" => r#"
 ("only_doc", [], {}, {"acc": [1]}, False),
 "#
+    statements_joined_by_a_backslash_keep_behaviour: "backslash_joined_statements.py" => r#"
+("after_docstring", [], {}, {"acc": [0]}, True),
+("after_colon", [], {}, {"acc": [2]}, False),
+"#
     a_docstring_joined_to_a_semicolon_keeps_behaviour: "backslash_semicolon.py" => r#"
 ("only_doc", [], {}, {"acc": [1]}, False),
 "#

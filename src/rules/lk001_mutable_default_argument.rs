@@ -723,11 +723,17 @@ fn guard_edit(
         ));
     }
     let target = all[skip];
-    if skip > 0 && all[skip - 1].end_position().row == target.start_position().row {
-        // `"""doc"""; x.append(1)` on one line: split the line where the guard goes.
-        let previous = all[skip - 1];
+    // What the guard follows: the statements kept before it, else the `:`.
+    let previous_end = if skip > 0 {
+        all[skip - 1].end_byte()
+    } else {
+        colon.end_byte()
+    };
+    if statement_line_end(text, previous_end) >= target.start_byte() {
+        // `"""doc"""; x.append(1)` on one line, or lines a backslash joins: split the
+        // logical line where the guard goes.
         return Ok(Edit::replace(
-            previous.end_byte()..target.start_byte(),
+            previous_end..target.start_byte(),
             format!("{newline}{guard}{newline}{body_indent}"),
         ));
     }
