@@ -380,6 +380,9 @@ sys.modules["mylib"] = types.SimpleNamespace(Registry=Registry)
     a_body_ending_in_a_backslash_continuation_keeps_behaviour: "backslash_continuation.py" => r#"
 ("only_doc", [], {}, {"acc": [1]}, False),
 "#
+    a_default_broken_outside_brackets_keeps_behaviour: "default_broken_outside_brackets.py" => r#"
+("recent", [1], {}, {"window": __import__("collections").deque([0], maxlen=3)}, True),
+"#
     statements_joined_by_a_backslash_keep_behaviour: "backslash_joined_statements.py" => r#"
 ("after_docstring", [], {}, {"acc": [0]}, True),
 ("after_colon", [], {}, {"acc": [2]}, False),

@@ -692,7 +692,12 @@ fn guard_edit(
     } else {
         line_indentation(text, all[0].start_byte()).to_string()
     };
-    let default = reindent(file, value, &format!("{body_indent}{unit}"));
+    let mut default = reindent(file, value, &format!("{body_indent}{unit}"));
+    if breaks_outside_brackets(file.node_text(value)) {
+        // Inside the parameter list's brackets a default may break its line anywhere
+        // (`dq\n(maxlen=3)`); as a statement it needs brackets of its own.
+        default = format!("({default})");
+    }
     let guard =
         format!("{body_indent}if {name} is None:{newline}{body_indent}{unit}{name} = {default}");
 
@@ -741,6 +746,21 @@ fn guard_edit(
         line_start(text, target.start_byte()),
         format!("{guard}{newline}"),
     ))
+}
+
+/// Whether `text` has a line break outside any bracket of its own. Brackets are counted
+/// naively (one in a string counts too), which can only ask for parentheses that were
+/// not needed; parentheses around an expression change nothing.
+fn breaks_outside_brackets(text: &str) -> bool {
+    let mut depth = 0i64;
+    text.bytes().any(|byte| {
+        match byte {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            _ => {}
+        }
+        matches!(byte, b'\n' | b'\r') && depth <= 0
+    })
 }
 
 /// Parameters declared before `name`, whose guards must stay ahead of this one.
