@@ -54,24 +54,18 @@ pub fn detect_newline(text: &str) -> &'static str {
     }
 }
 
-/// Byte offset where the line holding `offset` starts.
+/// Byte offset where the line holding `offset` starts. A lone `\r` breaks lines too, as
+/// it does for CPython and tree-sitter.
 pub fn line_start(text: &str, offset: usize) -> usize {
-    text[..offset].rfind('\n').map_or(0, |i| i + 1)
+    text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1)
 }
 
-/// Byte offset of the end of the line holding `offset`: its line break, or the end of text.
+/// Byte offset of the end of the line holding `offset`: its line break (`\n`, `\r\n` or
+/// a lone `\r`), or the end of text.
 pub fn line_end(text: &str, offset: usize) -> usize {
-    match text[offset..].find('\n') {
-        Some(i) => {
-            let end = offset + i;
-            if end > 0 && text.as_bytes()[end - 1] == b'\r' {
-                end - 1
-            } else {
-                end
-            }
-        }
-        None => text.len(),
-    }
+    text[offset..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| offset + i)
 }
 
 /// Where to add a line after a statement that ends at `offset`: the end of its line

@@ -252,6 +252,13 @@ track("a member and its group", group, member)
 track("two peers", a, b)
 del tree, leaf, group, member, a, b
 "#;
+    a_property_after_a_lone_carriage_return_works: "lone_cr_indentation.py" => r#"
+tree = ns["Tree"]()
+leaf = ns["Leaf"](tree)
+assert leaf.parent is tree and tree.children == [leaf] and leaf.kind == "leaf"
+track("a leaf and its tree", tree, leaf)
+del tree, leaf
+"#;
     an_import_added_after_a_backslash_continuation_works: "import_after_backslash_continuation.py" => r#"
 tree = ns["Tree"]()
 leaf = ns["Leaf"](tree)
