@@ -28,6 +28,18 @@ pub enum EngineError {
     NoConvergence { rules: String },
     #[error("nested more than {MAX_NESTING} levels deep at {}:{} (far beyond what CPython compiles); the file is left unchanged", .0.line, .0.column)]
     TooDeep(Location),
+    #[error("breaks a line with a lone carriage return (byte {0}), which CPython reads as a line break and tree-sitter does not, so their syntax trees differ; the file is left unchanged (convert its line endings to LF or CRLF)")]
+    LoneCarriageReturn(usize),
+}
+
+/// Where `text` first breaks a line with a lone `\r`, if it does. tree-sitter-python
+/// takes such a `\r` for whitespace where CPython ends the line, so the tree the rules
+/// read would not be the program CPython runs: such text is refused whole.
+fn lone_carriage_return(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    text.match_indices('\r')
+        .map(|(at, _)| at)
+        .find(|&at| bytes.get(at + 1) != Some(&b'\n'))
 }
 
 /// The deepest syntax tree a file may have. CPython refuses far shallower code (200
@@ -221,6 +233,9 @@ pub fn check_text(text: &str, settings: &Settings) -> Result<Vec<Located>, Engin
     if rules.is_empty() {
         return Ok(Vec::new());
     }
+    if let Some(at) = lone_carriage_return(text) {
+        return Err(EngineError::LoneCarriageReturn(at));
+    }
     let tree = parse(text);
     if let Some(error) = syntax_error(text, &tree) {
         return Err(error);
@@ -273,6 +288,9 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
             fixed: text.to_string(),
             ..FixOutcome::default()
         });
+    }
+    if let Some(at) = lone_carriage_return(text) {
+        return Err(EngineError::LoneCarriageReturn(at));
     }
     let mut tree = parse(text);
     if let Some(error) = syntax_error(text, &tree) {

@@ -96,7 +96,7 @@ pub fn check_fix_invariants(text: &str, settings: &Settings) -> Result<(), Strin
         }
         Err(EngineError::Syntax(_)) if !parses => return Ok(()),
         // Refused whole, like text that does not parse: nothing is changed.
-        Err(EngineError::TooDeep(_)) => return Ok(()),
+        Err(EngineError::TooDeep(_) | EngineError::LoneCarriageReturn(_)) => return Ok(()),
         Err(error) => return Err(format!("check: {error}")),
     }
     let outcome = match fix_text(text, settings) {

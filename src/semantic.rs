@@ -508,7 +508,7 @@ pub fn add_import(file: &SourceFile, module: &str) -> Edit {
         newline.to_string()
     };
     Edit::insert(
-        crate::source::line_start(file.text, first.start_byte()),
+        crate::source::statement_line_start(file.text, first.start_byte()),
         format!("{line}{gap}"),
     )
 }

@@ -60,6 +60,31 @@ pub fn line_start(text: &str, offset: usize) -> usize {
     text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1)
 }
 
+/// Where to add a line before a statement that starts at `offset`: the start of its
+/// line, or, when backslash continuations join that line to the ones before, the start
+/// of the first of them. Text inserted in between would join the statement.
+pub fn statement_line_start(text: &str, offset: usize) -> usize {
+    let mut start = line_start(text, offset);
+    while start > 0 {
+        // The line before: up to its line break (`\n`, `\r\n` or a lone `\r`).
+        let mut end = start - 1;
+        if text.as_bytes()[end] == b'\n' && end > 0 && text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let previous_start = line_start(text, end);
+        let previous = &text[previous_start..end];
+        let continues = !previous.contains('#')
+            && previous
+                .trim_end_matches([' ', '\t', '\x0c'])
+                .ends_with('\\');
+        if !continues {
+            break;
+        }
+        start = previous_start;
+    }
+    start
+}
+
 /// Byte offset of the end of the line holding `offset`: its line break (`\n`, `\r\n` or
 /// a lone `\r`), or the end of text.
 pub fn line_end(text: &str, offset: usize) -> usize {

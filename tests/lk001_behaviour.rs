@@ -365,9 +365,6 @@ sys.modules["mylib"] = types.SimpleNamespace(Registry=Registry)
 ("configure", ["n"], {}, {"options": {}}, False),
 ("templates", [], {}, {"pages": ["p"]}, False),
 "#
-    a_multiline_default_after_a_lone_cr_keeps_its_value: "multiline_default_lone_cr.py" => r#"
-("configure", [], {}, {"options": {"level": 1}}, False),
-"#
     a_multiline_default_with_a_shallow_line_keeps_its_value: "multiline_default_shallow_line.py" => r#"
 ("configure", ["n"], {}, {"options": {}}, False),
 "#

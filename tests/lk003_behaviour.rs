@@ -187,7 +187,6 @@ const SKIPPED: &[(&str, &str)] = &[
     ("back_reference_declines.py", NO_FIX),
     ("bound_methods.py", NO_FIX),
     ("closures.py", NO_FIX),
-    ("lone_cr_line_break.py", NO_FIX),
     ("exception_traceback_declines.py", NO_FIX),
     ("mixin_self_no_proxy.py", NO_FIX),
     ("mutual_links_no_fix.py", NO_FIX),
@@ -251,13 +250,6 @@ track("a leaf and its tree", tree, leaf)
 track("a member and its group", group, member)
 track("two peers", a, b)
 del tree, leaf, group, member, a, b
-"#;
-    a_property_after_a_lone_carriage_return_works: "lone_cr_indentation.py" => r#"
-tree = ns["Tree"]()
-leaf = ns["Leaf"](tree)
-assert leaf.parent is tree and tree.children == [leaf] and leaf.kind == "leaf"
-track("a leaf and its tree", tree, leaf)
-del tree, leaf
 "#;
     an_import_added_after_a_backslash_continuation_works: "import_after_backslash_continuation.py" => r#"
 tree = ns["Tree"]()

@@ -210,6 +210,22 @@ fn nul_bytes_are_refused_as_cpython_refuses_them() {
     assert_eq!(fs::read(directory.path().join("bad.py")).unwrap(), bad);
 }
 
+/// CPython ends a line at a lone `\r`; tree-sitter-python reads it as whitespace, so
+/// the tree would not be the program (three fuzz findings came from this).
+#[test]
+fn a_lone_carriage_return_is_refused_as_tree_sitter_misreads_it() {
+    let bad = b"class Leaf:\n    kind = 1\n\r    def __init__(self, parent, acc=[]):\n        self.parent = parent\n";
+    let directory = tree(&[("bad.py", bad), ("good.py", FIXABLE.as_bytes())]);
+    let output = run_in(directory.path(), &[]);
+    assert_refused_and_others_fixed(
+        directory.path(),
+        &output,
+        "bad.py",
+        "breaks a line with a lone carriage return (byte 25), which CPython reads as a line break and tree-sitter does not",
+    );
+    assert_eq!(fs::read(directory.path().join("bad.py")).unwrap(), bad);
+}
+
 #[test]
 fn a_50_megabyte_file_is_processed() {
     let mut big = String::with_capacity(51 << 20);

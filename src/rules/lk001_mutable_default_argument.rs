@@ -18,7 +18,9 @@ use crate::semantic::{
     parameter_names, scope_bindings, statements, unparenthesize, FileBindings,
 };
 use crate::settings::Settings;
-use crate::source::{line_indentation, line_start, reindent, statement_line_end, SourceFile};
+use crate::source::{
+    line_indentation, reindent, statement_line_end, statement_line_start, SourceFile,
+};
 
 const CODE: &str = "LK001";
 
@@ -743,7 +745,7 @@ fn guard_edit(
         ));
     }
     Ok(Edit::insert(
-        line_start(text, target.start_byte()),
+        statement_line_start(text, target.start_byte()),
         format!("{guard}{newline}"),
     ))
 }

@@ -6,7 +6,9 @@ use super::module::{Module, Scope, Uses};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::semantic::{add_import, contains_kind, expression_reads, statements};
 use crate::settings::{PythonVersion, Settings};
-use crate::source::{line_indentation, line_start, reindent, statement_line_end, SourceFile};
+use crate::source::{
+    line_indentation, reindent, statement_line_end, statement_line_start, SourceFile,
+};
 
 pub(super) fn plan_fix<'a>(
     module: &Module<'_, 'a>,
@@ -320,7 +322,7 @@ fn plan_lazy<'a>(
         Some(raise) => {
             let indent = line_indentation(file.text, raise.start_byte());
             edits.push(Edit::insert(
-                line_start(file.text, raise.start_byte()),
+                statement_line_start(file.text, raise.start_byte()),
                 branch(indent),
             ));
         }
