@@ -251,6 +251,13 @@ track("a member and its group", group, member)
 track("two peers", a, b)
 del tree, leaf, group, member, a, b
 "#;
+    an_attribute_split_by_a_backslash_becomes_a_property: "attribute_split_by_backslash.py" => r#"
+tree = ns["Tree"]()
+leaf = ns["Leaf"](tree)
+assert leaf.parent is tree and tree.children == [leaf]
+track("a leaf and its tree", tree, leaf)
+del tree, leaf
+"#;
     an_import_added_after_a_backslash_continuation_works: "import_after_backslash_continuation.py" => r#"
 tree = ns["Tree"]()
 leaf = ns["Leaf"](tree)

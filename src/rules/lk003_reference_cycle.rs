@@ -746,6 +746,18 @@ fn target_may_be_stored_through(bytes: &[u8], eq: usize) -> bool {
     while at > 0 && matches!(bytes[at - 1], b' ' | b'\t' | b'\x0c') {
         at -= 1;
     }
+    // A line a backslash continues is no statement start: `self.\` then `attr = v`.
+    let mut before_break = at.saturating_sub(1);
+    if at > 0 && bytes[at - 1] == b'\n' && before_break > 0 && bytes[before_break - 1] == b'\r' {
+        before_break -= 1;
+    }
+    if at > 0
+        && matches!(bytes[at - 1], b'\n' | b'\r')
+        && before_break > 0
+        && bytes[before_break - 1] == b'\\'
+    {
+        return true;
+    }
     !(at == 0 || matches!(bytes[at - 1], b'\n' | b'\r' | b';' | b'(' | b','))
 }
 
