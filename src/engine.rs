@@ -184,7 +184,9 @@ fn debug_panic(code: &str, text: &str) {
 /// when prefilters are off. The prefilters read the text with comments and string
 /// literals blanked ([`code_only`]), computed once for all of them.
 pub fn admitted_rules(text: &str, settings: &Settings) -> Vec<&'static dyn Rule> {
-    if !crate::prefilter::applies(text, settings) {
+    // Text with a lone `\r` is refused (see [`lone_carriage_return`]) once some rule is
+    // admitted; the prefilters' line logic does not read it, so all are.
+    if !settings.prefilter || lone_carriage_return(text).is_some() {
         return settings.rules.clone();
     }
     let code = code_only(text);

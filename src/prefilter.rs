@@ -7,22 +7,6 @@
 //! parser (an f-string inside a scanned span, an unterminated string) the caller gives up
 //! and admits the file.
 
-use crate::settings::Settings;
-
-/// Whether the prefilters can read `text` for `settings`: they are on, and the text
-/// breaks lines with `\n` or `\r\n` only. CPython also takes a lone `\r` for a line
-/// break, which the prefilters' line logic does not follow, so such a rare file is read
-/// whole by every rule.
-pub fn applies(text: &str, settings: &Settings) -> bool {
-    settings.prefilter && !has_lone_carriage_return(text)
-}
-
-fn has_lone_carriage_return(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    text.match_indices('\r')
-        .any(|(at, _)| bytes.get(at + 1) != Some(&b'\n'))
-}
-
 /// Bytes that can be part of a Python identifier. Every non-ASCII byte counts: a
 /// non-ASCII identifier is then read whole (and a non-ASCII operator never matters).
 pub fn is_ident_byte(byte: u8) -> bool {

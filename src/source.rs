@@ -72,12 +72,7 @@ pub fn statement_line_start(text: &str, offset: usize) -> usize {
             end -= 1;
         }
         let previous_start = line_start(text, end);
-        let previous = &text[previous_start..end];
-        let continues = !previous.contains('#')
-            && previous
-                .trim_end_matches([' ', '\t', '\x0c'])
-                .ends_with('\\');
-        if !continues {
+        if !continues_with_backslash(&text[previous_start..end]) {
             break;
         }
         start = previous_start;
@@ -93,18 +88,21 @@ pub fn line_end(text: &str, offset: usize) -> usize {
         .map_or(text.len(), |i| offset + i)
 }
 
+/// Whether a line (or its rest after a statement) ends in a backslash that joins the
+/// next line on: no comment, only spaces after it.
+fn continues_with_backslash(line: &str) -> bool {
+    !line.contains('#') && line.trim_end_matches([' ', '\t', '\x0c']).ends_with('\\')
+}
+
 /// Where to add a line after a statement that ends at `offset`: the end of its line
 /// ([`line_end`]), or, when the rest of that line is a backslash continuation (no
 /// comment; CPython then joins the next line on, even a blank one), the end of the
 /// last line it joins. Text inserted after a continuation would join the statement.
 pub fn statement_line_end(text: &str, offset: usize) -> usize {
-    let continues = |line: &str| {
-        !line.contains('#') && line.trim_end_matches([' ', '\t', '\x0c']).ends_with('\\')
-    };
     let mut start = offset;
     loop {
         let end = line_end(text, start);
-        if end == text.len() || !continues(&text[start..end]) {
+        if end == text.len() || !continues_with_backslash(&text[start..end]) {
             return end;
         }
         start = end

@@ -139,7 +139,7 @@ impl Rule for MutableDefaultArgument {
             .expect("query defines @parameter");
         // Every finding's parameter holds an `=` the prefilter saw, so the query looks
         // there only (everywhere when prefilters are off).
-        let ranges = if crate::prefilter::applies(file.text, settings) {
+        let ranges = if settings.prefilter {
             admitted_ranges(&code_only(file.text), settings)
         } else {
             std::iter::once(0..usize::MAX).collect()

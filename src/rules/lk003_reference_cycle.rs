@@ -152,7 +152,7 @@ impl Rule for ReferenceCycle {
     fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>) {
         // Every finding lies in a region where the prefilter sees its evidence, so the
         // query looks there only (everywhere when prefilters are off).
-        let ranges = if crate::prefilter::applies(file.text, settings) {
+        let ranges = if settings.prefilter {
             admitted_ranges(&code_only(file.text))
         } else {
             std::iter::once(0..usize::MAX).collect()
