@@ -201,7 +201,8 @@ const SKIPPED: &[(&str, &str)] = &[
 ];
 
 /// A tree whose `children` has both `append` and `add`, for the `Leaf` classes of
-/// `weakref_alias.py` (`.add`) and `crlf_tabs.py` (`.append`).
+/// `weakref_alias.py` (`.add`), `crlf_tabs.py`, `attribute_split_by_backslash.py` and
+/// `import_after_backslash_continuation.py` (`.append`).
 const LEAF_IN_A_TREE: &str = r#"
 class Tree:
     def __init__(self):
@@ -251,20 +252,8 @@ track("a member and its group", group, member)
 track("two peers", a, b)
 del tree, leaf, group, member, a, b
 "#;
-    an_attribute_split_by_a_backslash_becomes_a_property: "attribute_split_by_backslash.py" => r#"
-tree = ns["Tree"]()
-leaf = ns["Leaf"](tree)
-assert leaf.parent is tree and tree.children == [leaf]
-track("a leaf and its tree", tree, leaf)
-del tree, leaf
-"#;
-    an_import_added_after_a_backslash_continuation_works: "import_after_backslash_continuation.py" => r#"
-tree = ns["Tree"]()
-leaf = ns["Leaf"](tree)
-assert leaf.parent is tree and tree.children == [leaf]
-track("a leaf and its tree", tree, leaf)
-del tree, leaf
-"#;
+    an_attribute_split_by_a_backslash_becomes_a_property: "attribute_split_by_backslash.py" => LEAF_IN_A_TREE;
+    an_import_added_after_a_backslash_continuation_works: "import_after_backslash_continuation.py" => LEAF_IN_A_TREE;
     child_link_proxy_to_self_keeps_the_tree_navigable_and_breaks_the_cycle: "back_reference_child.py" => r#"
 parent = ns["Parent"]()
 child = parent.add_then_link()
