@@ -311,6 +311,9 @@ del risky, ns["risky"]
 "#;
     weakref_alias_property_keeps_identity_and_breaks_the_cycle: "weakref_alias.py" => LEAF_IN_A_TREE;
     crlf_tabs_property_keeps_identity_and_breaks_the_cycle: "crlf_tabs.py" => LEAF_IN_A_TREE;
+    an_import_only_in_the_main_block_gets_a_module_level_one: "weakref_import_in_main_block.py" => LEAF_IN_A_TREE;
+    conditional_imports_get_a_module_level_one: "weakref_import_conditional.py" => LEAF_IN_A_TREE;
+    an_import_after_the_module_dunders_works: "weakref_import_after_dunders.py" => LEAF_IN_A_TREE;
 }
 
 #[test]

@@ -12,10 +12,11 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match_in, Finding, FixAvailability, Rule};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::imports::{self, AddAs};
 use crate::prefilter::{code_only, ident_at, skip_trivia, word_positions};
 use crate::semantic::{
-    add_from_import, contains_kind, enclosing_scopes, expression_reads, is_docstring,
-    parameter_names, scope_bindings, statements, unparenthesize, FileBindings,
+    contains_kind, enclosing_scopes, expression_reads, is_docstring, parameter_names,
+    scope_bindings, statements, unparenthesize, FileBindings,
 };
 use crate::settings::Settings;
 use crate::source::{
@@ -558,17 +559,9 @@ fn annotation_edits(
         }
     }
     let mut edits = Vec::new();
-    let optional = match bindings.local_name_for("typing.Optional") {
-        Some(local) => local,
-        None if !bindings.is_bound("Optional") => {
-            edits.push(add_from_import(file, "typing", "Optional"));
-            "Optional".to_string()
-        }
-        None => return Err(
-            "`Optional` names something else in this file, so the annotation cannot admit `None`"
-                .into(),
-        ),
-    };
+    let (optional, import) = imports::spell(file, "typing.Optional", range.start, AddAs::Member)
+        .map_err(|reason| format!("{reason}, so the annotation cannot admit `None`"))?;
+    edits.extend(import);
     edits.push(Edit::insert(range.start, format!("{optional}[")));
     edits.push(Edit::insert(range.end, "]"));
     Ok(edits)
