@@ -91,9 +91,12 @@ import functools
 TABLE = [i * i for i in range(10**6)]
 TOTAL = sum(TABLE)
 del TABLE
+
+
 @functools.cache
 def _load_GRID():
     return np.zeros((5000, 5000))
+
 
 def cell(x, y):
     return _load_GRID()[x, y]
