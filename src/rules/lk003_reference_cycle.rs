@@ -8,6 +8,7 @@
 mod fixes;
 mod graph;
 mod scope;
+mod weak_links;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -23,7 +24,7 @@ use crate::prefilter::{
     code_only, for_each_logical_line, ident_at, is_ident_byte, skip_trivia, word_positions,
     BlockKind,
 };
-use crate::semantic::{parameter_names, scope_bindings, unparenthesize, FileBindings};
+use crate::semantic::{scope_bindings, unparenthesize, FileBindings};
 use crate::settings::Settings;
 use crate::source::SourceFile;
 use graph::{Graph, Vertex};
@@ -78,7 +79,7 @@ object they are stored on.
 ## Example
 ```python
 class Leaf:
-    def __init__(self, parent):
+    def __init__(self, parent: Tree):
         self.parent = parent
         parent.children.append(self)
 ```
@@ -87,8 +88,9 @@ class Leaf:
 ```python
 import weakref
 
+
 class Leaf:
-    def __init__(self, parent):
+    def __init__(self, parent: Tree):
         self.parent = parent
         parent.children.append(self)
 
@@ -101,12 +103,26 @@ class Leaf:
     def parent(self, value):
         self._parent_ref = None if value is None else weakref.ref(value)
 ```
-A back-reference `self.ATTR = P` becomes a property backed by `weakref.ref`, added after
-the first method that assigns it, so `leaf.parent is tree` stays true. For other mutual
-links, the value of the closing `a.f = b` becomes `weakref.proxy(b)` when `b` is known to
-be an instance of a class of this file that accepts weak references. An exception stored
+A weak link is offered only where the file shows both that the program keeps working
+and which side to weaken:
+- **ownership**: the cycle is one-to-many, the holder keeping the other object in a
+  container (`parent.children.append(self)`, `group.members[k] = self`); the element's
+  link back to the holder is the one made weak. A one-to-one mutual link
+  (`self.reporter = reporter` with `reporter.linter = self`), or a cycle of three or
+  more objects, gets no fix, and the message says why;
+- **the referent accepts weak references**: it is the method's own instance, a name
+  bound only to calls of a class of this file, or a parameter annotated with one
+  (`parent: Tree`, `parent: "Tree"`), where that class and every class of the file
+  derived from it have no `__slots__` without `"__weakref__"` and only such bases. A
+  builtin container, `int`, `str`, `tuple` or an unannotated parameter gets no fix.
+
+Then a back-reference `self.ATTR = P` becomes a property backed by `weakref.ref`, added
+after the first method that assigns it, so `leaf.parent is tree` stays true; the
+element's `child.ATTR = self` becomes `weakref.proxy(self)`. An exception stored
 from an `except` clause is stored as `e.with_traceback(None)`. `import weakref` is added
-when the file has no module-level import of it.
+to the module's import block when no module-level, unconditional import before the fix
+binds it (one inside `if __name__ == "__main__":`, `if TYPE_CHECKING:`, `try` or a
+function does not count).
 
 Self loops, bound methods and closures are reported without a fix: the message names the
 usual cure (a property returning the object, calling the method directly, or
@@ -1193,7 +1209,7 @@ impl<'a, 'f> Context<'a, 'f> {
                 .map(|&i| &links[i])
                 .find(|l| l.holder == method.receiver && l.kind == LinkKind::Attribute && l.direct);
             let fix = match owning {
-                Some(owning) => fixes::weak_property(self, &method, owning),
+                Some(owning) => self.property_fix(scope, &method, links, cycle, owning),
                 None => self.proxy_fix(scope, links, cycle, closing),
             };
             (message, fix)
@@ -1227,115 +1243,32 @@ impl<'a, 'f> Context<'a, 'f> {
                 "the link that closes the cycle is a container item, and a weak proxy there would be its only reference; {by_hand}"
             ));
         }
+        if let Some(reason) = self.ownership_refusal(links, cycle, closing) {
+            return Err(reason);
+        }
         fixes::proxy(self, scope, closing)
     }
 
-    /// Whether `name` in `scope` is known to hold an instance of a class of this file
-    /// that accepts weak references.
-    fn is_weakrefable_instance(&self, scope: Node<'a>, name: &str) -> bool {
-        let rebound: Vec<scope::Rebinding> = rebindings(self.file, scope)
-            .into_iter()
-            .filter(|r| r.name == name)
-            .collect();
-        if let Some(method) = method_of(self.file, scope) {
-            if method.kind == Receiver::Instance && method.receiver == name {
-                return rebound.is_empty()
-                    && self.class_accepts_weakrefs(method.class, 0)
-                    && self.subclasses_accept_weakrefs(method.class);
-            }
+    /// The weak property for `self.ATTR = P`, when `P` is the owner (it keeps `self` in
+    /// a container) and is known to accept weak references.
+    fn property_fix(
+        &self,
+        scope: Node<'a>,
+        method: &Method<'a, 'a>,
+        links: &[Link<'a>],
+        cycle: &[usize],
+        owning: &Link<'a>,
+    ) -> Result<Fix, String> {
+        if let Some(reason) = self.ownership_refusal(links, cycle, owning) {
+            return Err(reason);
         }
-        let is_parameter = scope
-            .child_by_field_name("parameters")
-            .is_some_and(|p| parameter_names(p).iter().any(|n| self.text(*n) == name));
-        if is_parameter || rebound.is_empty() || declares_global(self.file, scope, name) {
-            return false;
+        let value = self.text(owning.value);
+        if !self.is_weakrefable_instance(scope, value) {
+            return Err(format!(
+                "cannot show that `{value}` is an instance of a class of this file that accepts weak references (a `list`, `dict`, `str`, `int`, `tuple`, a class with `__slots__` but no `__weakref__`, or an unannotated parameter may not be)"
+            ));
         }
-        rebound.iter().all(|r| {
-            r.value.map(unparenthesize).is_some_and(|value| {
-                value.kind() == "call"
-                    && value
-                        .child_by_field_name("function")
-                        .filter(|f| f.kind() == "identifier")
-                        .and_then(|f| self.module_class(self.text(f)))
-                        .is_some_and(|class| self.class_accepts_weakrefs(class, 0))
-            })
-        })
-    }
-
-    fn is_module_class(&self, name: &str) -> bool {
-        self.module_class(name).is_some()
-    }
-
-    /// The one module-level class named `name`, when the module binds that name only so.
-    fn module_class(&self, name: &str) -> Option<Node<'a>> {
-        let root = self.file.tree.root_node();
-        let mut found = None;
-        for rebinding in self.module_rebindings() {
-            if rebinding.name == name {
-                if found.is_some() {
-                    return None;
-                }
-                found = Some(rebinding.offset);
-            }
-        }
-        let offset = found?;
-        crate::semantic::statements(root)
-            .into_iter()
-            .map(scope::definition_inner)
-            .find(|d| d.kind() == "class_definition" && d.start_byte() == offset)
-    }
-
-    /// Whether every class of this module that derives from `class` accepts weak
-    /// references: a mixin's `self` may be a `tuple` subclass, which does not.
-    fn subclasses_accept_weakrefs(&self, class: Node<'a>) -> bool {
-        let Some(name) = class.child_by_field_name("name").map(|n| self.text(n)) else {
-            return false;
-        };
-        let mut stack = vec![self.file.tree.root_node()];
-        while let Some(node) = stack.pop() {
-            if node.kind() == "class_definition" && node != class {
-                let derives = node
-                    .child_by_field_name("superclasses")
-                    .is_some_and(|bases| {
-                        let mut cursor = bases.walk();
-                        let found = bases
-                            .named_children(&mut cursor)
-                            .any(|base| self.text(base) == name);
-                        found
-                    });
-                if derives && !self.class_accepts_weakrefs(node, 0) {
-                    return false;
-                }
-            }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
-        }
-        true
-    }
-
-    /// A class without `__slots__` whose bases are `object` or such classes of this file:
-    /// its instances accept weak references.
-    fn class_accepts_weakrefs(&self, class: Node<'a>, depth: usize) -> bool {
-        if depth > 8 || self.members(class).has_slots {
-            return false;
-        }
-        let Some(bases) = class.child_by_field_name("superclasses") else {
-            return true;
-        };
-        let mut cursor = bases.walk();
-        let all: Vec<Node> = bases.named_children(&mut cursor).collect();
-        all.into_iter().all(|base| match base.kind() {
-            "keyword_argument" => true,
-            "identifier" => {
-                let name = self.text(base);
-                name == "object"
-                    || self
-                        .module_class(name)
-                        .is_some_and(|c| self.class_accepts_weakrefs(c, depth + 1))
-            }
-            "comment" => true,
-            _ => false,
-        })
+        fixes::weak_property(self, method, owning)
     }
 
     // ---- Shapes 4 and 5: bound methods and closures stored on `self` -----------------
