@@ -188,6 +188,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ("bound_methods.py", NO_FIX),
     ("closures.py", NO_FIX),
     ("exception_traceback_declines.py", NO_FIX),
+    ("exception_traceback_still_used.py", NO_FIX),
     ("mixin_self_no_proxy.py", NO_FIX),
     ("mutual_links.py", NO_FIX),
     ("mutual_links_no_fix.py", NO_FIX),
@@ -299,6 +300,28 @@ ns["remember"]()
 assert isinstance(ns["LAST"], RuntimeError) and ns["LAST"].args == ("risky",)
 assert ns["ERRORS"] == [ns["LAST"]] and ns["ERRORS"][0] is ns["LAST"]
 del risky, ns["risky"]
+"#;
+    an_exception_read_only_for_its_text_is_stored_without_its_traceback: "exception_traceback_text_only.py" => r#"
+def failing_send():
+    marker = Marker()
+    track("the uploader, and the locals of the raising frame", marker)
+    raise OSError("down")
+
+uploader = ns["Uploader"]()
+uploader.send = failing_send
+uploader.describes()
+assert isinstance(uploader.error, OSError) and uploader.error.args == ("down",)
+assert uploader.text == "upload failed: down (OSError, ('down',))" and uploader.kind == "OSError('down')"
+uploader.errors = []
+try:
+    uploader.replaces()
+except RuntimeError as error:
+    assert error.__suppress_context__ and error.__cause__ is None
+else:
+    raise AssertionError("replaces() raises")
+assert len(uploader.errors) == 1 and uploader.errors[0].args == ("down",)
+track("the uploader, and the locals of the raising frame", uploader)
+del uploader, failing_send
 "#;
     weakref_alias_property_keeps_identity_and_breaks_the_cycle: "weakref_alias.py" => LEAF_IN_A_TREE;
     crlf_tabs_property_keeps_identity_and_breaks_the_cycle: "crlf_tabs.py" => LEAF_IN_A_TREE;

@@ -5,6 +5,7 @@
 //! This rule finds, within one function, method or module, the statements that close
 //! such a cycle, and offers weak-reference rewrites where they keep the structure usable.
 
+mod exceptions;
 mod fixes;
 mod graph;
 mod scope;
@@ -131,15 +132,28 @@ usual cure (a property returning the object, calling the method directly, or
 ## Fix safety
 Every fix is unsafe. A weak link no longer keeps its target alive: once nothing else
 refers to the parent, `leaf.parent` is `None` and a proxy raises `ReferenceError`, where
-the code may have relied on the link to keep it. An object holding a `weakref.ref`
-cannot be pickled, and `copy.deepcopy` of it shares the referent instead of copying it,
-so a property-fixed class needs `__getstate__`/`__deepcopy__` if it is pickled or
-deep-copied. A proxy is not the object (`is` is false). `with_traceback(None)` clears
-the exception's traceback in place, so a later re-raise of it loses the original stack;
-exceptions chained to it (`__context__`, `__cause__`) keep theirs. The property fix is declined for classes with `__slots__`,
+the code may have relied on the link to keep it; the fix is offered only on the
+element's side of a one-to-many link, whose holder the program reaches first, and
+never on a one-to-one link or a longer cycle, where nothing shows which object owns the
+other. A weak link points only at an instance of a class of this file that accepts weak
+references, so it cannot raise `TypeError` (an annotation is taken at its word: a
+parameter annotated `Tree` that is passed a `list` still fails). An object holding a
+`weakref.ref` cannot be pickled, and `copy.deepcopy` of it shares the referent instead
+of copying it, so a property-fixed class needs `__getstate__`/`__deepcopy__` if it is
+pickled or deep-copied. A proxy is not the object (`is` is false).
+`with_traceback(None)` clears the exception's traceback in place, so a later re-raise or
+report of it elsewhere loses the original stack; exceptions chained to it keep theirs.
+It is declined when the handler itself still needs the traceback: a re-raise (`raise`,
+`raise e`), any other `raise` (it chains `e` as `__cause__` or `__context__`, whose
+report prints `e`'s frames; `raise X from None` does not), a read of
+`e.__traceback__`, a call that reads the handled exception or a traceback (`logging`'s
+`exception()` or `exc_info=`, `traceback.*`, `sys.exc_info()`), `e` passed to any call
+but `str`, `repr`, `type`, `isinstance` and the like (a logger or callback may keep it),
+returned, yielded or stored where this rule does not report it, or read by a nested
+function or lambda. The property fix is declined for classes with `__slots__`,
 when the attribute is already a method, property, descriptor or class attribute, when
-its name is mangled, or when the class deletes it; the proxy fix when the value's type
-is not known; the traceback fix when the handler re-raises the exception.
+its name is mangled, or when the class deletes it. `import weakref` is added at module
+level unless a module-level, unconditional import before the fix binds it.
 "#;
 
 pub struct ReferenceCycle;
@@ -1400,172 +1414,6 @@ impl<'a, 'f> Context<'a, 'f> {
             _ => false,
         }
     }
-
-    // ---- Shape 6: exceptions kept with their tracebacks ------------------------------
-
-    fn check_handler(&self, handler: Node<'a>, out: &mut Vec<Finding>) {
-        let Some(alias) = handler_alias(handler) else {
-            return;
-        };
-        let function = scope_of(handler);
-        if function.kind() != "function_definition" {
-            return;
-        }
-        let name = self.text(alias);
-        let mut cursor = handler.walk();
-        let Some(block) = handler
-            .named_children(&mut cursor)
-            .find(|n| n.kind() == "block")
-        else {
-            return;
-        };
-        let rebound: Vec<usize> = rebindings(self.file, function)
-            .into_iter()
-            .filter(|r| r.name == name && block.byte_range().contains(&r.offset))
-            .map(|r| r.offset)
-            .collect();
-        let mut uses = Vec::new();
-        collect_names(self.file, block, name, &mut uses);
-        for used in uses {
-            if rebound.iter().any(|&offset| offset <= used.start_byte()) {
-                continue;
-            }
-            let Some(storage) = self.storage(function, used) else {
-                continue;
-            };
-            let message = self.traceback_message(&storage, &format!("exception `{name}`"));
-            let fix = if uses_traceback(self.file, block, name) {
-                Err(format!(
-                    "the handler still uses the traceback of `{name}` (a re-raise, or a call that logs or formats it), which the fix would clear"
-                ))
-            } else {
-                Ok(fixes::without_traceback(used, name))
-            };
-            out.push(finding(storage.site, message, fix));
-        }
-    }
-
-    fn check_exc_info(&self, call: Node<'a>, out: &mut Vec<Finding>) {
-        let is_exc_info = call
-            .child_by_field_name("function")
-            .and_then(|f| self.bindings.resolve(self.file, f))
-            .is_some_and(|q| q == "sys.exc_info");
-        let in_handler = ancestors(call)
-            .take_while(|a| {
-                !matches!(
-                    a.kind(),
-                    "function_definition" | "lambda" | "class_definition"
-                )
-            })
-            .any(|a| a.kind() == "except_clause");
-        let function = scope_of(call);
-        if !is_exc_info || !in_handler || function.kind() != "function_definition" {
-            return;
-        }
-        let Some(storage) = self.storage(function, call) else {
-            return;
-        };
-        let message = self.traceback_message(&storage, "`sys.exc_info()` tuple");
-        out.push(finding(
-            storage.site,
-            message,
-            Err("the stored tuple holds the traceback itself; store `traceback.format_exc()` text instead, or set it to `None` once handled".to_string()),
-        ));
-    }
-
-    fn traceback_message(&self, storage: &Storage<'a>, what: &str) -> String {
-        let site = collapse_long(self.text(storage.site));
-        match storage.kind {
-            StorageKind::Receiver => format!(
-                "`{site}` keeps the {what} with its traceback, whose frames hold every local of this call, `{holder}` included: a reference cycle, so `{holder}`, the exception and the frames {FREED_LATE}",
-                holder = storage.holder
-            ),
-            StorageKind::Module => format!(
-                "`{site}` keeps the {what} with its traceback: every frame on it and all their locals stay allocated as long as `{}` holds it",
-                storage.holder
-            ),
-        }
-    }
-
-    /// Where `value` (an exception or `sys.exc_info()`) is stored, when it is stored on
-    /// the method's receiver, in a module-level variable or container, or in a `global`.
-    fn storage(&self, function: Node<'a>, value: Node<'a>) -> Option<Storage<'a>> {
-        let mut node = value;
-        while let Some(parent) = node
-            .parent()
-            .filter(|p| p.kind() == "parenthesized_expression")
-        {
-            node = parent;
-        }
-        let parent = node.parent()?;
-        let (site, target) = match parent.kind() {
-            "assignment" if parent.child_by_field_name("right") == Some(node) => {
-                (parent, parent.child_by_field_name("left")?)
-            }
-            "argument_list" => {
-                let call = parent.parent()?;
-                let arguments = positional_arguments(parent)?;
-                let link = self.call_link(call)?;
-                let position = if arguments.len() == 1 { 0 } else { 1 };
-                if arguments.get(position) != Some(&node) || link.kind != LinkKind::Call {
-                    return None;
-                }
-                (
-                    call,
-                    call.child_by_field_name("function")?
-                        .child_by_field_name("object")?,
-                )
-            }
-            _ => return None,
-        };
-        let (holder, depth) = holder_of(self.file, target)?;
-        let holder = self.text(holder);
-        if method_of(self.file, function).is_some_and(|m| m.receiver == holder) {
-            let rebound = rebindings(self.file, function)
-                .iter()
-                .any(|r| r.name == holder);
-            return (!rebound).then_some(Storage {
-                site,
-                holder,
-                kind: StorageKind::Receiver,
-            });
-        }
-        let global = if depth == 0 && site.kind() == "assignment" {
-            declares_global_only(self.file, function, holder)
-        } else {
-            !scope_bindings(self.file, function).contains(holder) && self.is_module_variable(holder)
-        };
-        global.then_some(Storage {
-            site,
-            holder,
-            kind: StorageKind::Module,
-        })
-    }
-
-    /// A name the module binds only by plain assignments: a variable, not an import,
-    /// function or class.
-    fn is_module_variable(&self, name: &str) -> bool {
-        let mut rebound = self
-            .module_rebindings()
-            .iter()
-            .filter(|r| r.name == name)
-            .peekable();
-        rebound.peek().is_some() && rebound.all(|r| r.value.is_some())
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum StorageKind {
-    /// On `self` or `cls`.
-    Receiver,
-    /// In a module-level variable or container, or a `global`.
-    Module,
-}
-
-struct Storage<'a> {
-    site: Node<'a>,
-    holder: &'a str,
-    kind: StorageKind,
 }
 
 fn finding(site: Node, message: String, fix: Result<Fix, String>) -> Finding {
@@ -1670,81 +1518,6 @@ fn declares_global(file: &SourceFile, scope: Node, name: &str) -> bool {
             names.iter().any(|id| file.node_text(*id) == name)
         }
     })
-}
-
-/// Whether `scope` declares `global NAME` (not `nonlocal`: that is a local of the
-/// enclosing function).
-fn declares_global_only(file: &SourceFile, scope: Node, name: &str) -> bool {
-    let Some(body) = scope.child_by_field_name("body") else {
-        return false;
-    };
-    contains_node(body, |n| {
-        n.kind() == "global_statement" && {
-            let mut cursor = n.walk();
-            let names: Vec<Node> = n.named_children(&mut cursor).collect();
-            names.iter().any(|id| file.node_text(*id) == name)
-        }
-    })
-}
-
-/// The identifiers `name` read in `node`, outside nested functions, classes and lambdas.
-fn collect_names<'a>(file: &SourceFile<'a>, node: Node<'a>, name: &str, out: &mut Vec<Node<'a>>) {
-    let mut stack = vec![node];
-    while let Some(current) = stack.pop() {
-        match current.kind() {
-            "identifier" if file.node_text(current) == name => out.push(current),
-            "function_definition" | "class_definition" | "lambda" => {}
-            "attribute" => stack.extend(current.child_by_field_name("object")),
-            _ => {
-                let mut cursor = current.walk();
-                stack.extend(current.named_children(&mut cursor));
-            }
-        }
-    }
-    out.sort_by_key(|n| n.start_byte());
-}
-
-/// Whether the handler's block needs the traceback after all: a bare `raise` or
-/// `raise NAME`, or a call that logs or formats the current exception.
-fn uses_traceback(file: &SourceFile, block: Node, name: &str) -> bool {
-    const USERS: &[&str] = &[
-        "exception",
-        "print_exc",
-        "format_exc",
-        "print_exception",
-        "format_exception",
-        "format_tb",
-        "print_tb",
-        "exc_info",
-        "post_mortem",
-    ];
-    contains_node(block, |n| match n.kind() {
-        "raise_statement" => {
-            let raised = n.named_child(0);
-            raised.is_none()
-                || raised.is_some_and(|r| r.kind() == "identifier" && file.node_text(r) == name)
-        }
-        "call" => n.child_by_field_name("function").is_some_and(|f| {
-            let text = file.node_text(f);
-            USERS.contains(&text.rsplit('.').next().unwrap_or(text))
-        }),
-        "keyword_argument" => n
-            .child_by_field_name("name")
-            .is_some_and(|k| file.node_text(k) == "exc_info"),
-        _ => false,
-    })
-}
-
-/// The name `except E as NAME:` binds.
-fn handler_alias(handler: Node) -> Option<Node> {
-    let alias = handler.child_by_field_name("alias").or_else(|| {
-        let mut cursor = handler.walk();
-        let pattern = handler
-            .named_children(&mut cursor)
-            .find(|n| n.kind() == "as_pattern")?;
-        pattern.child_by_field_name("alias")?.named_child(0)
-    })?;
-    (alias.kind() == "identifier").then_some(alias)
 }
 
 /// The nested `def` of `body` that starts at `offset`.
