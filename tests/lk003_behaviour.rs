@@ -323,6 +323,52 @@ assert len(uploader.errors) == 1 and uploader.errors[0].args == ("down",)
 track("the uploader, and the locals of the raising frame", uploader)
 del uploader, failing_send
 "#;
+    an_exception_stored_as_an_element_is_stored_without_its_traceback: "exception_in_container_element.py" => r#"
+def failing_send():
+    marker = Marker()
+    track("the uploader, and the locals of the raising frame", marker)
+    raise OSError("down")
+
+uploader = ns["Uploader"]()
+uploader.send = failing_send
+uploader.upload()
+(state, error), = uploader.history
+assert state == "failed" and isinstance(error, OSError) and error.args == ("down",)
+track("the uploader, and the locals of the raising frame", uploader)
+del uploader, state, error
+
+def failing_send_again():
+    marker = Marker()
+    track("the locals of the frames under `remember`, while `HISTORY` holds it", marker)
+    raise OSError("again")
+
+remembering = ns["Uploader"]()
+remembering.send = failing_send_again
+remembering.remember()
+(entry,) = ns["HISTORY"]
+assert entry["when"] == "now" and entry["error"].args == ("again",)
+del remembering, entry, failing_send, failing_send_again
+"#;
+    exceptions_in_a_local_container_are_kept_without_their_tracebacks: "exception_local_container.py" => r#"
+def failing(value):
+    raise ValueError(value)
+
+value = Marker()
+try:
+    ns["first_passing"]({"a": failing, "b": failing}, value)
+except LookupError as error:
+    assert error.args == (["a", "b"],)
+else:
+    raise AssertionError("first_passing raises")
+assert ns["first_passing"]({"ok": lambda v: None}, value) == "ok"
+track("the value `first_passing` was checking", value)
+del value
+
+collected = Marker()
+assert ns["collect"]([failing, failing, lambda v: None], collected) == 2
+track("the value `collect` was checking", collected)
+del collected, failing
+"#;
     weakref_alias_property_keeps_identity_and_breaks_the_cycle: "weakref_alias.py" => LEAF_IN_A_TREE;
     crlf_tabs_property_keeps_identity_and_breaks_the_cycle: "crlf_tabs.py" => LEAF_IN_A_TREE;
     an_import_only_in_the_main_block_gets_a_module_level_one: "weakref_import_in_main_block.py" => LEAF_IN_A_TREE;

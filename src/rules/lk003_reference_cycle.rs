@@ -61,8 +61,11 @@ Statements that close a reference cycle, within one function, method or module b
 5. **A closure over `self` stored on `self`**: `self.f = lambda: self.x`, or a nested `def`
    that reads `self`, assigned to `self.*`.
 6. **An exception kept with its traceback**: inside `except E as e:`, `e` stored on
-   `self`/`cls`, in a module-level variable or container, or in a `global`; also
-   `sys.exc_info()` stored the same way.
+   `self`/`cls`, in a module-level variable or container, in a `global`, or in a
+   container or object local to the function (`failures[name] = e`: the function's
+   frame, on the traceback, holds the container), also as an element of a tuple, list
+   or dict (`self.history.append(("failed", e))`); also `sys.exc_info()` stored the
+   same way.
 
 Look-alikes that create no cycle stay silent: `self.name = self.name.strip()`,
 `self.items = list(self.items)`, `self.copy = copy.copy(self)`, a class-level alias
@@ -329,6 +332,13 @@ fn admitted_ranges(text: &str) -> Vec<Range<usize>> {
         }
         let on_target = target_may_be_stored_through(bytes, eq);
         let mut at = skip_trivia(bytes, eq + 1, false);
+        if matches!(bytes.get(at), Some(b'(' | b'[' | b'{')) {
+            // An exception stored as an element: `x = ("failed", err)`.
+            let region = outline.region(eq);
+            for_each_word(text, at + 1, closing_bracket(bytes, at), |word| {
+                assigned.insert((region, word));
+            });
+        }
         if on_target && matches!(bytes.get(at), Some(b'(' | b'[' | b'{')) {
             // A display or parenthesized value: any bound method in it.
             let end = closing_bracket(bytes, at);
@@ -387,6 +397,12 @@ fn admitted_ranges(text: &str) -> Vec<Range<usize>> {
             if bytes.get(open) != Some(&b'(') {
                 continue;
             }
+            // Any name among the arguments may be an exception stored as an element:
+            // `history.append(("failed", err))`.
+            let region = outline.region(open);
+            for_each_word(text, open + 1, closing_bracket(bytes, open), |word| {
+                assigned.insert((region, word));
+            });
             if matches!(method, "append" | "add") {
                 let mut at = open;
                 while bytes.get(at) == Some(&b'(') {
@@ -596,6 +612,23 @@ impl<'t> Outline<'t> {
 }
 
 const LINK_METHODS: [&str; 4] = ["append", "add", "insert", "setdefault"];
+
+/// Calls `on_word` for each identifier that starts in `text[start..end]`.
+fn for_each_word<'t>(text: &'t str, start: usize, end: usize, mut on_word: impl FnMut(&'t str)) {
+    let bytes = text.as_bytes();
+    let end = end.min(bytes.len());
+    let mut at = start;
+    while at < end {
+        if is_ident_byte(bytes[at]) && (at == 0 || !is_ident_byte(bytes[at - 1])) {
+            if let Some(word) = ident_at(bytes, at) {
+                on_word(word);
+                at += word.len();
+                continue;
+            }
+        }
+        at += 1;
+    }
+}
 
 /// Whether the chain after a name, from `at`, is a store target or a link call's
 /// object: `.f`, `[k]` (and `)` closing a parenthesized name) repeated at least once,

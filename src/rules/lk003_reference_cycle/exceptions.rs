@@ -6,7 +6,7 @@ use tree_sitter::Node;
 use super::scope::{method_of, rebindings, scope_of};
 use super::{
     ancestors, collapse_long, contains_node, finding, fixes, holder_of, positional_arguments,
-    Context, LinkKind, FREED_LATE,
+    Context, FREED_LATE,
 };
 use crate::rules::Finding;
 use crate::semantic::scope_bindings;
@@ -87,7 +87,7 @@ impl<'a> Context<'a, '_> {
     fn traceback_message(&self, storage: &Storage<'a>, what: &str) -> String {
         let site = collapse_long(self.text(storage.site));
         match storage.kind {
-            StorageKind::Receiver => format!(
+            StorageKind::Receiver | StorageKind::Local => format!(
                 "`{site}` keeps the {what} with its traceback, whose frames hold every local of this call, `{holder}` included: a reference cycle, so `{holder}`, the exception and the frames {FREED_LATE}",
                 holder = storage.holder
             ),
@@ -98,16 +98,12 @@ impl<'a> Context<'a, '_> {
         }
     }
 
-    /// Where `value` (an exception or `sys.exc_info()`) is stored, when it is stored on
-    /// the method's receiver, in a module-level variable or container, or in a `global`.
+    /// Where `value` (an exception or `sys.exc_info()`) is stored, maybe as an element of
+    /// a tuple, list, set or dict display (`append(("failed", err))`), when it is stored
+    /// on the method's receiver, in a module-level variable or container, in a `global`,
+    /// or in a container or object local to the function (`failures[name] = exc`).
     fn storage(&self, function: Node<'a>, value: Node<'a>) -> Option<Storage<'a>> {
-        let mut node = value;
-        while let Some(parent) = node
-            .parent()
-            .filter(|p| p.kind() == "parenthesized_expression")
-        {
-            node = parent;
-        }
+        let node = display_root(value);
         let parent = node.parent()?;
         let (site, target) = match parent.kind() {
             "assignment" if parent.child_by_field_name("right") == Some(node) => {
@@ -116,9 +112,15 @@ impl<'a> Context<'a, '_> {
             "argument_list" => {
                 let call = parent.parent()?;
                 let arguments = positional_arguments(parent)?;
-                let link = self.call_link(call)?;
-                let position = if arguments.len() == 1 { 0 } else { 1 };
-                if arguments.get(position) != Some(&node) || link.kind != LinkKind::Call {
+                let method = call
+                    .child_by_field_name("function")?
+                    .child_by_field_name("attribute")?;
+                let position = match (self.text(method), arguments.len()) {
+                    ("append" | "add", 1) => 0,
+                    ("insert" | "setdefault", 2) => 1,
+                    _ => return None,
+                };
+                if arguments.get(position) != Some(&node) {
                     return None;
                 }
                 (
@@ -146,10 +148,17 @@ impl<'a> Context<'a, '_> {
         } else {
             !scope_bindings(self.file, function).contains(holder) && self.is_module_variable(holder)
         };
-        global.then_some(Storage {
+        if global {
+            return Some(Storage {
+                site,
+                holder,
+                kind: StorageKind::Module,
+            });
+        }
+        local_container(self.file, function, holder, depth, site).then_some(Storage {
             site,
             holder,
-            kind: StorageKind::Module,
+            kind: StorageKind::Local,
         })
     }
 
@@ -171,6 +180,9 @@ enum StorageKind {
     Receiver,
     /// In a module-level variable or container, or a `global`.
     Module,
+    /// In a container or object bound to a local name (a parameter included): the
+    /// function's own frame, on the traceback, holds it.
+    Local,
 }
 
 struct Storage<'a> {
@@ -209,6 +221,47 @@ fn collect_names<'a>(file: &SourceFile<'a>, node: Node<'a>, name: &str, out: &mu
         }
     }
     out.sort_by_key(|n| n.start_byte());
+}
+
+/// The outermost of the parentheses and tuple, list, set and dict displays (a value,
+/// not a key) around `value`: what a store holding `value` as an element stores.
+fn display_root(value: Node) -> Node {
+    let mut node = value;
+    while let Some(parent) = node.parent() {
+        let holds = match parent.kind() {
+            "parenthesized_expression" | "tuple" | "list" | "set" | "expression_list" => true,
+            "pair" => parent.child_by_field_name("value") == Some(node),
+            _ => false,
+        };
+        let parent = match parent.kind() {
+            "pair" if holds => match parent.parent() {
+                Some(dictionary) => dictionary,
+                None => break,
+            },
+            _ if holds => parent,
+            _ => break,
+        };
+        node = parent;
+    }
+    node
+}
+
+/// Whether `holder`, the root of a store's target `depth` steps away, is a name local
+/// to `function` (a parameter or a local variable, not `global` or `nonlocal`) whose
+/// contents the store changes: `failures[name] = exc`, `errors.append(exc)`,
+/// `box.error = exc`. The frame, on the exception's traceback, holds the local: a
+/// cycle. Rebinding the name itself (`last = exc`) is left alone.
+fn local_container(
+    file: &SourceFile,
+    function: Node,
+    holder: &str,
+    depth: usize,
+    site: Node,
+) -> bool {
+    let stores_inside = depth > 0 || site.kind() == "call";
+    stores_inside
+        && scope_bindings(file, function).contains(holder)
+        && !super::declares_global(file, function, holder)
 }
 
 /// Calls that read the exception being handled, or a traceback, by themselves.
