@@ -1109,6 +1109,9 @@ impl<'a, 'f> Context<'a, 'f> {
         events.sort_by_key(|(offset, _)| *offset);
         let mut lives: HashMap<&str, u32> = HashMap::new();
         let mut bound_to: HashMap<&str, Node<'a>> = HashMap::new();
+        // Names bound by unpacking a value read out of a structure
+        // (`prev, next, key = self.map.pop(key)`): elements of that structure.
+        let mut read_out: HashSet<&str> = HashSet::new();
         let mut graph = Graph::default();
         let mut reported: HashSet<Vec<Vertex<'a>>> = HashSet::new();
         let mut self_loops: HashSet<(Vertex<'a>, &str)> = HashSet::new();
@@ -1122,6 +1125,14 @@ impl<'a, 'f> Context<'a, 'f> {
                         Some(value) => bound_to.insert(rebinding.name, value),
                         None => bound_to.remove(rebinding.name),
                     };
+                    if rebinding
+                        .unpacked_from
+                        .is_some_and(is_read_out_of_structure)
+                    {
+                        read_out.insert(rebinding.name);
+                    } else {
+                        read_out.remove(rebinding.name);
+                    }
                     continue;
                 }
                 Event::Link(i) => i,
@@ -1153,9 +1164,11 @@ impl<'a, 'f> Context<'a, 'f> {
             // being re-linked: whether that structure's links are strong or weak was
             // decided where it was built, which this scope does not show.
             let relinked = cycle.iter().all(|i| {
-                bound_to.get(links[*i].holder).is_some_and(|value| {
-                    matches!(unparenthesize(*value).kind(), "attribute" | "subscript")
-                })
+                let holder = links[*i].holder;
+                read_out.contains(holder)
+                    || bound_to.get(holder).is_some_and(|value| {
+                        matches!(unparenthesize(*value).kind(), "attribute" | "subscript")
+                    })
             });
             if relinked {
                 continue;
@@ -1468,6 +1481,20 @@ fn finding(site: Node, message: String, fix: Result<Fix, String>) -> Finding {
 
 fn freed_late_one() -> &'static str {
     "stay allocated after its last name goes away, until the cyclic garbage collector runs"
+}
+
+/// Whether an unpacked value is read out of an existing structure: an attribute, a
+/// subscript, or a method's result (`self.map.pop(key)`), whose elements were linked
+/// where that structure was built. Unpacking a plain call (`a, b = make_pair()`) is not.
+fn is_read_out_of_structure(value: Node) -> bool {
+    let value = unparenthesize(value);
+    match value.kind() {
+        "attribute" | "subscript" => true,
+        "call" => value
+            .child_by_field_name("function")
+            .is_some_and(|f| f.kind() == "attribute"),
+        _ => false,
+    }
 }
 
 /// The value when it is a plain name.
