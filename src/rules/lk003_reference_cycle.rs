@@ -199,6 +199,7 @@ impl Rule for ReferenceCycle {
                     "store" => candidates.stores.push(*node),
                     "link_call" => candidates.calls.push(*node),
                     "handler" => candidates.handlers.push(*node),
+                    "loop" => candidates.loops.push(*node),
                     "exc_info" => candidates.exc_infos.push(*node),
                     _ => {}
                 }
@@ -443,6 +444,24 @@ fn admitted_ranges(text: &str) -> Vec<Range<usize>> {
             }
         }
     }
+    // `for NAME in ROOT...`: `NAME` is stored in what `ROOT` holds.
+    let mut loops: Vec<(usize, &str, &str)> = Vec::new();
+    for at in word_positions(text, "for") {
+        let target_at = skip_trivia(bytes, at + 3, true);
+        let Some(target) = ident_at(bytes, target_at) else {
+            continue;
+        };
+        let in_at = skip_trivia(bytes, target_at + target.len(), true);
+        if ident_at(bytes, in_at) != Some("in") {
+            continue;
+        }
+        let Some(root) = ident_at(bytes, skip_trivia(bytes, in_at + 2, true)) else {
+            continue;
+        };
+        let region = outline.region(at);
+        stored.insert((region, target));
+        loops.push((region, target, root));
+    }
     // A closure stored where it was defined: the same region.
     for stored in &stored {
         if outline.nested.contains(stored) {
@@ -494,6 +513,13 @@ fn admitted_ranges(text: &str) -> Vec<Range<usize>> {
             if self_loops.contains(&region) || *count >= 2 {
                 admitted.insert(region);
             }
+        }
+    }
+    // A loop's target that is a holder, linked back to the loop's root: `for sub in
+    // tree.children: sub.parent = tree`.
+    for (region, target, root) in loops {
+        if holders.contains(&(region, target)) && stored.contains(&(region, root)) {
+            admitted.insert(region);
         }
     }
     outline.ranges(&admitted)
@@ -856,6 +882,7 @@ struct Candidates<'a> {
     calls: Vec<Node<'a>>,
     handlers: Vec<Node<'a>>,
     exc_infos: Vec<Node<'a>>,
+    loops: Vec<Node<'a>>,
 }
 
 impl Candidates<'_> {
@@ -865,6 +892,7 @@ impl Candidates<'_> {
             &mut self.calls,
             &mut self.handlers,
             &mut self.exc_infos,
+            &mut self.loops,
         ] {
             let mut seen = HashSet::new();
             nodes.retain(|node| seen.insert(node.id()));
@@ -876,6 +904,7 @@ impl Candidates<'_> {
             && self.calls.is_empty()
             && self.handlers.is_empty()
             && self.exc_infos.is_empty()
+            && self.loops.is_empty()
     }
 }
 
@@ -888,6 +917,8 @@ enum LinkKind {
     Item,
     /// `a.append(b)` and the like.
     Call,
+    /// `for b in a.items:`: `b` is an element of what `a` holds.
+    Loop,
 }
 
 /// One statement that makes the object named `holder` refer to the object named `value`.
@@ -903,6 +934,9 @@ struct Link<'a> {
     attribute: Option<&'a str>,
     /// The stored name.
     value: Node<'a>,
+    /// Where the link takes effect, in the scope's order of events: the statement's
+    /// start, or a loop's iterable (after the loop has bound its target).
+    at: usize,
 }
 
 struct Context<'a, 'f> {
@@ -958,6 +992,7 @@ impl<'a, 'f> Context<'a, 'f> {
                     .iter()
                     .filter_map(|call| self.call_link(*call)),
             )
+            .chain(candidates.loops.iter().filter_map(|l| self.loop_link(*l)))
             .collect();
         let mut by_scope: BTreeMap<usize, (Node<'a>, Vec<usize>)> = BTreeMap::new();
         for (index, link) in links.iter().enumerate() {
@@ -999,6 +1034,7 @@ impl<'a, 'f> Context<'a, 'f> {
             kind,
             attribute,
             value,
+            at: store.start_byte(),
         })
     }
 
@@ -1021,6 +1057,26 @@ impl<'a, 'f> Context<'a, 'f> {
             kind: LinkKind::Call,
             attribute: None,
             value,
+            at: call.start_byte(),
+        })
+    }
+
+    /// `for child in tree.children:` as a link from `tree` to `child`: the loop's target
+    /// is an element of what the iterable's root holds.
+    fn loop_link(&self, for_statement: Node<'a>) -> Option<Link<'a>> {
+        let value = for_statement
+            .child_by_field_name("left")
+            .filter(|l| l.kind() == "identifier")?;
+        let iterable = for_statement.child_by_field_name("right")?;
+        let (holder, depth) = holder_of(self.file, iterable)?;
+        Some(Link {
+            site: for_statement,
+            holder: self.text(holder),
+            direct: depth == 0,
+            kind: LinkKind::Loop,
+            attribute: None,
+            value,
+            at: iterable.start_byte(),
         })
     }
 
@@ -1100,11 +1156,7 @@ impl<'a, 'f> Context<'a, 'f> {
             .iter()
             .enumerate()
             .map(|(i, r)| (r.offset, Event::Rebind(i)))
-            .chain(
-                members
-                    .iter()
-                    .map(|&i| (links[i].site.start_byte(), Event::Link(i))),
-            )
+            .chain(members.iter().map(|&i| (links[i].at, Event::Link(i))))
             .collect();
         events.sort_by_key(|(offset, _)| *offset);
         let mut lives: HashMap<&str, u32> = HashMap::new();
@@ -1182,9 +1234,13 @@ impl<'a, 'f> Context<'a, 'f> {
         }
     }
 
-    /// `a.f`, `a[k]` or `a` of `a.append(b)`, as written.
+    /// `a.f`, `a[k]` or `a` of `a.append(b)`, or the iterable of a loop, as written.
     fn link_target_text(&self, link: &Link<'a>) -> &'a str {
         match link.kind {
+            LinkKind::Loop => link
+                .site
+                .child_by_field_name("right")
+                .map_or("", |r| self.text(r)),
             LinkKind::Call => link
                 .site
                 .child_by_field_name("function")
@@ -1212,6 +1268,7 @@ impl<'a, 'f> Context<'a, 'f> {
                     format!("{target}({value})")
                 }
             }
+            LinkKind::Loop => format!("for {value} in {target}"),
             _ => format!("{target} = {value}"),
         }
     }
