@@ -131,6 +131,9 @@ impl<'a> Context<'a, '_> {
             }
             _ => return None,
         };
+        if is_explicit_chaining(self.file, target) {
+            return None;
+        }
         let (holder, depth) = holder_of(self.file, target)?;
         let holder = self.text(holder);
         if method_of(self.file, function).is_some_and(|m| m.receiver == holder) {
@@ -221,6 +224,15 @@ fn collect_names<'a>(file: &SourceFile<'a>, node: Node<'a>, name: &str, out: &mu
         }
     }
     out.sort_by_key(|n| n.start_byte());
+}
+
+/// `new.__cause__ = exc` or `new.__context__ = exc`: chaining by hand, which keeps the
+/// traceback on purpose (it is printed with the new exception).
+fn is_explicit_chaining(file: &SourceFile, target: Node) -> bool {
+    target.kind() == "attribute"
+        && target
+            .child_by_field_name("attribute")
+            .is_some_and(|a| matches!(file.node_text(a), "__cause__" | "__context__"))
 }
 
 /// The outermost of the parentheses and tuple, list, set and dict displays (a value,
