@@ -90,7 +90,8 @@ def add_to_list(value, my_list=None):
     return my_list
 ```
 The default becomes `None`; an annotation `T` becomes `T | None` (Python 3.10+ or with
-`from __future__ import annotations`) or `Optional[T]` (the import is added), unless it
+`from __future__ import annotations`) or `Optional[T]` (`from typing import Optional`
+is added unless a module-level, unconditional import before the `def` binds it), unless it
 already admits `None`. The guard goes after the docstring and any `global`/`nonlocal`
 statements, in the body's own indentation, and carries the default's original source
 text, comments included. A body written on the `def` line is first expanded into a block.
