@@ -321,3 +321,112 @@ fn attached_comments_start(text: &str, start: usize) -> usize {
     }
     at
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::apply_fixes;
+    use crate::fix::{Applicability, Fix};
+
+    fn with_file<T>(text: &str, f: impl FnOnce(&SourceFile) -> T) -> T {
+        let mut parser = tree_sitter::Parser::new();
+        parser
+            .set_language(&tree_sitter_python::LANGUAGE.into())
+            .unwrap();
+        let tree = parser.parse(text, None).unwrap();
+        let file = SourceFile::new(text, &tree);
+        f(&file)
+    }
+
+    /// The spelling of `qualified` at the first `USE` in `text`, and the text with the
+    /// import edits applied.
+    fn spelled(text: &str, qualified: &str, add: AddAs) -> Result<(String, String), String> {
+        let use_at = text.find("USE").expect("a USE marker");
+        with_file(text, |file| {
+            let (written, edits) = spell(file, qualified, use_at, add)?;
+            let fix = Fix::new("import", Applicability::Safe, edits);
+            Ok((written, apply_fixes(text, &[&fix]).text))
+        })
+    }
+
+    #[test]
+    fn only_module_level_unconditional_imports_before_the_use_count() {
+        let text = "import os\n\nif __name__ == \"__main__\":\n    import weakref\n\nUSE = 1\n";
+        let (written, fixed) = spelled(text, "weakref", AddAs::Module).unwrap();
+        assert_eq!(written, "weakref");
+        assert!(fixed.starts_with("import os\nimport weakref\n\nif __name__"));
+        for guarded in [
+            "try:\n    import weakref\nexcept ImportError:\n    pass\nUSE = 1\n",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import weakref\nUSE = 1\n",
+            "def f():\n    import weakref\nUSE = 1\n",
+            "USE = 1\nimport weakref\n",
+        ] {
+            let (_, fixed) = spelled(guarded, "weakref", AddAs::Module).unwrap();
+            assert_ne!(fixed, guarded, "{guarded:?}: an import is added");
+        }
+        let (written, fixed) =
+            spelled("import weakref as wr\nUSE = 1\n", "weakref", AddAs::Module).unwrap();
+        assert_eq!(
+            (written.as_str(), fixed.as_str()),
+            ("wr", "import weakref as wr\nUSE = 1\n")
+        );
+    }
+
+    #[test]
+    fn members_are_spelled_through_the_module_or_imported() {
+        let (written, _) =
+            spelled("import typing\nUSE = 1\n", "typing.Optional", AddAs::Member).unwrap();
+        assert_eq!(written, "typing.Optional");
+        let (written, fixed) = spelled(
+            "from typing import List\nUSE = 1\n",
+            "typing.Optional",
+            AddAs::Member,
+        )
+        .unwrap();
+        assert_eq!(written, "Optional");
+        assert_eq!(fixed, "from typing import List, Optional\nUSE = 1\n");
+        let (written, fixed) = spelled(
+            "\"\"\"Doc.\"\"\"\n\n\ndef f():\n    USE\n",
+            "functools.cache",
+            AddAs::Module,
+        )
+        .unwrap();
+        assert_eq!(written, "functools.cache");
+        assert_eq!(
+            fixed,
+            "\"\"\"Doc.\"\"\"\n\nimport functools\n\n\ndef f():\n    USE\n"
+        );
+        assert!(spelled("Optional = 3\nUSE = 1\n", "typing.Optional", AddAs::Member).is_err());
+        assert!(spelled("weakref = None\nUSE = 1\n", "weakref", AddAs::Module).is_err());
+    }
+
+    #[test]
+    fn a_new_import_goes_after_future_imports_and_dunders() {
+        let text = "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n__all__ = [\"f\"]\n__docformat__ = \"x\"\n\n\ndef f():\n    USE\n";
+        let (_, fixed) = spelled(text, "weakref", AddAs::Module).unwrap();
+        assert_eq!(
+            fixed,
+            "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n__all__ = [\"f\"]\n__docformat__ = \"x\"\n\nimport weakref\n\n\ndef f():\n    USE\n"
+        );
+        let bare = "# licence\nclass C:\n    USE = 1\n";
+        let (_, fixed) = spelled(bare, "weakref", AddAs::Module).unwrap();
+        assert_eq!(
+            fixed,
+            "# licence\nimport weakref\n\n\nclass C:\n    USE = 1\n"
+        );
+    }
+
+    #[test]
+    fn blank_lines_before_and_after_ask_for_the_same_gap_with_the_same_edit() {
+        let text = "x = 1\n# about y\ny = 2\nz = 3\n";
+        with_file(text, |file| {
+            let y = text.find("y = 2").unwrap();
+            let before = blank_lines_before(file, y, 2).unwrap();
+            assert_eq!(before, Edit::insert(text.find("# about").unwrap(), "\n\n"));
+            let x_end = "x = 1".len();
+            assert_eq!(blank_lines_after(file, x_end, 2), Some(before));
+            assert_eq!(blank_lines_before(file, 0, 2), None);
+            assert_eq!(blank_lines_after(file, text.len() - 1, 2), None);
+        });
+    }
+}
