@@ -44,7 +44,11 @@ pub fn spell(
     // import among the module's own statements before the use.
     let mut direct: Vec<String> = Vec::new();
     let mut through_module: Vec<String> = Vec::new();
+    let deleted = deleted_names(file);
     for (local, imported) in unconditional_imports(file, use_at) {
+        if deleted.contains(&local) {
+            continue;
+        }
         if member.is_some() && imported == qualified && bindings.is_import_of(local, qualified) {
             direct.push(local.to_string());
         } else if imported == module && bindings.is_import_of(local, module) {
@@ -70,6 +74,9 @@ pub fn spell(
             if bindings.is_bound(member) && !bindings.is_import_of(member, qualified) {
                 return Err(format!("`{member}` names something else in this file"));
             }
+            if deleted.contains(&member) {
+                return Err(format!("the file deletes `{member}` with `del`"));
+            }
             Ok((
                 member.to_string(),
                 from_import_edit(file, module, member, use_at),
@@ -79,6 +86,9 @@ pub fn spell(
             let head = module.split('.').next().unwrap_or(module);
             if bindings.is_bound(head) && !bindings.is_import_of(head, head) {
                 return Err(format!("`{head}` names something else in this file"));
+            }
+            if deleted.contains(&head) {
+                return Err(format!("the file deletes `{head}` with `del`"));
             }
             let written = match member {
                 Some(member) => format!("{module}.{member}"),
@@ -90,6 +100,34 @@ pub fn spell(
             ))
         }
     }
+}
+
+/// The names a `del` anywhere in the file deletes (`del weakref`): an import of such a
+/// name may be gone when the fix's code runs.
+fn deleted_names<'a>(file: &SourceFile<'a>) -> Vec<&'a str> {
+    let mut deleted = Vec::new();
+    let mut stack = vec![file.tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "delete_statement" {
+            let mut targets = vec![node];
+            while let Some(target) = targets.pop() {
+                let mut cursor = target.walk();
+                for child in target.named_children(&mut cursor) {
+                    match child.kind() {
+                        "identifier" => deleted.push(file.node_text(child)),
+                        "expression_list" | "tuple" | "list" | "parenthesized_expression" => {
+                            targets.push(child)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    deleted
 }
 
 /// `(local, qualified)` for every name an import among the module's own statements
@@ -398,6 +436,12 @@ mod tests {
         );
         assert!(spelled("Optional = 3\nUSE = 1\n", "typing.Optional", AddAs::Member).is_err());
         assert!(spelled("weakref = None\nUSE = 1\n", "weakref", AddAs::Module).is_err());
+        assert!(spelled(
+            "import weakref\ndel weakref\nUSE = 1\n",
+            "weakref",
+            AddAs::Module
+        )
+        .is_err());
     }
 
     #[test]

@@ -194,6 +194,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ("mutual_links_no_fix.py", NO_FIX),
     ("mutual_links_unpacked_from_call.py", NO_FIX),
     ("weak_link_declines.py", NO_FIX),
+    ("weakref_import_deleted.py", NO_FIX),
     ("self_loops.py", NO_FIX),
     ("ok_exception_chaining.py", NO_FINDING),
     ("ok_look_alikes.py", NO_FINDING),
