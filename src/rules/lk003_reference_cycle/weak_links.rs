@@ -167,7 +167,10 @@ impl<'a> Context<'a, '_> {
     /// A class whose `__slots__`, if any, name `__weakref__`, and whose bases are
     /// `object` or such classes of this file: its instances accept weak references.
     fn class_accepts_weakrefs(&self, class: Node<'a>, depth: usize) -> bool {
-        if depth > 8 || (self.members(class).has_slots && !self.slots_name_weakref(class)) {
+        if depth > 8
+            || (self.members(class).has_slots && !self.slots_name_weakref(class))
+            || self.decorated_with_slots(class)
+        {
             return false;
         }
         let Some(bases) = class.child_by_field_name("superclasses") else {
@@ -186,6 +189,26 @@ impl<'a> Context<'a, '_> {
             }
             "comment" => true,
             _ => false,
+        })
+    }
+
+    /// Whether a class decorator may give the class `__slots__` without `__weakref__`:
+    /// `@dataclass(slots=True)` (unless `weakref_slot=True`), `@attr.s(slots=True)`.
+    fn decorated_with_slots(&self, class: Node<'a>) -> bool {
+        let Some(decorated) = class
+            .parent()
+            .filter(|p| p.kind() == "decorated_definition")
+        else {
+            return false;
+        };
+        let mut cursor = decorated.walk();
+        let decorators: Vec<Node> = decorated
+            .named_children(&mut cursor)
+            .filter(|d| d.kind() == "decorator")
+            .collect();
+        decorators.into_iter().any(|decorator| {
+            let text: String = self.text(decorator).split_whitespace().collect();
+            text.contains("slots=True") && !text.contains("weakref_slot=True")
         })
     }
 
