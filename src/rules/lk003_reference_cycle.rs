@@ -423,6 +423,11 @@ impl<'a, 'f> Context<'a, 'f> {
             .filter(|l| l.kind() == "identifier")?;
         let iterable = for_statement.child_by_field_name("right")?;
         let (holder, depth) = holder_of(self.file, iterable)?;
+        if self.text(holder) == self.text(value) {
+            // `for token in token:` iterates the old object and rebinds the name to each
+            // element: no link from a name to itself.
+            return None;
+        }
         Some(Link {
             site: for_statement,
             holder: self.text(holder),
