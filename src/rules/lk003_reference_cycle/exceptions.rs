@@ -158,11 +158,38 @@ impl<'a> Context<'a, '_> {
                 kind: StorageKind::Module,
             });
         }
-        local_container(self.file, function, holder, depth, site).then_some(Storage {
+        (local_container(self.file, function, holder, depth, site)
+            && !self.breaks_cycle_later(function, holder, site))
+        .then_some(Storage {
             site,
             holder,
             kind: StorageKind::Local,
         })
+    }
+
+    /// Whether the function drops its local `holder`'s exceptions itself after `site`:
+    /// `holder.clear()`, `del holder`, or a rebinding (`exceptions = None` in a
+    /// `finally`, as `socket.create_connection` and `asyncio` do), which breaks the cycle.
+    fn breaks_cycle_later(&self, function: Node<'a>, holder: &str, site: Node<'a>) -> bool {
+        let after = site.end_byte();
+        let rebound = rebindings(self.file, function)
+            .iter()
+            .any(|r| r.name == holder && r.offset > after);
+        let Some(body) = function.child_by_field_name("body") else {
+            return rebound;
+        };
+        rebound
+            || contains_node(body, |n| {
+                n.start_byte() > after
+                    && n.kind() == "call"
+                    && n.child_by_field_name("function").is_some_and(|f| {
+                        f.kind() == "attribute"
+                            && f.child_by_field_name("object")
+                                .is_some_and(|o| self.text(o) == holder)
+                            && f.child_by_field_name("attribute")
+                                .is_some_and(|a| self.text(a) == "clear")
+                    })
+            })
     }
 
     /// A name the module binds only by plain assignments: a variable, not an import,
