@@ -14,6 +14,11 @@
   arguments: (argument_list)) @link_call
   (#any-of? @method "append" "add" "insert" "setdefault"))
 
+; `for child in tree.children:`: each `child` is an element of what `tree` holds.
+(for_statement
+  left: (identifier)
+  right: [(identifier) (attribute) (subscript)]) @loop
+
 ; `except E as e:`
 (except_clause) @handler
 

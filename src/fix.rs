@@ -89,6 +89,10 @@ impl Fix {
         mut edits: Vec<Edit>,
     ) -> Self {
         edits.sort_by_key(|e| (e.range.start, e.range.end));
+        // Two parts of one fix asking for the same text at the same place (the blank
+        // lines before a new `def`, wanted by the import above it and by the `def`) get it
+        // once, as two fixes do in `apply_fixes`.
+        edits.dedup();
         Fix {
             title: title.into(),
             applicability,

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod encoding;
 pub mod engine;
 pub mod fix;
+pub mod imports;
 pub mod invariants;
 pub mod noqa;
 pub mod oracle;

@@ -6,8 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
-use crate::fix::Edit;
-use crate::source::{line_end, statement_line_end, SourceFile};
+use crate::source::SourceFile;
 
 /// How one name is bound across a whole file.
 #[derive(Debug, Default, Clone)]
@@ -430,120 +429,6 @@ pub fn statements(block: Node) -> Vec<Node> {
         .named_children(&mut cursor)
         .filter(|n| !n.is_extra())
         .collect()
-}
-
-/// An edit that adds `from MODULE import NAME`: into an existing top-level
-/// `from MODULE import ...` when there is one, else as a new line after the module
-/// docstring and `__future__` imports.
-pub fn add_from_import(file: &SourceFile, module: &str, name: &str) -> Edit {
-    let root = file.tree.root_node();
-    let top = statements(root);
-    for statement in &top {
-        if statement.kind() != "import_from_statement" {
-            continue;
-        }
-        let module_name = statement
-            .child_by_field_name("module_name")
-            .map(|m| file.node_text(m));
-        let mut cursor = statement.walk();
-        let names: Vec<Node> = statement
-            .children_by_field_name("name", &mut cursor)
-            .collect();
-        if module_name == Some(module) && !names.is_empty() {
-            let last = names[names.len() - 1];
-            return Edit::insert(last.end_byte(), format!(", {name}"));
-        }
-    }
-    let line = format!("from {module} import {name}");
-    insert_statement_after(file, header_end(&top), &line)
-}
-
-/// The last of the statements that must stay first in a module: its docstring and
-/// `from __future__` imports.
-fn header_end<'t>(top: &[Node<'t>]) -> Option<Node<'t>> {
-    let mut after: Option<Node> = None;
-    for (index, statement) in top.iter().enumerate() {
-        if (index == 0 && is_docstring(*statement)) || statement.kind() == "future_import_statement"
-        {
-            after = Some(*statement);
-        } else {
-            break;
-        }
-    }
-    after
-}
-
-/// An edit that adds `import MODULE` at the top of the file: after the leading run of
-/// module docstring and imports (`__future__` ones included), else at the start.
-pub fn add_import(file: &SourceFile, module: &str) -> Edit {
-    let mut after: Option<Node> = None;
-    for (index, statement) in statements(file.tree.root_node()).into_iter().enumerate() {
-        let leading = (index == 0 && is_docstring(statement))
-            || matches!(
-                statement.kind(),
-                "future_import_statement" | "import_statement" | "import_from_statement"
-            );
-        if !leading {
-            break;
-        }
-        after = Some(statement);
-    }
-    let line = format!("import {module}");
-    if after.is_some() {
-        return insert_statement_after(file, after, &line);
-    }
-    // No docstring or import to follow: go right before the first statement, below any
-    // leading comments (a shebang, a licence, tool directives), keeping two blank lines
-    // before a top-level `def` or `class`.
-    let Some(first) = statements(file.tree.root_node()).into_iter().next() else {
-        return insert_statement_after(file, None, &line);
-    };
-    let newline = file.newline;
-    let gap = if matches!(
-        first.kind(),
-        "function_definition" | "class_definition" | "decorated_definition"
-    ) {
-        format!("{newline}{newline}{newline}")
-    } else {
-        newline.to_string()
-    };
-    Edit::insert(
-        crate::source::statement_line_start(file.text, first.start_byte()),
-        format!("{line}{gap}"),
-    )
-}
-
-/// Inserts a top-level statement after `previous` (at the start of the file when none),
-/// on a line of its own.
-pub fn insert_statement_after(file: &SourceFile, previous: Option<Node>, statement: &str) -> Edit {
-    let newline = file.newline;
-    match previous {
-        None => {
-            // At the top, below a shebang and a coding declaration (lines 1 and 2 only).
-            let mut at = 0;
-            for _ in 0..2 {
-                let end = line_end(file.text, at);
-                let line = &file.text[at..end];
-                if !(line.starts_with("#!") || (line.starts_with('#') && line.contains("coding"))) {
-                    break;
-                }
-                if end == file.text.len() {
-                    return Edit::insert(end, format!("{newline}{statement}"));
-                }
-                at = end
-                    + if file.text[end..].starts_with("\r\n") {
-                        2
-                    } else {
-                        1
-                    };
-            }
-            Edit::insert(at, format!("{statement}{newline}"))
-        }
-        Some(previous) => {
-            let end = statement_line_end(file.text, previous.end_byte());
-            Edit::insert(end, format!("{newline}{statement}"))
-        }
-    }
 }
 
 /// Identifiers an expression reads, in source order: not attribute names, keyword

@@ -299,6 +299,15 @@ behaviour_tests! {
     a_new_typing_import_keeps_behaviour: "annotations_py38_new_import.py" => r#"
 ("annotated", [], {}, {"a": []}, False),
 "#
+    an_import_only_under_type_checking_gets_a_module_level_one: "annotations_py39_type_checking_import.py" => r#"
+("annotated", [], {}, {"a": []}, False),
+"#
+    an_import_below_a_docstring_keeps_behaviour: "annotations_py38_docstring_then_def.py" => r#"
+("annotated", [], {}, {"a": []}, False),
+"#
+    an_import_after_future_and_dunders_keeps_behaviour: "annotations_py38_future_and_dunders.py" => r#"
+("annotated", [], {}, {"a": []}, False),
+"#
     typing_module_annotations_get_a_fresh_default_per_call: "annotations_typing_module.py" => r#"
 ("annotated", [], {}, {"a": [1]}, False),
 "#

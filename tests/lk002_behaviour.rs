@@ -46,6 +46,8 @@ const COVERED: &[(&str, &[&str], &[&str])] = &[
     ("instances.py", &["cache"], &["wrapper"]),
     ("lazy.py", &[], &["LOOKUP", "SQUARES"]),
     ("lazy_existing_import.py", &[], &["BUFFER"]),
+    ("lazy_after_comment.py", &[], &["TABLE"]),
+    ("lazy_import_in_main_block.py", &[], &["TABLE"]),
     ("lazy_main_block.py", &[], &["NAMES", "TABLE"]),
     ("lazy_py38.py", &[], &["TABLE"]),
     ("no_final_newline_lazy.py", &[], &["LAZY"]),

@@ -12,10 +12,11 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match_in, Finding, FixAvailability, Rule};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::imports::{self, AddAs};
 use crate::prefilter::{code_only, ident_at, skip_trivia, word_positions};
 use crate::semantic::{
-    add_from_import, contains_kind, enclosing_scopes, expression_reads, is_docstring,
-    parameter_names, scope_bindings, statements, unparenthesize, FileBindings,
+    contains_kind, enclosing_scopes, expression_reads, is_docstring, parameter_names,
+    scope_bindings, statements, unparenthesize, FileBindings,
 };
 use crate::settings::Settings;
 use crate::source::{
@@ -89,7 +90,8 @@ def add_to_list(value, my_list=None):
     return my_list
 ```
 The default becomes `None`; an annotation `T` becomes `T | None` (Python 3.10+ or with
-`from __future__ import annotations`) or `Optional[T]` (the import is added), unless it
+`from __future__ import annotations`) or `Optional[T]` (`from typing import Optional`
+is added unless a module-level, unconditional import before the `def` binds it), unless it
 already admits `None`. The guard goes after the docstring and any `global`/`nonlocal`
 statements, in the body's own indentation, and carries the default's original source
 text, comments included. A body written on the `def` line is first expanded into a block.
@@ -558,17 +560,9 @@ fn annotation_edits(
         }
     }
     let mut edits = Vec::new();
-    let optional = match bindings.local_name_for("typing.Optional") {
-        Some(local) => local,
-        None if !bindings.is_bound("Optional") => {
-            edits.push(add_from_import(file, "typing", "Optional"));
-            "Optional".to_string()
-        }
-        None => return Err(
-            "`Optional` names something else in this file, so the annotation cannot admit `None`"
-                .into(),
-        ),
-    };
+    let (optional, import) = imports::spell(file, "typing.Optional", range.start, AddAs::Member)
+        .map_err(|reason| format!("{reason}, so the annotation cannot admit `None`"))?;
+    edits.extend(import);
     edits.push(Edit::insert(range.start, format!("{optional}[")));
     edits.push(Edit::insert(range.end, "]"));
     Ok(edits)

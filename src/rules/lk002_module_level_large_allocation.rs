@@ -91,9 +91,12 @@ import functools
 TABLE = [i * i for i in range(10**6)]
 TOTAL = sum(TABLE)
 del TABLE
+
+
 @functools.cache
 def _load_GRID():
     return np.zeros((5000, 5000))
+
 
 def cell(x, y):
     return _load_GRID()[x, y]
@@ -134,8 +137,12 @@ module level); a name a class body reads. Release is declined for a name listed 
 deleted elsewhere. Lazy loading is declined when module-level code also reads, mutates or
 rebinds the name (it would be built at import anyway), when it is bound inside a compound
 statement or shares its line, when a comprehension binds the same name, when the value
-reads a name that is rebound or deleted, and when the module defines its own
-`__getattr__`.
+reads a name that is rebound or deleted, when the module defines its own
+`__getattr__`, and when `functools` (or the name the import would bind) names something
+else in the file. An existing import of `functools` or `functools.cache` is used only
+when a module-level statement before the loader binds it unconditionally; one inside
+`if __name__ == "__main__":`, `try` or a function does not count, and `import
+functools` is added to the module's import block.
 "#;
 
 pub struct ModuleLevelLargeAllocation;

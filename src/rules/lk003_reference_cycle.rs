@@ -5,13 +5,16 @@
 //! This rule finds, within one function, method or module, the statements that close
 //! such a cycle, and offers weak-reference rewrites where they keep the structure usable.
 
+mod exceptions;
 mod fixes;
 mod graph;
+mod methods;
+mod prefilter;
 mod scope;
+mod weak_links;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::ops::Range;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
@@ -19,15 +22,13 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match_in, Finding, FixAvailability, Rule};
 use crate::fix::Fix;
-use crate::prefilter::{
-    code_only, for_each_logical_line, ident_at, is_ident_byte, skip_trivia, word_positions,
-    BlockKind,
-};
-use crate::semantic::{parameter_names, scope_bindings, unparenthesize, FileBindings};
+use crate::prefilter::code_only;
+use crate::semantic::{unparenthesize, FileBindings};
 use crate::settings::Settings;
 use crate::source::SourceFile;
 use graph::{Graph, Vertex};
-use scope::{arms, method_of, reads_name, rebindings, scope_of, ClassMembers, Method, Receiver};
+use prefilter::{admitted_ranges, might_match};
+use scope::{arms, method_of, rebindings, scope_of, ClassMembers, Method, Receiver};
 
 const CODE: &str = "LK003";
 
@@ -59,8 +60,11 @@ Statements that close a reference cycle, within one function, method or module b
 5. **A closure over `self` stored on `self`**: `self.f = lambda: self.x`, or a nested `def`
    that reads `self`, assigned to `self.*`.
 6. **An exception kept with its traceback**: inside `except E as e:`, `e` stored on
-   `self`/`cls`, in a module-level variable or container, or in a `global`; also
-   `sys.exc_info()` stored the same way.
+   `self`/`cls`, in a module-level variable or container, in a `global`, or in a
+   container or object local to the function (`failures[name] = e`: the function's
+   frame, on the traceback, holds the container), also as an element of a tuple, list
+   or dict (`self.history.append(("failed", e))`); also `sys.exc_info()` stored the
+   same way.
 
 Look-alikes that create no cycle stay silent: `self.name = self.name.strip()`,
 `self.items = list(self.items)`, `self.copy = copy.copy(self)`, a class-level alias
@@ -78,7 +82,7 @@ object they are stored on.
 ## Example
 ```python
 class Leaf:
-    def __init__(self, parent):
+    def __init__(self, parent: Tree):
         self.parent = parent
         parent.children.append(self)
 ```
@@ -87,8 +91,9 @@ class Leaf:
 ```python
 import weakref
 
+
 class Leaf:
-    def __init__(self, parent):
+    def __init__(self, parent: Tree):
         self.parent = parent
         parent.children.append(self)
 
@@ -101,12 +106,26 @@ class Leaf:
     def parent(self, value):
         self._parent_ref = None if value is None else weakref.ref(value)
 ```
-A back-reference `self.ATTR = P` becomes a property backed by `weakref.ref`, added after
-the first method that assigns it, so `leaf.parent is tree` stays true. For other mutual
-links, the value of the closing `a.f = b` becomes `weakref.proxy(b)` when `b` is known to
-be an instance of a class of this file that accepts weak references. An exception stored
+A weak link is offered only where the file shows both that the program keeps working
+and which side to weaken:
+- **ownership**: the cycle is one-to-many, the holder keeping the other object in a
+  container (`parent.children.append(self)`, `group.members[k] = self`); the element's
+  link back to the holder is the one made weak. A one-to-one mutual link
+  (`self.reporter = reporter` with `reporter.linter = self`), or a cycle of three or
+  more objects, gets no fix, and the message says why;
+- **the referent accepts weak references**: it is the method's own instance, a name
+  bound only to calls of a class of this file, or a parameter annotated with one
+  (`parent: Tree`, `parent: "Tree"`), where that class and every class of the file
+  derived from it have no `__slots__` without `"__weakref__"` and only such bases. A
+  builtin container, `int`, `str`, `tuple` or an unannotated parameter gets no fix.
+
+Then a back-reference `self.ATTR = P` becomes a property backed by `weakref.ref`, added
+after the first method that assigns it, so `leaf.parent is tree` stays true; the
+element's `child.ATTR = self` becomes `weakref.proxy(self)`. An exception stored
 from an `except` clause is stored as `e.with_traceback(None)`. `import weakref` is added
-when the file has no module-level import of it.
+to the module's import block when no module-level, unconditional import before the fix
+binds it (one inside `if __name__ == "__main__":`, `if TYPE_CHECKING:`, `try` or a
+function does not count).
 
 Self loops, bound methods and closures are reported without a fix: the message names the
 usual cure (a property returning the object, calling the method directly, or
@@ -115,15 +134,28 @@ usual cure (a property returning the object, calling the method directly, or
 ## Fix safety
 Every fix is unsafe. A weak link no longer keeps its target alive: once nothing else
 refers to the parent, `leaf.parent` is `None` and a proxy raises `ReferenceError`, where
-the code may have relied on the link to keep it. An object holding a `weakref.ref`
-cannot be pickled, and `copy.deepcopy` of it shares the referent instead of copying it,
-so a property-fixed class needs `__getstate__`/`__deepcopy__` if it is pickled or
-deep-copied. A proxy is not the object (`is` is false). `with_traceback(None)` clears
-the exception's traceback in place, so a later re-raise of it loses the original stack;
-exceptions chained to it (`__context__`, `__cause__`) keep theirs. The property fix is declined for classes with `__slots__`,
+the code may have relied on the link to keep it; the fix is offered only on the
+element's side of a one-to-many link, whose holder the program reaches first, and
+never on a one-to-one link or a longer cycle, where nothing shows which object owns the
+other. A weak link points only at an instance of a class of this file that accepts weak
+references, so it cannot raise `TypeError` (an annotation is taken at its word: a
+parameter annotated `Tree` that is passed a `list` still fails). An object holding a
+`weakref.ref` cannot be pickled, and `copy.deepcopy` of it shares the referent instead
+of copying it, so a property-fixed class needs `__getstate__`/`__deepcopy__` if it is
+pickled or deep-copied. A proxy is not the object (`is` is false).
+`with_traceback(None)` clears the exception's traceback in place, so a later re-raise or
+report of it elsewhere loses the original stack; exceptions chained to it keep theirs.
+It is declined when the handler itself still needs the traceback: a re-raise (`raise`,
+`raise e`), any other `raise` (it chains `e` as `__cause__` or `__context__`, whose
+report prints `e`'s frames; `raise X from None` does not), a read of
+`e.__traceback__`, a call that reads the handled exception or a traceback (`logging`'s
+`exception()` or `exc_info=`, `traceback.*`, `sys.exc_info()`), `e` passed to any call
+but `str`, `repr`, `type`, `isinstance` and the like (a logger or callback may keep it),
+returned, yielded or stored where this rule does not report it, or read by a nested
+function or lambda. The property fix is declined for classes with `__slots__`,
 when the attribute is already a method, property, descriptor or class attribute, when
-its name is mangled, or when the class deletes it; the proxy fix when the value's type
-is not known; the traceback fix when the handler re-raises the exception.
+its name is mangled, or when the class deletes it. `import weakref` is added at module
+level unless a module-level, unconditional import before the fix binds it.
 "#;
 
 pub struct ReferenceCycle;
@@ -166,6 +198,7 @@ impl Rule for ReferenceCycle {
                     "store" => candidates.stores.push(*node),
                     "link_call" => candidates.calls.push(*node),
                     "handler" => candidates.handlers.push(*node),
+                    "loop" => candidates.loops.push(*node),
                     "exc_info" => candidates.exc_infos.push(*node),
                     _ => {}
                 }
@@ -197,602 +230,13 @@ impl Rule for ReferenceCycle {
     }
 }
 
-/// The prefilter. It reads the text with comments and string literals blanked (the
-/// code of f-strings' replacement fields stays), and each shape needs code it looks for:
-///
-/// - shapes 1 to 3 (links): a cycle or self loop passes through a name that is both a
-///   holder and a stored value (two such names, unless a stored name is also a word
-///   before its own `=` or link call). A holder (not itself an attribute) starts a chain of `.name` and `[...]` that ends
-///   in a lone `=` or an annotation's `:` (`a.f = b`, `a[k]: T = b`), or in
-///   `.append(`, `.add(`, `.insert(`, `.setdefault(`. A stored value is a name, maybe
-///   parenthesized, that ends an assignment whose target is not plainly a name (`= b`
-///   then the end of the line, `;` or `#`), the argument of `append(b)`/`add(b)`, or an
-///   argument after a comma of `insert`/`setdefault`;
-/// - shape 4 (bound method): `x.m`, not called, where `def m` is an undecorated `def`
-///   directly in a class body and `x` the first parameter of such a `def` and a word
-///   before the `=` (the target's root: `self.f = self.m`), in the
-///   value of such an assignment: first (`= x.m`), as a call's first argument
-///   (`= partial(x.m, ...)`) or anywhere in a display or parenthesized value;
-/// - shape 5 (closure): `= lambda` to such a target, or a stored value that is the name
-///   of a `def` nested in another `def`;
-/// - shape 6 (exception): a call of a name ending in `exc_info` (as the query says) that is an assignment's value or a
-///   link call's argument, or the name after `as` in an `except` clause that
-///   is a bare value assigned to anything (`g = e` for a global) or a link call's
-///   argument.
-fn might_match(text: &str) -> bool {
-    !admitted_ranges(text).is_empty()
-}
-
-/// The byte ranges of the regions (see `Outline::region`) where the prefilter sees
-/// evidence of a finding, in order; empty when there is none. Every finding lies in a
-/// scope of such a region, so the rule's query looks at these ranges only.
-fn admitted_ranges(text: &str) -> Vec<Range<usize>> {
-    let bytes = text.as_bytes();
-    let may_store_exc_info = text.contains("exc_info");
-    let outline = Outline::of(text);
-    let mut admitted: HashSet<usize> = HashSet::new();
-    // `x.m`, not called, at `at`, `x` the first parameter of a method and the root of
-    // the target of the assignment at `eq`.
-    let is_bound_method = |at: usize, eq: usize| {
-        let Some(object) = ident_at(bytes, at) else {
-            return false;
-        };
-        if !outline.is_receiver(object) || !may_be_target_root(bytes, eq, object) {
-            return false;
-        }
-        let dot = skip_trivia(bytes, at + object.len(), true);
-        if bytes.get(dot) != Some(&b'.') {
-            return false;
-        }
-        let name_at = skip_trivia(bytes, dot + 1, true);
-        ident_at(bytes, name_at).is_some_and(|name| {
-            outline.is_plain_method(name)
-                && bytes.get(skip_trivia(bytes, name_at + name.len(), true)) != Some(&b'(')
-        })
-    };
-    // A lambda stored through its method's receiver reads that receiver (a closure
-    // cycle): some word of the statement after `lambda`, not an attribute, is a receiver
-    // and the root of the target.
-    let lambda_may_read_receiver = |at: usize, eq: usize| {
-        let mut depth = 0i64;
-        let mut end = at;
-        while end < bytes.len() {
-            match bytes[end] {
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => depth -= 1,
-                b'\\' => end += 1,
-                b'\n' if depth <= 0 => break,
-                _ => {}
-            }
-            end += 1;
-        }
-        let end = end.min(bytes.len());
-        let statement = &text[at..end];
-        statement
-            .match_indices(|c: char| c.is_alphabetic() || c == '_')
-            .any(|(offset, _)| {
-                let start = at + offset;
-                if start > 0 && is_ident_byte(bytes[start - 1]) {
-                    return false;
-                }
-                ident_at(bytes, start).is_some_and(|word| {
-                    outline.is_receiver(word)
-                        && !follows_dot(bytes, start)
-                        && may_be_target_root(bytes, eq, word)
-                })
-            })
-    };
-    // Bare names stored through an attribute or subscript, and bare names assigned or
-    // passed to a link call at all, each with the region of the file where (a cycle's
-    // links, a handler and what keeps its exception, a closure and where it is stored
-    // are all in one scope, and so in one region: see `Outline::region`).
-    let mut stored: HashSet<(usize, &str)> = HashSet::new();
-    let mut assigned: HashSet<(usize, &str)> = HashSet::new();
-    // The regions where some link may store a name in what that same name holds.
-    let mut self_loops: HashSet<usize> = HashSet::new();
-    for (eq, _) in text.match_indices('=') {
-        let previous = eq.checked_sub(1).map(|p| bytes[p]);
-        if bytes.get(eq + 1) == Some(&b'=')
-            || previous.is_some_and(|p| b"=!<>+-*/%&|^@:".contains(&p))
-        {
-            continue;
-        }
-        let on_target = target_may_be_stored_through(bytes, eq);
-        let mut at = skip_trivia(bytes, eq + 1, false);
-        if on_target && matches!(bytes.get(at), Some(b'(' | b'[' | b'{')) {
-            // A display or parenthesized value: any bound method in it.
-            let end = closing_bracket(bytes, at);
-            let mut inner = at + 1;
-            while inner < end {
-                if is_ident_byte(bytes[inner])
-                    && !is_ident_byte(bytes[inner - 1])
-                    && is_bound_method(inner, eq)
-                {
-                    admitted.insert(outline.region(eq));
-                    break;
-                }
-                inner += 1;
-            }
-        }
-        let mut parens = 0;
-        while bytes.get(at) == Some(&b'(') {
-            parens += 1;
-            at = skip_trivia(bytes, at + 1, true);
-        }
-        let Some(name) = ident_at(bytes, at) else {
-            continue;
-        };
-        let (callee, call) = called_chain(bytes, at);
-        if may_store_exc_info && callee.is_some_and(|c| c.ends_with("exc_info")) {
-            admitted.insert(outline.region(eq));
-        }
-        if on_target
-            && ((name == "lambda" && lambda_may_read_receiver(at, eq))
-                || is_bound_method(at, eq)
-                // A call's first argument: `partial(self.m, ...)`.
-                || (callee.is_some() && is_bound_method(skip_trivia(bytes, call + 1, true), eq)))
-        {
-            admitted.insert(outline.region(eq));
-        }
-        let end = skip_trivia(bytes, at + name.len(), false);
-        let ends_statement = match bytes.get(end) {
-            None | Some(b'\n' | b'\r' | b';' | b'#') => true,
-            Some(b')') => parens > 0,
-            _ => false,
-        };
-        if ends_statement {
-            let region = outline.region(eq);
-            assigned.insert((region, name));
-            if on_target {
-                stored.insert((region, name));
-                if may_be_target_root(bytes, eq, name) {
-                    self_loops.insert(region);
-                }
-            }
-        }
-    }
-    for method in LINK_METHODS {
-        for at in word_positions(text, method) {
-            let open = skip_trivia(bytes, at + method.len(), false);
-            if bytes.get(open) != Some(&b'(') {
-                continue;
-            }
-            if matches!(method, "append" | "add") {
-                let mut at = open;
-                while bytes.get(at) == Some(&b'(') {
-                    at = skip_trivia(bytes, at + 1, true);
-                }
-                if let Some(name) = ident_at(bytes, at) {
-                    let region = outline.region(open);
-                    stored.insert((region, name));
-                    assigned.insert((region, name));
-                    if may_be_target_root(bytes, open, name) {
-                        self_loops.insert(region);
-                    }
-                    if may_store_exc_info
-                        && called_chain(bytes, at)
-                            .0
-                            .is_some_and(|c| c.ends_with("exc_info"))
-                    {
-                        admitted.insert(region);
-                    }
-                }
-            } else {
-                let mut exc_info = false;
-                let region = outline.region(open);
-                later_arguments(bytes, open + 1, &mut |name, at| {
-                    stored.insert((region, name));
-                    assigned.insert((region, name));
-                    if may_be_target_root(bytes, open, name) {
-                        self_loops.insert(region);
-                    }
-                    exc_info |= may_store_exc_info
-                        && called_chain(bytes, at)
-                            .0
-                            .is_some_and(|c| c.ends_with("exc_info"));
-                });
-                if exc_info {
-                    admitted.insert(region);
-                }
-            }
-        }
-    }
-    // A closure stored where it was defined: the same region.
-    for stored in &stored {
-        if outline.nested.contains(stored) {
-            admitted.insert(stored.0);
-        }
-    }
-    for at in word_positions(text, "except") {
-        let region = outline.region(at);
-        if except_alias(bytes, at + 6).is_some_and(|name| assigned.contains(&(region, name))) {
-            admitted.insert(region);
-        }
-    }
-    // Holders: a stored name that starts a chain ending in a store or a link call. A
-    // cycle of two or more objects has two or more names that are both, in one region
-    // (a name in two lives is linked to itself only within one statement: a self loop,
-    // whose holder is a word before the `=` or the link call on that line).
-    if stored.is_empty() {
-        return outline.ranges(&admitted);
-    }
-    let mut holders: HashSet<(usize, &str)> = HashSet::new();
-    let mut holders_per_region: HashMap<usize, usize> = HashMap::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        if !is_ident_byte(bytes[at]) {
-            at += 1;
-            continue;
-        }
-        let start = at;
-        while at < bytes.len() && is_ident_byte(bytes[at]) {
-            at += 1;
-        }
-        // Cheap tests first: most names are followed by neither `.`, `[` nor `)`.
-        let next = skip_trivia(bytes, at, true);
-        if !matches!(bytes.get(next), Some(b'.' | b'[' | b')')) {
-            continue;
-        }
-        let Ok(name) = std::str::from_utf8(&bytes[start..at]) else {
-            continue;
-        };
-        let region = outline.region(start);
-        if stored.contains(&(region, name))
-            && !holders.contains(&(region, name))
-            && !follows_dot(bytes, start)
-            && starts_store_chain(bytes, at)
-        {
-            holders.insert((region, name));
-            let count = holders_per_region.entry(region).or_default();
-            *count += 1;
-            if self_loops.contains(&region) || *count >= 2 {
-                admitted.insert(region);
-            }
-        }
-    }
-    outline.ranges(&admitted)
-}
-
-/// The names the `def`s of a file bind, by where they are. When the file's lines cannot
-/// be told apart, every `def` counts as nested and as a plain method, and every name as
-/// a receiver.
-struct Outline<'t> {
-    complete: bool,
-    /// Where each region starts, in order, and its number. A region is an outermost
-    /// `def` (with everything nested in it), or else region 0: code at module level or
-    /// in class bodies. Every scope the rule graphs lies within one region. One region,
-    /// 0, when the lines cannot be told apart.
-    region_starts: Vec<(usize, usize)>,
-    /// `def`s inside another `def`, with their region.
-    nested: HashSet<(usize, &'t str)>,
-    /// Undecorated `def`s directly in a class body.
-    methods: HashSet<&'t str>,
-    /// The first parameters of the `def`s directly in a class body.
-    receivers: HashSet<&'t str>,
-}
-
-impl<'t> Outline<'t> {
-    fn of(code: &'t str) -> Self {
-        let mut outline = Outline {
-            complete: false,
-            region_starts: vec![(0, 0)],
-            nested: HashSet::new(),
-            methods: HashSet::new(),
-            receivers: HashSet::new(),
-        };
-        let mut regions = 0;
-        let mut in_def = false;
-        outline.complete = for_each_logical_line(code, |line| {
-            let start = line.text.as_ptr() as usize - code.as_ptr() as usize;
-            let inside_def = line.enclosing.iter().any(|b| b.kind == BlockKind::Def);
-            let opens_def = line.opens.is_some_and(|b| b.kind == BlockKind::Def);
-            if opens_def && !inside_def {
-                regions += 1;
-                outline.region_starts.push((start, regions));
-                in_def = true;
-            } else if in_def && !inside_def {
-                outline.region_starts.push((start, 0));
-                in_def = false;
-            }
-            let Some(opened) = line.opens.filter(|b| b.kind == BlockKind::Def) else {
-                return;
-            };
-            if inside_def {
-                outline.nested.insert((regions, opened.name));
-            }
-            if line
-                .enclosing
-                .last()
-                .is_some_and(|b| b.kind == BlockKind::Class)
-            {
-                if !opened.decorated {
-                    outline.methods.insert(opened.name);
-                }
-                let bytes = line.text.as_bytes();
-                if let Some(open) = line.text.find('(') {
-                    if let Some(first) = ident_at(bytes, skip_trivia(bytes, open + 1, true)) {
-                        outline.receivers.insert(first);
-                    }
-                }
-            }
-        });
-        if !outline.complete {
-            outline.region_starts = vec![(0, 0)];
-            let bytes = code.as_bytes();
-            let all: HashSet<&str> = word_positions(code, "def")
-                .filter_map(|at| ident_at(bytes, skip_trivia(bytes, at + 3, true)))
-                .collect();
-            outline.nested = all.iter().map(|&name| (0, name)).collect();
-            outline.methods = all;
-        }
-        outline
-    }
-
-    /// The byte ranges of the `admitted` regions, in order, touching ones merged; the
-    /// last runs to the end of the text.
-    fn ranges(&self, admitted: &HashSet<usize>) -> Vec<Range<usize>> {
-        let mut ranges: Vec<Range<usize>> = Vec::new();
-        for (index, &(start, region)) in self.region_starts.iter().enumerate() {
-            if !admitted.contains(&region) {
-                continue;
-            }
-            let end = self
-                .region_starts
-                .get(index + 1)
-                .map_or(usize::MAX, |&(next, _)| next);
-            match ranges.last_mut() {
-                Some(last) if last.end == start => last.end = end,
-                _ => ranges.push(start..end),
-            }
-        }
-        ranges
-    }
-
-    /// The region the byte at `at` is in.
-    fn region(&self, at: usize) -> usize {
-        let after = self
-            .region_starts
-            .partition_point(|&(start, _)| start <= at);
-        self.region_starts[after.saturating_sub(1)].1
-    }
-
-    fn is_plain_method(&self, name: &str) -> bool {
-        self.methods.contains(name)
-    }
-
-    fn is_receiver(&self, name: &str) -> bool {
-        !self.complete || self.receivers.contains(name)
-    }
-}
-
-const LINK_METHODS: [&str; 4] = ["append", "add", "insert", "setdefault"];
-
-/// Whether the chain after a name, from `at`, is a store target or a link call's
-/// object: `.f`, `[k]` (and `)` closing a parenthesized name) repeated at least once,
-/// then a lone `=` or a `:`, or `.append(` and the like.
-fn starts_store_chain(bytes: &[u8], mut at: usize) -> bool {
-    let mut links = 0;
-    loop {
-        at = skip_trivia(bytes, at, true);
-        match bytes.get(at) {
-            Some(b')') => at += 1,
-            Some(b'.') => {
-                at = skip_trivia(bytes, at + 1, true);
-                let Some(name) = ident_at(bytes, at) else {
-                    return false;
-                };
-                at += name.len();
-                if LINK_METHODS.contains(&name)
-                    && bytes.get(skip_trivia(bytes, at, true)) == Some(&b'(')
-                {
-                    return true;
-                }
-                links += 1;
-            }
-            Some(b'[') => {
-                at = closing_bracket(bytes, at) + 1;
-                links += 1;
-            }
-            Some(b'=') => return links > 0 && bytes.get(at + 1) != Some(&b'='),
-            Some(b':') => return links > 0 && annotation_assigns(bytes, at + 1),
-            _ => return false,
-        }
-    }
-}
-
-/// Whether the name at `at` is an attribute (`.name`), looking back on its line and
-/// across backslash continuations only: a name that starts a line is not taken for an
-/// attribute, which only admits more.
-fn follows_dot(bytes: &[u8], mut at: usize) -> bool {
-    loop {
-        while at > 0 && matches!(bytes[at - 1], b' ' | b'\t' | b'\x0c' | b'\r') {
-            at -= 1;
-        }
-        if at >= 2 && bytes[at - 1] == b'\n' && bytes[at - 2] == b'\\' {
-            at -= 2;
-            continue;
-        }
-        return at > 0 && bytes[at - 1] == b'.';
-    }
-}
-
-/// For a chain `a.b.c` at `at` followed by `(`: the last name, and where the `(` is.
-fn called_chain(bytes: &[u8], mut at: usize) -> (Option<&str>, usize) {
-    let mut last = None;
-    while let Some(part) = ident_at(bytes, at) {
-        last = Some(part);
-        at = skip_trivia(bytes, at + part.len(), true);
-        if bytes.get(at) != Some(&b'.') {
-            break;
-        }
-        at = skip_trivia(bytes, at + 1, true);
-    }
-    if bytes.get(at) == Some(&b'(') {
-        (last, at)
-    } else {
-        (None, at)
-    }
-}
-
-/// Whether the annotation from `at` (after its `:`) is followed by a lone `=` before
-/// the statement ends (a line break or `;` outside brackets).
-fn annotation_assigns(bytes: &[u8], mut at: usize) -> bool {
-    let mut depth = 0usize;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => match depth.checked_sub(1) {
-                Some(d) => depth = d,
-                None => return false,
-            },
-            b'\\' => at += 1,
-            b'\n' | b';' if depth == 0 => return false,
-            b'=' if depth == 0 => {
-                return !matches!(bytes.get(at + 1), Some(b'='))
-                    && !matches!(bytes[at - 1], b'=' | b'!' | b'<' | b'>');
-            }
-            _ => {}
-        }
-        at += 1;
-    }
-    false
-}
-
-/// Whether `name` may be the root of the target of the assignment whose `=` is at `eq`
-/// (or of the object of a link call there): it is a word before the `=` on the `=`'s
-/// line, not after a dot, or that line does not hold the whole
-/// target (it closes brackets opened before it, or continues a backslashed line).
-fn may_be_target_root(bytes: &[u8], eq: usize, name: &str) -> bool {
-    let start = bytes[..eq]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let line = &bytes[start..eq];
-    let mut depth = 0i64;
-    for byte in line {
-        match byte {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth -= 1,
-            _ => {}
-        }
-        if depth < 0 {
-            return true;
-        }
-    }
-    let continued = start >= 2 && bytes[start - 2] == b'\\';
-    let text = std::str::from_utf8(line).unwrap_or("");
-    continued || word_positions(text, name).any(|at| !follows_dot(bytes, start + at))
-}
-
-/// The offset of the bracket closing the one at `at`, or the end of the text.
-fn closing_bracket(bytes: &[u8], at: usize) -> usize {
-    let mut depth = 0usize;
-    for (offset, byte) in bytes.iter().enumerate().skip(at) {
-        match byte {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return offset;
-                }
-            }
-            _ => {}
-        }
-    }
-    bytes.len()
-}
-
-/// The name an `except` clause starting at `at` (just after the keyword) binds with
-/// `as`: looked for up to the clause's `:` outside brackets (a `lambda` there has a `:`
-/// of its own).
-fn except_alias(bytes: &[u8], mut at: usize) -> Option<&str> {
-    let mut depth = 0usize;
-    let mut lambdas = 0usize;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b'l' if depth == 0 && bytes[at..].starts_with(b"lambda") => lambdas += 1,
-            b':' if depth == 0 && lambdas > 0 => lambdas -= 1,
-            b':' | b'\n' if depth == 0 => return None,
-            b'a' if bytes.get(at + 1) == Some(&b's')
-                && !is_ident_byte(bytes[at - 1])
-                && !bytes.get(at + 2).is_some_and(|b| is_ident_byte(*b)) =>
-            {
-                return ident_at(bytes, skip_trivia(bytes, at + 2, true));
-            }
-            b'\\' => at += 1,
-            _ => {}
-        }
-        at += 1;
-    }
-    None
-}
-
-/// Whether the target before the `=` at `eq` may be an attribute or a subscript: not
-/// when it is clearly a plain name (`x = ...` at the start of a line or after `;`) or a
-/// keyword argument or parameter default (`f(x=...)`, `, x=...`).
-fn target_may_be_stored_through(bytes: &[u8], eq: usize) -> bool {
-    let mut at = eq;
-    while at > 0 && matches!(bytes[at - 1], b' ' | b'\t') {
-        at -= 1;
-    }
-    if at == 0 || !is_ident_byte(bytes[at - 1]) {
-        return true;
-    }
-    while at > 0 && is_ident_byte(bytes[at - 1]) {
-        at -= 1;
-    }
-    while at > 0 && matches!(bytes[at - 1], b' ' | b'\t' | b'\x0c') {
-        at -= 1;
-    }
-    // A line a backslash continues is no statement start: `self.\` then `attr = v`.
-    let mut before_break = at.saturating_sub(1);
-    if at > 0 && bytes[at - 1] == b'\n' && before_break > 0 && bytes[before_break - 1] == b'\r' {
-        before_break -= 1;
-    }
-    if at > 0
-        && matches!(bytes[at - 1], b'\n' | b'\r')
-        && before_break > 0
-        && bytes[before_break - 1] == b'\\'
-    {
-        return true;
-    }
-    !(at == 0 || matches!(bytes[at - 1], b'\n' | b'\r' | b';' | b'(' | b','))
-}
-
-/// Hands each name that starts an argument after a comma of the call whose arguments
-/// start at `at`, up to its closing parenthesis.
-fn later_arguments<'t>(bytes: &'t [u8], mut at: usize, on_name: &mut dyn FnMut(&'t str, usize)) {
-    let mut depth = 0usize;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => match depth.checked_sub(1) {
-                Some(d) => depth = d,
-                None => return,
-            },
-            b',' if depth == 0 => {
-                let mut next = skip_trivia(bytes, at + 1, true);
-                while bytes.get(next) == Some(&b'(') {
-                    next = skip_trivia(bytes, next + 1, true);
-                }
-                if let Some(name) = ident_at(bytes, next) {
-                    on_name(name, next);
-                }
-            }
-            _ => {}
-        }
-        at += 1;
-    }
-}
-
 #[derive(Default)]
 struct Candidates<'a> {
     stores: Vec<Node<'a>>,
     calls: Vec<Node<'a>>,
     handlers: Vec<Node<'a>>,
     exc_infos: Vec<Node<'a>>,
+    loops: Vec<Node<'a>>,
 }
 
 impl Candidates<'_> {
@@ -802,6 +246,7 @@ impl Candidates<'_> {
             &mut self.calls,
             &mut self.handlers,
             &mut self.exc_infos,
+            &mut self.loops,
         ] {
             let mut seen = HashSet::new();
             nodes.retain(|node| seen.insert(node.id()));
@@ -813,6 +258,7 @@ impl Candidates<'_> {
             && self.calls.is_empty()
             && self.handlers.is_empty()
             && self.exc_infos.is_empty()
+            && self.loops.is_empty()
     }
 }
 
@@ -825,6 +271,8 @@ enum LinkKind {
     Item,
     /// `a.append(b)` and the like.
     Call,
+    /// `for b in a.items:`: `b` is an element of what `a` holds.
+    Loop,
 }
 
 /// One statement that makes the object named `holder` refer to the object named `value`.
@@ -840,6 +288,9 @@ struct Link<'a> {
     attribute: Option<&'a str>,
     /// The stored name.
     value: Node<'a>,
+    /// Where the link takes effect, in the scope's order of events: the statement's
+    /// start, or a loop's iterable (after the loop has bound its target).
+    at: usize,
 }
 
 struct Context<'a, 'f> {
@@ -895,6 +346,7 @@ impl<'a, 'f> Context<'a, 'f> {
                     .iter()
                     .filter_map(|call| self.call_link(*call)),
             )
+            .chain(candidates.loops.iter().filter_map(|l| self.loop_link(*l)))
             .collect();
         let mut by_scope: BTreeMap<usize, (Node<'a>, Vec<usize>)> = BTreeMap::new();
         for (index, link) in links.iter().enumerate() {
@@ -936,6 +388,7 @@ impl<'a, 'f> Context<'a, 'f> {
             kind,
             attribute,
             value,
+            at: store.start_byte(),
         })
     }
 
@@ -958,6 +411,31 @@ impl<'a, 'f> Context<'a, 'f> {
             kind: LinkKind::Call,
             attribute: None,
             value,
+            at: call.start_byte(),
+        })
+    }
+
+    /// `for child in tree.children:` as a link from `tree` to `child`: the loop's target
+    /// is an element of what the iterable's root holds.
+    fn loop_link(&self, for_statement: Node<'a>) -> Option<Link<'a>> {
+        let value = for_statement
+            .child_by_field_name("left")
+            .filter(|l| l.kind() == "identifier")?;
+        let iterable = for_statement.child_by_field_name("right")?;
+        let (holder, depth) = holder_of(self.file, iterable)?;
+        if self.text(holder) == self.text(value) {
+            // `for token in token:` iterates the old object and rebinds the name to each
+            // element: no link from a name to itself.
+            return None;
+        }
+        Some(Link {
+            site: for_statement,
+            holder: self.text(holder),
+            direct: depth == 0,
+            kind: LinkKind::Loop,
+            attribute: None,
+            value,
+            at: iterable.start_byte(),
         })
     }
 
@@ -1037,15 +515,14 @@ impl<'a, 'f> Context<'a, 'f> {
             .iter()
             .enumerate()
             .map(|(i, r)| (r.offset, Event::Rebind(i)))
-            .chain(
-                members
-                    .iter()
-                    .map(|&i| (links[i].site.start_byte(), Event::Link(i))),
-            )
+            .chain(members.iter().map(|&i| (links[i].at, Event::Link(i))))
             .collect();
         events.sort_by_key(|(offset, _)| *offset);
         let mut lives: HashMap<&str, u32> = HashMap::new();
         let mut bound_to: HashMap<&str, Node<'a>> = HashMap::new();
+        // Names bound by unpacking a value read out of a structure
+        // (`prev, next, key = self.map.pop(key)`): elements of that structure.
+        let mut read_out: HashSet<&str> = HashSet::new();
         let mut graph = Graph::default();
         let mut reported: HashSet<Vec<Vertex<'a>>> = HashSet::new();
         let mut self_loops: HashSet<(Vertex<'a>, &str)> = HashSet::new();
@@ -1059,6 +536,14 @@ impl<'a, 'f> Context<'a, 'f> {
                         Some(value) => bound_to.insert(rebinding.name, value),
                         None => bound_to.remove(rebinding.name),
                     };
+                    if rebinding
+                        .unpacked_from
+                        .is_some_and(is_read_out_of_structure)
+                    {
+                        read_out.insert(rebinding.name);
+                    } else {
+                        read_out.remove(rebinding.name);
+                    }
                     continue;
                 }
                 Event::Link(i) => i,
@@ -1090,9 +575,11 @@ impl<'a, 'f> Context<'a, 'f> {
             // being re-linked: whether that structure's links are strong or weak was
             // decided where it was built, which this scope does not show.
             let relinked = cycle.iter().all(|i| {
-                bound_to.get(links[*i].holder).is_some_and(|value| {
-                    matches!(unparenthesize(*value).kind(), "attribute" | "subscript")
-                })
+                let holder = links[*i].holder;
+                read_out.contains(holder)
+                    || bound_to.get(holder).is_some_and(|value| {
+                        matches!(unparenthesize(*value).kind(), "attribute" | "subscript")
+                    })
             });
             if relinked {
                 continue;
@@ -1106,9 +593,13 @@ impl<'a, 'f> Context<'a, 'f> {
         }
     }
 
-    /// `a.f`, `a[k]` or `a` of `a.append(b)`, as written.
+    /// `a.f`, `a[k]` or `a` of `a.append(b)`, or the iterable of a loop, as written.
     fn link_target_text(&self, link: &Link<'a>) -> &'a str {
         match link.kind {
+            LinkKind::Loop => link
+                .site
+                .child_by_field_name("right")
+                .map_or("", |r| self.text(r)),
             LinkKind::Call => link
                 .site
                 .child_by_field_name("function")
@@ -1136,6 +627,7 @@ impl<'a, 'f> Context<'a, 'f> {
                     format!("{target}({value})")
                 }
             }
+            LinkKind::Loop => format!("for {value} in {target}"),
             _ => format!("{target} = {value}"),
         }
     }
@@ -1193,7 +685,7 @@ impl<'a, 'f> Context<'a, 'f> {
                 .map(|&i| &links[i])
                 .find(|l| l.holder == method.receiver && l.kind == LinkKind::Attribute && l.direct);
             let fix = match owning {
-                Some(owning) => fixes::weak_property(self, &method, owning),
+                Some(owning) => self.property_fix(scope, &method, links, cycle, owning),
                 None => self.proxy_fix(scope, links, cycle, closing),
             };
             (message, fix)
@@ -1227,412 +719,33 @@ impl<'a, 'f> Context<'a, 'f> {
                 "the link that closes the cycle is a container item, and a weak proxy there would be its only reference; {by_hand}"
             ));
         }
+        if let Some(reason) = self.ownership_refusal(links, cycle, closing) {
+            return Err(reason);
+        }
         fixes::proxy(self, scope, closing)
     }
 
-    /// Whether `name` in `scope` is known to hold an instance of a class of this file
-    /// that accepts weak references.
-    fn is_weakrefable_instance(&self, scope: Node<'a>, name: &str) -> bool {
-        let rebound: Vec<scope::Rebinding> = rebindings(self.file, scope)
-            .into_iter()
-            .filter(|r| r.name == name)
-            .collect();
-        if let Some(method) = method_of(self.file, scope) {
-            if method.kind == Receiver::Instance && method.receiver == name {
-                return rebound.is_empty()
-                    && self.class_accepts_weakrefs(method.class, 0)
-                    && self.subclasses_accept_weakrefs(method.class);
-            }
+    /// The weak property for `self.ATTR = P`, when `P` is the owner (it keeps `self` in
+    /// a container) and is known to accept weak references.
+    fn property_fix(
+        &self,
+        scope: Node<'a>,
+        method: &Method<'a, 'a>,
+        links: &[Link<'a>],
+        cycle: &[usize],
+        owning: &Link<'a>,
+    ) -> Result<Fix, String> {
+        if let Some(reason) = self.ownership_refusal(links, cycle, owning) {
+            return Err(reason);
         }
-        let is_parameter = scope
-            .child_by_field_name("parameters")
-            .is_some_and(|p| parameter_names(p).iter().any(|n| self.text(*n) == name));
-        if is_parameter || rebound.is_empty() || declares_global(self.file, scope, name) {
-            return false;
-        }
-        rebound.iter().all(|r| {
-            r.value.map(unparenthesize).is_some_and(|value| {
-                value.kind() == "call"
-                    && value
-                        .child_by_field_name("function")
-                        .filter(|f| f.kind() == "identifier")
-                        .and_then(|f| self.module_class(self.text(f)))
-                        .is_some_and(|class| self.class_accepts_weakrefs(class, 0))
-            })
-        })
-    }
-
-    fn is_module_class(&self, name: &str) -> bool {
-        self.module_class(name).is_some()
-    }
-
-    /// The one module-level class named `name`, when the module binds that name only so.
-    fn module_class(&self, name: &str) -> Option<Node<'a>> {
-        let root = self.file.tree.root_node();
-        let mut found = None;
-        for rebinding in self.module_rebindings() {
-            if rebinding.name == name {
-                if found.is_some() {
-                    return None;
-                }
-                found = Some(rebinding.offset);
-            }
-        }
-        let offset = found?;
-        crate::semantic::statements(root)
-            .into_iter()
-            .map(scope::definition_inner)
-            .find(|d| d.kind() == "class_definition" && d.start_byte() == offset)
-    }
-
-    /// Whether every class of this module that derives from `class` accepts weak
-    /// references: a mixin's `self` may be a `tuple` subclass, which does not.
-    fn subclasses_accept_weakrefs(&self, class: Node<'a>) -> bool {
-        let Some(name) = class.child_by_field_name("name").map(|n| self.text(n)) else {
-            return false;
-        };
-        let mut stack = vec![self.file.tree.root_node()];
-        while let Some(node) = stack.pop() {
-            if node.kind() == "class_definition" && node != class {
-                let derives = node
-                    .child_by_field_name("superclasses")
-                    .is_some_and(|bases| {
-                        let mut cursor = bases.walk();
-                        let found = bases
-                            .named_children(&mut cursor)
-                            .any(|base| self.text(base) == name);
-                        found
-                    });
-                if derives && !self.class_accepts_weakrefs(node, 0) {
-                    return false;
-                }
-            }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
-        }
-        true
-    }
-
-    /// A class without `__slots__` whose bases are `object` or such classes of this file:
-    /// its instances accept weak references.
-    fn class_accepts_weakrefs(&self, class: Node<'a>, depth: usize) -> bool {
-        if depth > 8 || self.members(class).has_slots {
-            return false;
-        }
-        let Some(bases) = class.child_by_field_name("superclasses") else {
-            return true;
-        };
-        let mut cursor = bases.walk();
-        let all: Vec<Node> = bases.named_children(&mut cursor).collect();
-        all.into_iter().all(|base| match base.kind() {
-            "keyword_argument" => true,
-            "identifier" => {
-                let name = self.text(base);
-                name == "object"
-                    || self
-                        .module_class(name)
-                        .is_some_and(|c| self.class_accepts_weakrefs(c, depth + 1))
-            }
-            "comment" => true,
-            _ => false,
-        })
-    }
-
-    // ---- Shapes 4 and 5: bound methods and closures stored on `self` -----------------
-
-    fn check_method_store(&self, store: Node<'a>, out: &mut Vec<Finding>) {
-        let Some(method) = self.method(store).filter(|m| m.kind == Receiver::Instance) else {
-            return;
-        };
-        let (Some(target), Some(value)) = (
-            store.child_by_field_name("left"),
-            store.child_by_field_name("right"),
-        ) else {
-            return;
-        };
-        let Some((holder, _)) = holder_of(self.file, target) else {
-            return;
-        };
-        if self.text(holder) != method.receiver {
-            return;
-        }
-        let target_text = collapse(self.text(target));
-        let value = unparenthesize(value);
-        if let Some(bound) = self.stored_bound_method(&method, value) {
-            let message = format!(
-                "`{target_text}` holds the bound method `{bound}`, which refers back to `{}`: the object will {}",
-                method.receiver,
-                freed_late_one()
-            );
-            out.push(finding(
-                store,
-                message,
-                Err(format!(
-                    "call `{bound}` directly where it is needed, or store `weakref.WeakMethod({bound})`"
-                )),
-            ));
-            return;
-        }
-        if self.is_closure_over(&method, value) {
-            let message = format!(
-                "`{target_text}` holds a closure that reads `{}`, so the object refers to itself through it: it will {}",
-                method.receiver,
-                freed_late_one()
-            );
-            out.push(finding(
-                store,
-                message,
-                Err("make the closure a method of the class and call it directly".to_string()),
+        let value = self.text(owning.value);
+        if !self.is_weakrefable_instance(scope, value) {
+            return Err(format!(
+                "cannot show that `{value}` is an instance of a class of this file that accepts weak references (a `list`, `dict`, `str`, `int`, `tuple`, a class with `__slots__` but no `__weakref__`, or an unannotated parameter may not be)"
             ));
         }
+        fixes::weak_property(self, method, owning)
     }
-
-    /// `self.m`, `functools.partial(self.m, ...)`, or a display holding either, where `m`
-    /// is a plain method of the class: the bound method's text.
-    fn stored_bound_method(&self, method: &Method<'a, 'a>, value: Node<'a>) -> Option<String> {
-        let value = unparenthesize(value);
-        match value.kind() {
-            "attribute" => {
-                let object = value.child_by_field_name("object")?;
-                let name = self.text(value.child_by_field_name("attribute")?);
-                let members = self.members(method.class);
-                (object.kind() == "identifier"
-                    && self.text(object) == method.receiver
-                    && members.is_plain_method(name)
-                    && !members.instance_attributes.contains(name))
-                .then(|| format!("{}.{name}", method.receiver))
-            }
-            "call" => {
-                let function = value.child_by_field_name("function")?;
-                let qualified = self.bindings.resolve(self.file, function)?;
-                if qualified != "functools.partial" {
-                    return None;
-                }
-                let first = value.child_by_field_name("arguments")?.named_child(0)?;
-                (first.kind() == "attribute")
-                    .then(|| self.stored_bound_method(method, first))
-                    .flatten()
-            }
-            "dictionary" | "list" | "tuple" | "set" => {
-                let mut cursor = value.walk();
-                let items: Vec<Node> = value.named_children(&mut cursor).collect();
-                items.into_iter().find_map(|item| {
-                    let item = if item.kind() == "pair" {
-                        item.child_by_field_name("value")?
-                    } else {
-                        item
-                    };
-                    match item.kind() {
-                        "attribute" | "call" => self.stored_bound_method(method, item),
-                        _ => None,
-                    }
-                })
-            }
-            _ => None,
-        }
-    }
-
-    /// A lambda reading the receiver, or the name of a nested `def` reading it.
-    fn is_closure_over(&self, method: &Method<'a, 'a>, value: Node<'a>) -> bool {
-        let receiver = method.receiver;
-        match value.kind() {
-            "lambda" => {
-                !scope_bindings(self.file, value).contains(receiver)
-                    && value
-                        .child_by_field_name("body")
-                        .is_some_and(|body| reads_name(self.file, body, receiver))
-            }
-            "identifier" => {
-                let name = self.text(value);
-                let rebound: Vec<scope::Rebinding> = rebindings(self.file, method.function)
-                    .into_iter()
-                    .filter(|r| r.name == name)
-                    .collect();
-                if rebound.is_empty() {
-                    return false;
-                }
-                let Some(body) = method.function.child_by_field_name("body") else {
-                    return false;
-                };
-                // Every binding of the name must be a nested `def` that reads the receiver.
-                rebound.iter().all(|r| {
-                    nested_def_at(body, r.offset).is_some_and(|def| {
-                        !scope_bindings(self.file, def).contains(receiver)
-                            && def
-                                .child_by_field_name("body")
-                                .is_some_and(|b| reads_name(self.file, b, receiver))
-                    })
-                })
-            }
-            _ => false,
-        }
-    }
-
-    // ---- Shape 6: exceptions kept with their tracebacks ------------------------------
-
-    fn check_handler(&self, handler: Node<'a>, out: &mut Vec<Finding>) {
-        let Some(alias) = handler_alias(handler) else {
-            return;
-        };
-        let function = scope_of(handler);
-        if function.kind() != "function_definition" {
-            return;
-        }
-        let name = self.text(alias);
-        let mut cursor = handler.walk();
-        let Some(block) = handler
-            .named_children(&mut cursor)
-            .find(|n| n.kind() == "block")
-        else {
-            return;
-        };
-        let rebound: Vec<usize> = rebindings(self.file, function)
-            .into_iter()
-            .filter(|r| r.name == name && block.byte_range().contains(&r.offset))
-            .map(|r| r.offset)
-            .collect();
-        let mut uses = Vec::new();
-        collect_names(self.file, block, name, &mut uses);
-        for used in uses {
-            if rebound.iter().any(|&offset| offset <= used.start_byte()) {
-                continue;
-            }
-            let Some(storage) = self.storage(function, used) else {
-                continue;
-            };
-            let message = self.traceback_message(&storage, &format!("exception `{name}`"));
-            let fix = if uses_traceback(self.file, block, name) {
-                Err(format!(
-                    "the handler still uses the traceback of `{name}` (a re-raise, or a call that logs or formats it), which the fix would clear"
-                ))
-            } else {
-                Ok(fixes::without_traceback(used, name))
-            };
-            out.push(finding(storage.site, message, fix));
-        }
-    }
-
-    fn check_exc_info(&self, call: Node<'a>, out: &mut Vec<Finding>) {
-        let is_exc_info = call
-            .child_by_field_name("function")
-            .and_then(|f| self.bindings.resolve(self.file, f))
-            .is_some_and(|q| q == "sys.exc_info");
-        let in_handler = ancestors(call)
-            .take_while(|a| {
-                !matches!(
-                    a.kind(),
-                    "function_definition" | "lambda" | "class_definition"
-                )
-            })
-            .any(|a| a.kind() == "except_clause");
-        let function = scope_of(call);
-        if !is_exc_info || !in_handler || function.kind() != "function_definition" {
-            return;
-        }
-        let Some(storage) = self.storage(function, call) else {
-            return;
-        };
-        let message = self.traceback_message(&storage, "`sys.exc_info()` tuple");
-        out.push(finding(
-            storage.site,
-            message,
-            Err("the stored tuple holds the traceback itself; store `traceback.format_exc()` text instead, or set it to `None` once handled".to_string()),
-        ));
-    }
-
-    fn traceback_message(&self, storage: &Storage<'a>, what: &str) -> String {
-        let site = collapse_long(self.text(storage.site));
-        match storage.kind {
-            StorageKind::Receiver => format!(
-                "`{site}` keeps the {what} with its traceback, whose frames hold every local of this call, `{holder}` included: a reference cycle, so `{holder}`, the exception and the frames {FREED_LATE}",
-                holder = storage.holder
-            ),
-            StorageKind::Module => format!(
-                "`{site}` keeps the {what} with its traceback: every frame on it and all their locals stay allocated as long as `{}` holds it",
-                storage.holder
-            ),
-        }
-    }
-
-    /// Where `value` (an exception or `sys.exc_info()`) is stored, when it is stored on
-    /// the method's receiver, in a module-level variable or container, or in a `global`.
-    fn storage(&self, function: Node<'a>, value: Node<'a>) -> Option<Storage<'a>> {
-        let mut node = value;
-        while let Some(parent) = node
-            .parent()
-            .filter(|p| p.kind() == "parenthesized_expression")
-        {
-            node = parent;
-        }
-        let parent = node.parent()?;
-        let (site, target) = match parent.kind() {
-            "assignment" if parent.child_by_field_name("right") == Some(node) => {
-                (parent, parent.child_by_field_name("left")?)
-            }
-            "argument_list" => {
-                let call = parent.parent()?;
-                let arguments = positional_arguments(parent)?;
-                let link = self.call_link(call)?;
-                let position = if arguments.len() == 1 { 0 } else { 1 };
-                if arguments.get(position) != Some(&node) || link.kind != LinkKind::Call {
-                    return None;
-                }
-                (
-                    call,
-                    call.child_by_field_name("function")?
-                        .child_by_field_name("object")?,
-                )
-            }
-            _ => return None,
-        };
-        let (holder, depth) = holder_of(self.file, target)?;
-        let holder = self.text(holder);
-        if method_of(self.file, function).is_some_and(|m| m.receiver == holder) {
-            let rebound = rebindings(self.file, function)
-                .iter()
-                .any(|r| r.name == holder);
-            return (!rebound).then_some(Storage {
-                site,
-                holder,
-                kind: StorageKind::Receiver,
-            });
-        }
-        let global = if depth == 0 && site.kind() == "assignment" {
-            declares_global_only(self.file, function, holder)
-        } else {
-            !scope_bindings(self.file, function).contains(holder) && self.is_module_variable(holder)
-        };
-        global.then_some(Storage {
-            site,
-            holder,
-            kind: StorageKind::Module,
-        })
-    }
-
-    /// A name the module binds only by plain assignments: a variable, not an import,
-    /// function or class.
-    fn is_module_variable(&self, name: &str) -> bool {
-        let mut rebound = self
-            .module_rebindings()
-            .iter()
-            .filter(|r| r.name == name)
-            .peekable();
-        rebound.peek().is_some() && rebound.all(|r| r.value.is_some())
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum StorageKind {
-    /// On `self` or `cls`.
-    Receiver,
-    /// In a module-level variable or container, or a `global`.
-    Module,
-}
-
-struct Storage<'a> {
-    site: Node<'a>,
-    holder: &'a str,
-    kind: StorageKind,
 }
 
 fn finding(site: Node, message: String, fix: Result<Fix, String>) -> Finding {
@@ -1654,6 +767,20 @@ fn finding(site: Node, message: String, fix: Result<Fix, String>) -> Finding {
 
 fn freed_late_one() -> &'static str {
     "stay allocated after its last name goes away, until the cyclic garbage collector runs"
+}
+
+/// Whether an unpacked value is read out of an existing structure: an attribute, a
+/// subscript, or a method's result (`self.map.pop(key)`), whose elements were linked
+/// where that structure was built. Unpacking a plain call (`a, b = make_pair()`) is not.
+fn is_read_out_of_structure(value: Node) -> bool {
+    let value = unparenthesize(value);
+    match value.kind() {
+        "attribute" | "subscript" => true,
+        "call" => value
+            .child_by_field_name("function")
+            .is_some_and(|f| f.kind() == "attribute"),
+        _ => false,
+    }
 }
 
 /// The value when it is a plain name.
@@ -1739,104 +866,6 @@ fn declares_global(file: &SourceFile, scope: Node, name: &str) -> bool {
     })
 }
 
-/// Whether `scope` declares `global NAME` (not `nonlocal`: that is a local of the
-/// enclosing function).
-fn declares_global_only(file: &SourceFile, scope: Node, name: &str) -> bool {
-    let Some(body) = scope.child_by_field_name("body") else {
-        return false;
-    };
-    contains_node(body, |n| {
-        n.kind() == "global_statement" && {
-            let mut cursor = n.walk();
-            let names: Vec<Node> = n.named_children(&mut cursor).collect();
-            names.iter().any(|id| file.node_text(*id) == name)
-        }
-    })
-}
-
-/// The identifiers `name` read in `node`, outside nested functions, classes and lambdas.
-fn collect_names<'a>(file: &SourceFile<'a>, node: Node<'a>, name: &str, out: &mut Vec<Node<'a>>) {
-    let mut stack = vec![node];
-    while let Some(current) = stack.pop() {
-        match current.kind() {
-            "identifier" if file.node_text(current) == name => out.push(current),
-            "function_definition" | "class_definition" | "lambda" => {}
-            "attribute" => stack.extend(current.child_by_field_name("object")),
-            _ => {
-                let mut cursor = current.walk();
-                stack.extend(current.named_children(&mut cursor));
-            }
-        }
-    }
-    out.sort_by_key(|n| n.start_byte());
-}
-
-/// Whether the handler's block needs the traceback after all: a bare `raise` or
-/// `raise NAME`, or a call that logs or formats the current exception.
-fn uses_traceback(file: &SourceFile, block: Node, name: &str) -> bool {
-    const USERS: &[&str] = &[
-        "exception",
-        "print_exc",
-        "format_exc",
-        "print_exception",
-        "format_exception",
-        "format_tb",
-        "print_tb",
-        "exc_info",
-        "post_mortem",
-    ];
-    contains_node(block, |n| match n.kind() {
-        "raise_statement" => {
-            let raised = n.named_child(0);
-            raised.is_none()
-                || raised.is_some_and(|r| r.kind() == "identifier" && file.node_text(r) == name)
-        }
-        "call" => n.child_by_field_name("function").is_some_and(|f| {
-            let text = file.node_text(f);
-            USERS.contains(&text.rsplit('.').next().unwrap_or(text))
-        }),
-        "keyword_argument" => n
-            .child_by_field_name("name")
-            .is_some_and(|k| file.node_text(k) == "exc_info"),
-        _ => false,
-    })
-}
-
-/// The name `except E as NAME:` binds.
-fn handler_alias(handler: Node) -> Option<Node> {
-    let alias = handler.child_by_field_name("alias").or_else(|| {
-        let mut cursor = handler.walk();
-        let pattern = handler
-            .named_children(&mut cursor)
-            .find(|n| n.kind() == "as_pattern")?;
-        pattern.child_by_field_name("alias")?.named_child(0)
-    })?;
-    (alias.kind() == "identifier").then_some(alias)
-}
-
-/// The nested `def` of `body` that starts at `offset`.
-fn nested_def_at(body: Node, offset: usize) -> Option<Node> {
-    let mut stack = vec![body];
-    while let Some(current) = stack.pop() {
-        if current.kind() == "function_definition" && current.start_byte() == offset {
-            return Some(current);
-        }
-        if current.start_byte() > offset || current.end_byte() < offset {
-            continue;
-        }
-        if matches!(
-            current.kind(),
-            "function_definition" | "class_definition" | "lambda"
-        ) && current != body
-        {
-            continue;
-        }
-        let mut cursor = current.walk();
-        stack.extend(current.named_children(&mut cursor));
-    }
-    None
-}
-
 /// `a`, `a and b`, `a, b and c`.
 fn join_and(items: &[String]) -> String {
     match items {
@@ -1859,74 +888,5 @@ fn collapse_long(text: &str) -> String {
         format!("{cut}...")
     } else {
         short
-    }
-}
-
-#[cfg(test)]
-mod prefilter_tests {
-    use super::{admitted_ranges, might_match};
-    use crate::prefilter::code_only;
-
-    fn admits(source: &str) -> bool {
-        might_match(&code_only(source))
-    }
-
-    #[test]
-    fn a_cycle_within_one_function_is_admitted() {
-        assert!(admits("def link(a, b):\n    a.next = b\n    b.next = a\n"));
-        assert!(admits("a = A()\nb = B()\na.peer = b\nb.peer = a\n"));
-        assert!(admits("def grow(items):\n    items.append(items)\n"));
-    }
-
-    #[test]
-    fn links_in_two_functions_are_not_one_cycle() {
-        assert!(!admits(
-            "def first(a, b):\n    a.next = b\n\ndef second(a, b):\n    b.next = a\n"
-        ));
-        assert!(!admits(
-            "class C:\n    def m(self, a, b):\n        a.next = b\n\n    def n(self, a, b):\n        b.next = a\n"
-        ));
-    }
-
-    #[test]
-    fn a_stored_lambda_counts_only_when_it_reads_the_receiver() {
-        let reads = "class C:\n    def m(self):\n        self.cb = lambda: self.done()\n";
-        let ignores = "class C:\n    def m(self):\n        self.cb = lambda x: x + 1\n";
-        assert!(admits(reads));
-        assert!(!admits(ignores));
-    }
-
-    #[test]
-    fn a_handler_and_its_store_must_share_a_function() {
-        let together =
-            "def f(self):\n    try:\n        pass\n    except E as e:\n        self.error = e\n";
-        assert!(admits(together));
-        let apart = "def f():\n    try:\n        pass\n    except E as e:\n        pass\n\ndef g(self, e):\n    self.error = e\n";
-        assert!(!admits(apart));
-    }
-
-    #[test]
-    fn only_the_functions_with_evidence_are_admitted_ranges() {
-        let source = "import x\n\ndef quiet(a):\n    a.b = 1\n\ndef loud(a, b):\n    a.next = b\n    b.next = a\n\nclass C:\n    def m(self):\n        pass\n";
-        let loud = source.find("def loud").unwrap();
-        let class = source.find("class C").unwrap();
-        assert_eq!(
-            admitted_ranges(&code_only(source)),
-            std::iter::once(loud..class).collect::<Vec<_>>()
-        );
-        let module_level = "a = A()\nb = B()\na.peer = b\n\ndef f():\n    pass\n\nb.peer = a\n";
-        let def = module_level.find("def f").unwrap();
-        let after = module_level.find("b.peer = a").unwrap();
-        assert_eq!(
-            admitted_ranges(&code_only(module_level)),
-            [0..def, after..usize::MAX]
-        );
-        assert!(admitted_ranges(&code_only("def f(a):\n    a.b = 1\n")).is_empty());
-    }
-
-    #[test]
-    fn a_closure_stored_where_it_is_defined_is_admitted() {
-        let source = "class C:\n    def m(self):\n        def inner():\n            return self\n        self.cb = inner\n";
-        assert!(admits(source));
     }
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
+use pyleak_fix::fix::Applicability;
 use pyleak_fix::settings::Settings;
 use tempfile::TempDir;
 
@@ -127,9 +128,19 @@ pub fn assert_every_fixture_listed(rule_dir: &str, covered: &[&str], skipped: &[
         let settings = settings_for(rule_dir, &text);
         let findings = pyleak_fix::engine::check_text(&text, &settings).unwrap();
         let fixable = findings.iter().any(|f| f.finding.fix.is_some());
-        let changed = pyleak_fix::engine::fix_text(&text, &settings)
-            .unwrap()
-            .changed(&text);
+        let outcome = pyleak_fix::engine::fix_text(&text, &settings).unwrap();
+        let changed = outcome.changed(&text);
+        // What the behaviour test runs is the text with every applicable fix in it: a
+        // fix left over would go unchecked.
+        let left_over = outcome.remaining.iter().any(|f| {
+            f.finding.fix.as_ref().is_some_and(|fix| {
+                settings.unsafe_fixes || fix.applicability == Applicability::Safe
+            })
+        });
+        assert!(
+            !left_over,
+            "{name}: a fix is left unapplied in the fixed text"
+        );
         match skipped.iter().find(|(skipped, _)| skipped == name) {
             Some((_, NO_FINDING)) => assert!(findings.is_empty(), "{name}: has findings"),
             Some((_, NO_FIX)) => assert!(!findings.is_empty() && !fixable, "{name}: has a fix"),

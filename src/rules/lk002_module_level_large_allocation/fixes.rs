@@ -4,7 +4,8 @@ use tree_sitter::Node;
 
 use super::module::{Module, Scope, Uses};
 use crate::fix::{Applicability, Edit, Fix};
-use crate::semantic::{add_import, contains_kind, expression_reads, statements};
+use crate::imports::{self, blank_lines_after, blank_lines_before, AddAs};
+use crate::semantic::{contains_kind, expression_reads, statements};
 use crate::settings::{PythonVersion, Settings};
 use crate::source::{
     line_indentation, reindent, statement_line_end, statement_line_start, SourceFile,
@@ -283,29 +284,31 @@ fn plan_lazy<'a>(
     } else {
         ("functools.lru_cache", "(maxsize=None)")
     };
-    let decorator = match module.bindings.local_name_for(qualified) {
-        Some(local) => format!("@{local}{arguments}"),
-        None if !module.bindings.is_bound("functools") => {
-            edits.push(add_import(file, "functools"));
-            format!("@{qualified}{arguments}")
+    let decorator = match imports::spell(file, qualified, statement.start_byte(), AddAs::Module) {
+        Ok((written, import)) => {
+            edits.extend(import);
+            format!("@{written}{arguments}")
         }
-        None => {
-            return Err(format!(
-                "{prefix}`functools` names something else in this file"
-            ))
-        }
+        Err(reason) => return Err(format!("{prefix}{reason}")),
     };
     // An annotated name keeps its annotation as a bare `NAME: T`, which binds nothing
     // (so `__getattr__` still serves it) but keeps the module's `__annotations__` and
     // `typing.get_type_hints` as they were; the loader returns the same type.
     let (declaration, annotation) = match assignment.child_by_field_name("type") {
         Some(t) => (
-            format!("{name}: {}{newline}", file.node_text(t)),
+            format!("{name}: {}{newline}{newline}{newline}", file.node_text(t)),
             format!(" -> {}", file.node_text(t)),
         ),
         None => (String::new(), String::new()),
     };
     let body = reindent(file, value, unit);
+    // PEP 8's two blank lines around the new top-level `def` (a bare annotation stays
+    // where the assignment was, the `def` two blank lines below it). A loader next to
+    // another asks for the same gap with the same edit, which is applied once.
+    if declaration.is_empty() {
+        edits.extend(blank_lines_before(file, statement.start_byte(), 2));
+    }
+    edits.extend(blank_lines_after(file, statement.end_byte(), 2));
     edits.push(Edit::replace(
         statement.byte_range(),
         format!(
@@ -350,6 +353,11 @@ fn plan_lazy<'a>(
             });
             if let Some(main_block) = main_block {
                 let at = main_block.start_byte();
+                if let Some(gap) = blank_lines_before(file, at, 2) {
+                    if !edits.contains(&gap) {
+                        edits.push(gap);
+                    }
+                }
                 edits.push(Edit::replace(
                     at..at + 1,
                     format!(

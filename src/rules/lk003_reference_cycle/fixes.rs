@@ -5,27 +5,12 @@ use tree_sitter::Node;
 use super::scope::{definition_statement, Method};
 use super::{collapse, Context, Link};
 use crate::fix::{Applicability, Edit, Fix};
-use crate::semantic::{add_import, scope_bindings};
+use crate::imports::{self, AddAs};
 use crate::source::{line_indentation, statement_line_end};
 
-/// How this file can write `weakref`, and the import to add when it cannot yet.
-fn weakref_module(context: &Context) -> Result<(String, Option<Edit>), String> {
-    let module_level = scope_bindings(context.file, context.file.tree.root_node());
-    if let Some(local) = context
-        .bindings
-        .local_name_for_module("weakref")
-        .filter(|local| module_level.contains(local.as_str()))
-    {
-        return Ok((local, None));
-    }
-    if !context.bindings.is_bound("weakref") || context.bindings.is_import_of("weakref", "weakref")
-    {
-        return Ok((
-            "weakref".to_string(),
-            Some(add_import(context.file, "weakref")),
-        ));
-    }
-    Err("`weakref` names something else in this file".to_string())
+/// How this file can write `weakref` at `use_at`, and the import to add when it cannot yet.
+fn weakref_module(context: &Context, use_at: usize) -> Result<(String, Vec<Edit>), String> {
+    imports::spell(context.file, "weakref", use_at, AddAs::Module)
 }
 
 /// `a.f = b` becomes `a.f = weakref.proxy(b)`.
@@ -40,7 +25,7 @@ pub(super) fn proxy<'a>(
             "cannot tell that `{value}` is an instance of a class that accepts weak references"
         ));
     }
-    let (module, import) = weakref_module(context)?;
+    let (module, import) = weakref_module(context, closing.value.start_byte())?;
     let mut edits = vec![Edit::replace(
         closing.value.byte_range(),
         format!("{module}.proxy({value})"),
@@ -100,12 +85,12 @@ pub(super) fn weak_property<'a>(
         .get(attribute)
         .copied()
         .unwrap_or(method.function);
-    let (module, import) = weakref_module(context)?;
-
     let text = context.file.text;
     let newline = context.file.newline;
     let unit = context.file.indent_unit.as_str();
     let statement = definition_statement(host);
+    let at = statement_line_end(text, statement.end_byte());
+    let (module, import) = weakref_module(context, at)?;
     let outer = line_indentation(text, statement.start_byte());
     let inner = format!("{outer}{unit}");
     let lines = [
@@ -123,10 +108,7 @@ pub(super) fn weak_property<'a>(
     let property = lines[1..]
         .iter()
         .fold(String::new(), |out, line| out + newline + line);
-    let mut edits = vec![Edit::insert(
-        statement_line_end(text, statement.end_byte()),
-        property,
-    )];
+    let mut edits = vec![Edit::insert(at, property)];
     edits.extend(import);
     Ok(Fix::new(
         format!(

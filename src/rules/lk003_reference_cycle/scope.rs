@@ -29,6 +29,8 @@ pub struct Rebinding<'a, 't> {
     pub offset: usize,
     pub name: &'a str,
     pub value: Option<Node<'t>>,
+    /// For a name bound by unpacking (`a, b = pair`), the value unpacked.
+    pub unpacked_from: Option<Node<'t>>,
 }
 
 /// Every place in `scope` (not in the scopes nested in it) where a name is bound or
@@ -42,17 +44,21 @@ pub fn rebindings<'a, 't>(file: &SourceFile<'a>, scope: Node<'t>) -> Vec<Rebindi
     let Some(body) = body else { return out };
     let mut stack = vec![body];
     while let Some(node) = stack.pop() {
-        let mut push = |name: Node, offset: usize, value: Option<Node<'t>>| {
+        let mut push_unpacked = |name: Node,
+                                 offset: usize,
+                                 value: Option<Node<'t>>,
+                                 unpacked_from: Option<Node<'t>>| {
             out.push(Rebinding {
                 offset,
                 name: file.node_text(name),
                 value,
+                unpacked_from,
             })
         };
         match node.kind() {
             "function_definition" | "class_definition" => {
                 if let Some(name) = node.child_by_field_name("name") {
-                    push(name, node.start_byte(), None);
+                    push_unpacked(name, node.start_byte(), None, None);
                 }
                 continue;
             }
@@ -66,26 +72,41 @@ pub fn rebindings<'a, 't>(file: &SourceFile<'a>, scope: Node<'t>) -> Vec<Rebindi
                     let right = node.child_by_field_name("right");
                     let plain = left.kind() == "identifier";
                     for_each_target(left, &mut |name| {
-                        push(name, node.end_byte(), if plain { right } else { None })
+                        if plain {
+                            push_unpacked(name, node.end_byte(), right, None)
+                        } else {
+                            push_unpacked(name, node.end_byte(), None, right)
+                        }
                     });
                 }
             }
             "augmented_assignment" | "for_statement" | "for_in_clause" => {
                 if let Some(left) = node.child_by_field_name("left") {
-                    for_each_target(left, &mut |name| push(name, left.end_byte(), None));
+                    for_each_target(left, &mut |name| {
+                        push_unpacked(name, left.end_byte(), None, None)
+                    });
                 }
             }
             "as_pattern_target" | "delete_statement" => {
-                for_each_target_or_self(node, &mut |name| push(name, node.end_byte(), None));
+                for_each_target_or_self(node, &mut |name| {
+                    push_unpacked(name, node.end_byte(), None, None)
+                });
             }
             "except_clause" => {
                 if let Some(alias) = node.child_by_field_name("alias") {
-                    for_each_target(alias, &mut |name| push(name, alias.end_byte(), None));
+                    for_each_target(alias, &mut |name| {
+                        push_unpacked(name, alias.end_byte(), None, None)
+                    });
                 }
             }
             "named_expression" => {
                 if let Some(name) = node.child_by_field_name("name") {
-                    push(name, node.end_byte(), node.child_by_field_name("value"));
+                    push_unpacked(
+                        name,
+                        node.end_byte(),
+                        node.child_by_field_name("value"),
+                        None,
+                    );
                 }
             }
             "import_statement" | "import_from_statement" => {
@@ -96,7 +117,7 @@ pub fn rebindings<'a, 't>(file: &SourceFile<'a>, scope: Node<'t>) -> Vec<Rebindi
                         _ => name.named_child(0),
                     };
                     if let Some(local) = local {
-                        push(local, node.end_byte(), None);
+                        push_unpacked(local, node.end_byte(), None, None);
                     }
                 }
                 continue;
