@@ -4,7 +4,8 @@
 #   1. downloads it from PyPI with pip (hash-checked) into a cache kept between runs
 #      (PRECISION_CACHE, default .precision-cache/ in the checkout, gitignored);
 #   2. lists the project's non-test code: every *.py file except those under a directory
-#      named tests, test, testing, docs, doc, examples, example or benchmarks, and files
+#      named tests, test, testing, docs, doc, examples, example, benchmarks or _vendor
+#      (other projects' code, copied in), and files
 #      named test_*.py, *_test.py, tests.py or conftest.py;
 #   3. runs `pyleak-fix --check --isolated --select LK001,LK002,LK003 --output-format json`
 #      on those files (--isolated: none of the project's own configuration; LK002 at its
@@ -24,6 +25,8 @@ set -euo pipefail
 # name, version, sha256 of the sdist (as PyPI lists it).
 projects=(
   "astroid 3.3.5 5cfc40ae9f68311075d27ef68a4841bdc5cc7f6cf86671b49f00607d30188e2d"
+  "attrs 24.2.0 5cfb1b9148b5b086569baec03f20d7b6bf3bcacc9a42bebf87ffaaca362f6346"
+  "babel 2.16.0 d1f3554ca26605fe173f3de0c65f750f5a42f924499bf134de6423582298e316"
   "click 8.1.7 ca9853ad459e787e2192211578cc907e7594e294c7ccc834310722b41b9ca6de"
   "Jinja2 3.1.4 4a3aee7acbbe7303aede8e9648d13b8bf88a429282aa6122a993f0ac800cb369"
   "jsonschema 4.23.0 d71497fef26351a33265337fa77ffeb82423f3ea21283cd9467bb03999266bc4"
@@ -32,8 +35,10 @@ projects=(
   "networkx 3.4.2 307c3669428c5362aab27c8a1260aa8f47c4e91d3891f48be0141738d8d053e1"
   "parso 0.8.4 eb3a7b58240fb99099a345571deecc0f9540ea5f4dd2fe14c2a99d6b281ab92d"
   "requests 2.32.3 55365417734eb18255590a9ff9eb97e9e1da868d4ccd6402399eaf68af20a760"
+  "setuptools 75.1.0 d59a21b17a275fb872a9c3dae73963160ae079f1049ed956880cd7c09b120538"
   "sqlparse 0.5.1 bb6b4df465655ef332548e24f08e205afc81b9ab86cb1c45657a7ff173a3a00e"
   "tornado 6.4.1 92d3ab53183d8c50f8204a51e6f91d18a15d5ef261e84d452800d4ff6fc504e9"
+  "Twisted 24.7.0 5a60147f044187a127ec7da96d170d49bcce50c6fd36f594e60f4587eff4d394"
   "werkzeug 3.1.3 60723ce945c19328679790e3282cc758aa4a6040e4bb330f53d30fa546d44746"
 )
 rules=LK001,LK002,LK003
@@ -83,7 +88,7 @@ for entry in "${projects[@]}"; do
   mapfile -d '' files < <(cd "$src" && find . -type f -name '*.py' \
     -not -path '*/tests/*' -not -path '*/test/*' -not -path '*/testing/*' \
     -not -path '*/docs/*' -not -path '*/doc/*' \
-    -not -path '*/examples/*' -not -path '*/example/*' -not -path '*/benchmarks/*' \
+    -not -path '*/examples/*' -not -path '*/example/*' -not -path '*/benchmarks/*' -not -path '*/_vendor/*' \
     -not -name 'test_*.py' -not -name '*_test.py' -not -name 'tests.py' -not -name 'conftest.py' \
     -printf '%P\0' | LC_ALL=C sort -z)
   status=0
