@@ -5,8 +5,8 @@
 #      (PRECISION_CACHE, default .precision-cache/ in the checkout, gitignored);
 #   2. lists the project's non-test code: every *.py file except those under a directory
 #      named tests, test, testing, docs, doc, examples, example, benchmarks or _vendor
-#      (other projects' code, copied in), and files
-#      named test_*.py, *_test.py, tests.py or conftest.py;
+#      (other projects' code, copied in), and files named test_*.py, *_test.py,
+#      tests.py or conftest.py;
 #   3. runs `pyleak-fix --check --isolated --select LK001,LK002,LK003 --output-format json`
 #      on those files (--isolated: none of the project's own configuration; LK002 at its
 #      default threshold);
