@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Measures how many of pyleak-fix's findings on real projects are worth acting on (issue 12,
+# section 2). For each pinned sdist below it:
+#   1. downloads it from PyPI with pip (hash-checked) into a cache kept between runs
+#      (PRECISION_CACHE, default .precision-cache/ in the checkout, gitignored);
+#   2. lists the project's non-test code: every *.py file except those under a directory
+#      named tests, test, testing, docs, doc, examples, example, benchmarks or _vendor
+#      (other projects' code, copied in), and files named test_*.py, *_test.py,
+#      tests.py or conftest.py;
+#   3. runs `pyleak-fix --check --isolated --select LK001,LK002,LK003 --output-format json`
+#      on those files (--isolated: none of the project's own configuration; LK002 at its
+#      default threshold);
+#   4. prints every finding, sorted (project, file, line, column, rule), with the verdict
+#      given to it in docs/precision.md's classification table, or `unclassified`;
+#   5. prints table rows that no longer match a finding (stale), then the precision per
+#      rule and, for LK003, per cause: act / findings.
+# A finding is keyed by project, path:line:column and rule. To classify new findings,
+# paste the `unclassified` rows printed under "New rows" into docs/precision.md and fill in
+# the verdict (act, by-design, not-a-leak, false-positive) and one line of why.
+# Usage: scripts/precision.sh
+# PYLEAK_FIX names the binary to measure; without it the debug binary is built with cargo.
+# Needs: python3 with pip, tar, sha256sum, and cargo unless PYLEAK_FIX is set.
+set -euo pipefail
+
+# name, version, sha256 of the sdist (as PyPI lists it).
+projects=(
+  "astroid 3.3.5 5cfc40ae9f68311075d27ef68a4841bdc5cc7f6cf86671b49f00607d30188e2d"
+  "attrs 24.2.0 5cfb1b9148b5b086569baec03f20d7b6bf3bcacc9a42bebf87ffaaca362f6346"
+  "babel 2.16.0 d1f3554ca26605fe173f3de0c65f750f5a42f924499bf134de6423582298e316"
+  "click 8.1.7 ca9853ad459e787e2192211578cc907e7594e294c7ccc834310722b41b9ca6de"
+  "Jinja2 3.1.4 4a3aee7acbbe7303aede8e9648d13b8bf88a429282aa6122a993f0ac800cb369"
+  "jsonschema 4.23.0 d71497fef26351a33265337fa77ffeb82423f3ea21283cd9467bb03999266bc4"
+  "Markdown 3.7 2ae2471477cfd02dbbf038d5d9bc226d40def84b4fe2986e49b59b6b472bbed2"
+  "more-itertools 10.5.0 5482bfef7849c25dc3c6dd53a6173ae4795da2a41a80faea6700d9f5846c5da6"
+  "networkx 3.4.2 307c3669428c5362aab27c8a1260aa8f47c4e91d3891f48be0141738d8d053e1"
+  "parso 0.8.4 eb3a7b58240fb99099a345571deecc0f9540ea5f4dd2fe14c2a99d6b281ab92d"
+  "requests 2.32.3 55365417734eb18255590a9ff9eb97e9e1da868d4ccd6402399eaf68af20a760"
+  "setuptools 75.1.0 d59a21b17a275fb872a9c3dae73963160ae079f1049ed956880cd7c09b120538"
+  "sqlparse 0.5.1 bb6b4df465655ef332548e24f08e205afc81b9ab86cb1c45657a7ff173a3a00e"
+  "tornado 6.4.1 92d3ab53183d8c50f8204a51e6f91d18a15d5ef261e84d452800d4ff6fc504e9"
+  "Twisted 24.7.0 5a60147f044187a127ec7da96d170d49bcce50c6fd36f594e60f4587eff4d394"
+  "werkzeug 3.1.3 60723ce945c19328679790e3282cc758aa4a6040e4bb330f53d30fa546d44746"
+)
+rules=LK001,LK002,LK003
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cache=${PRECISION_CACHE:-$repo/.precision-cache}
+table=$repo/docs/precision.md
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$cache"
+
+if [ -n "${PYLEAK_FIX:-}" ]; then
+  # Absolute: the runs below happen inside each unpacked sdist.
+  bin=$(realpath "$(command -v "$PYLEAK_FIX")")
+else
+  cargo build --quiet --manifest-path "$repo/Cargo.toml"
+  bin="${CARGO_TARGET_DIR:-$repo/target}/debug/pyleak-fix"
+fi
+
+# 1. Download what the cache lacks, then check every archive's hash.
+: >"$work/requirements.txt"
+for entry in "${projects[@]}"; do
+  read -r name version sha <<<"$entry"
+  if ! compgen -G "$cache/*-$version.tar.gz" >/dev/null ||
+    ! sha256sum "$cache"/*-"$version".tar.gz | grep -q "^$sha "; then
+    echo "$name==$version --hash=sha256:$sha" >>"$work/requirements.txt"
+  fi
+done
+if [ -s "$work/requirements.txt" ]; then
+  echo "downloading $(wc -l <"$work/requirements.txt") sdists into $cache" >&2
+  # --no-binary names the projects only: `:all:` would also build every build
+  # dependency (setuptools, hatchling, ...) from source, which takes many minutes.
+  names=$(cut -d= -f1 "$work/requirements.txt" | paste -sd, -)
+  python3 -m pip download --quiet --no-deps --no-binary "$names" --require-hashes \
+    -r "$work/requirements.txt" -d "$cache" >&2
+fi
+
+# 2-3. Unpack, list the non-test code, run pyleak-fix.
+: >"$work/findings.jsonl"
+for entry in "${projects[@]}"; do
+  read -r name version sha <<<"$entry"
+  archive=$(sha256sum "$cache"/*-"$version".tar.gz | awk -v s="$sha" '$1 == s {print $2; exit}')
+  [ -n "$archive" ] || { echo "FAIL: no sdist of $name $version with sha256 $sha in $cache" >&2; exit 2; }
+  src="$work/src/$name"
+  mkdir -p "$src"
+  tar -xzf "$archive" -C "$src" --strip-components=1
+  mapfile -d '' files < <(cd "$src" && find . -type f -name '*.py' \
+    -not -path '*/tests/*' -not -path '*/test/*' -not -path '*/testing/*' \
+    -not -path '*/docs/*' -not -path '*/doc/*' \
+    -not -path '*/examples/*' -not -path '*/example/*' -not -path '*/benchmarks/*' -not -path '*/_vendor/*' \
+    -not -name 'test_*.py' -not -name '*_test.py' -not -name 'tests.py' -not -name 'conftest.py' \
+    -printf '%P\0' | LC_ALL=C sort -z)
+  status=0
+  (cd "$src" && "$bin" --check --isolated --exit-zero --color never --select "$rules" \
+    --output-format json "${files[@]}") >"$work/out.json" 2>"$work/err" || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "warning: $name: pyleak-fix exited $status:" >&2
+    grep -v '^Found\|^All checks' "$work/err" | sed 's/^/  /' >&2 || true
+    # Exit 2 for a file it could not read or parse still lists the others' findings.
+    [ -s "$work/out.json" ] || { echo "FAIL: no output from $bin" >&2; exit 2; }
+  fi
+  echo "$name $version: ${#files[@]} files, $(grep -c '"code"' "$work/out.json" || true) findings" >&2
+  python3 - "$name" "$work/out.json" "$src" >>"$work/findings.jsonl" <<'PY'
+import json, os, sys
+name, path, src = sys.argv[1], sys.argv[2], sys.argv[3]
+for f in json.load(open(path)):
+    # JSON names files by absolute path (as ruff does); the table uses the sdist's.
+    file = os.path.relpath(f["filename"], src)
+    print(json.dumps({"project": name, "file": file, "row": f["location"]["row"],
+                      "column": f["location"]["column"], "code": f["code"],
+                      "message": f["message"]}))
+PY
+done
+
+# 4-5. Join with the classification table and count.
+python3 - "$work/findings.jsonl" "$table" "$rules" <<'PY'
+import json, re, sys
+from collections import Counter
+
+def cause(code, message):
+    """LK003 reports several causes under one code today; the message tells which."""
+    if code != "LK003":
+        return "-"
+    if "with its traceback" in message:
+        return "exception"
+    if "holds the bound method" in message:
+        return "bound-method"
+    if "holds a closure" in message:
+        return "closure"
+    if "refer to itself" in message or "contain itself" in message:
+        return "self-reference"
+    if message.startswith(("reference cycle:", "back-reference:")):
+        return "object-cycle"
+    return "other"
+
+findings = [json.loads(line) for line in open(sys.argv[1])]
+findings.sort(key=lambda f: (f["project"].lower(), f["file"], f["row"], f["column"], f["code"]))
+verdicts = {}
+try:
+    lines = open(sys.argv[2], encoding="utf-8").read().splitlines()
+except FileNotFoundError:
+    lines = []
+# Classification rows: | project | path:line:column | rule | cause | verdict | why |
+row = re.compile(r"^\|\s*([\w.-]+)\s*\|\s*`?([^|`]+:\d+:\d+)`?\s*\|\s*(LK\d{3})\s*\|\s*([\w-]+)\s*\|\s*([\w-]+)\s*\|(.*)\|\s*$")
+for line in lines:
+    m = row.match(line)
+    if m:
+        project, place, code, _, verdict, why = (g.strip() for g in m.groups())
+        verdicts[(project, place, code)] = (verdict, why)
+
+kinds = ("act", "by-design", "not-a-leak", "false-positive")
+per_rule, per_cause = {}, {}
+seen, new_rows = set(), []
+print("# Findings (project, file:line:column, rule, cause, verdict, message)")
+for f in findings:
+    place = f"{f['file']}:{f['row']}:{f['column']}"
+    key = (f["project"], place, f["code"])
+    seen.add(key)
+    c = cause(f["code"], f["message"])
+    verdict, _ = verdicts.get(key, ("unclassified", ""))
+    if verdict not in kinds:
+        verdict = "unclassified"
+        new_rows.append(f"| {f['project']} | `{place}` | {f['code']} | {c} | ? | {f['message'][:120]} |")
+    print(f"{f['project']}\t{place}\t{f['code']}\t{c}\t{verdict}\t{f['message']}")
+    per_rule.setdefault(f["code"], Counter())[verdict] += 1
+    if f["code"] == "LK003":
+        per_cause.setdefault(c, Counter())[verdict] += 1
+
+if new_rows:
+    print("\n# New rows (unclassified findings, for docs/precision.md)")
+    print("\n".join(new_rows))
+stale = sorted(set(verdicts) - seen)
+if stale:
+    print("\n# Stale rows (in docs/precision.md, no longer found)")
+    for project, place, code in stale:
+        print(f"{project}\t{place}\t{code}\t{verdicts[(project, place, code)][0]}")
+
+def line(label, counts):
+    total = sum(counts.values())
+    act = counts["act"]
+    share = f"{100 * act / total:.0f}%" if total else "-"
+    rest = ", ".join(f"{k} {counts[k]}" for k in kinds[1:] + ("unclassified",) if counts[k])
+    mark = " (>= 90%)" if total and act / total >= 0.9 else ""
+    print(f"{label:<24} {act:>3} / {total:<3} act = {share:>4}{mark}   {rest}")
+
+print("\n# Precision per rule (act / findings)")
+for code in sys.argv[3].split(","):
+    line(code, per_rule.get(code, Counter()))
+print("\n# LK003 per cause")
+for c in ("exception", "object-cycle", "self-reference", "bound-method", "closure", "other"):
+    if c in per_cause:
+        line(f"LK003 {c}", per_cause[c])
+PY
