@@ -13,16 +13,18 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use ruff_python_ast::visitor::{walk_comprehension, walk_expr, walk_stmt, Visitor};
+use ruff_python_ast::visitor::{walk_comprehension, walk_expr, walk_pattern, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, Expr, PythonVersion, Stmt};
 use ruff_python_parser::semantic_errors::{
     LazyImportContext, SemanticSyntaxChecker, SemanticSyntaxContext, SemanticSyntaxError,
 };
-use ruff_text_size::TextRange;
+use ruff_text_size::{Ranged, TextRange};
 
-/// The first compile-time error in `module` (parsed from `source`), in source order.
-pub(super) fn first_error(source: &str, module: &ast::ModModule) -> Option<SemanticSyntaxError> {
+/// The first compile-time error in `module` (parsed from `source`), in source order: its
+/// byte offset and CPython's kind of complaint.
+pub(super) fn first_error(source: &str, module: &ast::ModModule) -> Option<(usize, String)> {
     let mut walker = Walker {
+        own: Vec::new(),
         checker: SemanticSyntaxChecker::new(),
         context: Context {
             source,
@@ -32,9 +34,11 @@ pub(super) fn first_error(source: &str, module: &ast::ModModule) -> Option<Seman
         },
     };
     walker.visit_body(&module.body);
-    let mut errors = walker.context.errors.into_inner();
-    errors.sort_by_key(|error| error.range.start());
-    errors.into_iter().next()
+    let ruffs = walker.context.errors.into_inner().into_iter();
+    ruffs
+        .map(|error: SemanticSyntaxError| (error.range.start().to_usize(), error.to_string()))
+        .chain(walker.own)
+        .min_by_key(|(offset, _)| *offset)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +55,12 @@ struct Scope {
     kind: ScopeKind,
     /// Each name this scope declares `global`, with its first `global` statement.
     globals: HashMap<String, TextRange>,
+    /// Each name this scope declares `nonlocal`, with its first `nonlocal` statement.
+    nonlocals: HashMap<String, TextRange>,
+    /// How many loop, `with` and `try` blocks of this scope enclose the visitor.
+    blocks: usize,
+    /// Inside an `except*` handler of this scope: the `loops` count at its start.
+    except_star: Option<usize>,
     /// The parameters of a function or lambda scope.
     parameters: Vec<String>,
     /// How many `for`/`while` bodies of this scope enclose the visitor.
@@ -66,6 +76,9 @@ impl Scope {
         Scope {
             kind,
             globals: globals.names,
+            nonlocals: globals.nonlocals,
+            blocks: 0,
+            except_star: None,
             parameters,
             loops: 0,
             tries: 0,
@@ -77,10 +90,12 @@ impl Scope {
     }
 }
 
-/// The `global` statements of one scope's body: statements only, not nested scopes.
+/// The `global` and `nonlocal` statements of one scope's body: statements only, not
+/// nested scopes.
 #[derive(Debug, Default)]
 struct Globals {
     names: HashMap<String, TextRange>,
+    nonlocals: HashMap<String, TextRange>,
 }
 
 impl<'a> Visitor<'a> for Globals {
@@ -92,6 +107,13 @@ impl<'a> Visitor<'a> for Globals {
                     self.names
                         .entry(name.id.to_string())
                         .or_insert(global.range);
+                }
+            }
+            Stmt::Nonlocal(nonlocal) => {
+                for name in &nonlocal.names {
+                    self.nonlocals
+                        .entry(name.id.to_string())
+                        .or_insert(nonlocal.range);
                 }
             }
             _ => walk_stmt(self, stmt),
@@ -159,8 +181,11 @@ impl SemanticSyntaxContext for Context<'_> {
     }
 
     fn python_version(&self) -> PythonVersion {
-        // The newest grammar: the oracle judges breakage, not the project's target.
-        PythonVersion::latest()
+        // The oracle judges breakage, not the project's target, so the most permissive
+        // rules: 3.13's. 3.14 forbids `yield`, `await` and `:=` in annotations, which
+        // every earlier version compiles; the checks for older versions only forbid
+        // what was added later.
+        PythonVersion::PY313
     }
 
     fn source(&self) -> &str {
@@ -197,6 +222,10 @@ impl SemanticSyntaxContext for Context<'_> {
     fn in_await_allowed_context(&self) -> bool {
         for kind in self.outwards() {
             match kind {
+                // `await` makes a generator expression asynchronous, anywhere.
+                ScopeKind::Comprehension {
+                    generator: true, ..
+                } => return true,
                 ScopeKind::Comprehension { .. } => continue,
                 ScopeKind::Function { .. } | ScopeKind::Lambda => return true,
                 _ => return false,
@@ -259,13 +288,200 @@ impl SemanticSyntaxContext for Context<'_> {
 struct Walker<'s> {
     checker: SemanticSyntaxChecker,
     context: Context<'s>,
+    /// Errors CPython's compiler raises that ruff's checks leave out: (offset, message).
+    own: Vec<(usize, String)>,
 }
 
+/// CPython's limit on statically nested blocks (`CO_MAXBLOCKS`).
+const MAX_BLOCKS: usize = 20;
+
 impl Walker<'_> {
+    fn error(&mut self, at: TextRange, message: String) {
+        self.own.push((at.start().to_usize(), message));
+    }
+
+    /// `name` is bound at `at` in the scope the binding belongs to (a comprehension's
+    /// `:=` binds in the scope around it): it must not come before that scope's
+    /// `global` or `nonlocal` declaration of the name.
+    fn binding(&mut self, name: &str, at: TextRange, walrus: bool) {
+        let scope = if walrus {
+            self.context
+                .scopes
+                .iter()
+                .rev()
+                .find(|scope| !matches!(scope.kind, ScopeKind::Comprehension { .. }))
+                .expect("the module scope is never left")
+        } else {
+            self.context.innermost()
+        };
+        let declared_later = |declarations: &HashMap<String, TextRange>| {
+            declarations
+                .get(name)
+                .is_some_and(|declaration| declaration.start() > at.start())
+        };
+        let what = if declared_later(&scope.globals) {
+            "global"
+        } else if declared_later(&scope.nonlocals) {
+            "nonlocal"
+        } else {
+            return;
+        };
+        self.error(
+            at,
+            format!("name '{name}' is assigned to before {what} declaration"),
+        );
+    }
+
+    fn nested_block(&mut self, at: TextRange, visit: impl FnOnce(&mut Self)) {
+        let scope = self.context.innermost_mut();
+        scope.blocks += 1;
+        if scope.blocks > MAX_BLOCKS {
+            self.error(at, "too many statically nested blocks".into());
+        }
+        visit(self);
+        self.context.innermost_mut().blocks -= 1;
+    }
+
+    fn debug_keyword(&mut self, keywords: &[ast::Keyword]) {
+        for keyword in keywords {
+            if keyword
+                .arg
+                .as_ref()
+                .is_some_and(|arg| arg.id == "__debug__")
+            {
+                self.error(keyword.range, "cannot assign to __debug__".into());
+            }
+        }
+    }
     fn in_scope(&mut self, scope: Scope, visit: impl FnOnce(&mut Self)) {
         self.context.scopes.push(scope);
         visit(self);
         self.context.scopes.pop();
+    }
+
+    /// CPython's compile-time errors about one statement that ruff's checks leave out.
+    fn statement_checks(&mut self, stmt: &Stmt) {
+        match stmt {
+            Stmt::FunctionDef(def) => self.binding(&def.name.id, def.name.range, false),
+            Stmt::ClassDef(class) => {
+                self.binding(&class.name.id, class.name.range, false);
+                if let Some(arguments) = &class.arguments {
+                    self.debug_keyword(&arguments.keywords);
+                }
+            }
+            Stmt::Expr(expression) if expression.value.is_starred_expr() => {
+                self.error(stmt.range(), "can't use starred expression here".into());
+            }
+            Stmt::With(with) => {
+                for item in &with.items {
+                    if item
+                        .optional_vars
+                        .as_deref()
+                        .is_some_and(Expr::is_starred_expr)
+                    {
+                        let message = "starred assignment target must be in a list or tuple";
+                        self.error(item.range, message.into());
+                    }
+                }
+            }
+            Stmt::Try(try_stmt) => {
+                let last = try_stmt.handlers.len().saturating_sub(1);
+                for (index, handler) in try_stmt.handlers.iter().enumerate() {
+                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    if handler.type_.is_none() && index != last {
+                        self.error(handler.range, "default 'except:' must be last".into());
+                    }
+                }
+            }
+            Stmt::Break(_) | Stmt::Continue(_) | Stmt::Return(_) => {
+                let scope = self.context.innermost();
+                let in_handler = match (stmt, scope.except_star) {
+                    (Stmt::Return(_), Some(_)) => true,
+                    (_, Some(loops)) => scope.loops == loops,
+                    (_, None) => false,
+                };
+                if in_handler {
+                    let message =
+                        "'break', 'continue' and 'return' cannot appear in an except* block";
+                    self.error(stmt.range(), message.into());
+                }
+            }
+            Stmt::Global(global) => {
+                for name in &global.names {
+                    if self
+                        .context
+                        .innermost()
+                        .nonlocals
+                        .contains_key(name.id.as_str())
+                    {
+                        self.error(
+                            name.range,
+                            format!("name '{}' is nonlocal and global", name.id),
+                        );
+                    }
+                }
+            }
+            Stmt::AnnAssign(assign) => {
+                if let Expr::Name(name) = assign.target.as_ref() {
+                    if self
+                        .context
+                        .innermost()
+                        .nonlocals
+                        .contains_key(name.id.as_str())
+                    {
+                        let message = format!("annotated name '{}' can't be nonlocal", name.id);
+                        self.error(name.range, message);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// CPython's compile-time errors about one expression that ruff's checks leave out.
+    fn expression_checks(&mut self, expr: &Expr) {
+        match expr {
+            Expr::Name(name) => {
+                let declared = self.context.innermost().nonlocals.get(name.id.as_str());
+                if declared.is_some_and(|declaration| declaration.start() > name.range.start()) {
+                    let message = match name.ctx {
+                        ast::ExprContext::Load => {
+                            format!("name '{}' is used prior to nonlocal declaration", name.id)
+                        }
+                        _ => format!(
+                            "name '{}' is assigned to before nonlocal declaration",
+                            name.id
+                        ),
+                    };
+                    self.error(name.range, message);
+                }
+            }
+            Expr::Named(named) => {
+                if let Expr::Name(target) = named.target.as_ref() {
+                    let in_comprehension = matches!(
+                        self.context.innermost().kind,
+                        ScopeKind::Comprehension { .. }
+                    );
+                    self.binding(&target.id, target.range, in_comprehension);
+                }
+            }
+            Expr::Call(call) => self.debug_keyword(&call.arguments.keywords),
+            Expr::Attribute(attribute)
+                if attribute.attr.id == "__debug__"
+                    && !matches!(attribute.ctx, ast::ExprContext::Load) =>
+            {
+                self.error(attribute.range, "cannot assign to __debug__".into());
+            }
+            Expr::ListComp(ast::ExprListComp { elt, .. })
+            | Expr::SetComp(ast::ExprSetComp { elt, .. })
+            | Expr::Generator(ast::ExprGenerator { elt, .. })
+                if elt.is_starred_expr() =>
+            {
+                let message = "iterable unpacking cannot be used in comprehension";
+                self.error(elt.range(), message.into());
+            }
+            _ => {}
+        }
     }
 
     fn comprehension(
@@ -298,8 +514,32 @@ impl Walker<'_> {
 }
 
 impl<'a> Visitor<'a> for Walker<'_> {
+    fn visit_pattern(&mut self, pattern: &'a ast::Pattern) {
+        match pattern {
+            ast::Pattern::MatchAs(ast::PatternMatchAs {
+                name: Some(name), ..
+            })
+            | ast::Pattern::MatchStar(ast::PatternMatchStar {
+                name: Some(name), ..
+            })
+            | ast::Pattern::MatchMapping(ast::PatternMatchMapping {
+                rest: Some(name), ..
+            }) => self.binding(&name.id, name.range, false),
+            ast::Pattern::MatchClass(class) => {
+                for keyword in &class.arguments.keywords {
+                    if keyword.attr.id == "__debug__" {
+                        self.error(keyword.range, "cannot assign to __debug__".into());
+                    }
+                }
+            }
+            _ => {}
+        }
+        walk_pattern(self, pattern);
+    }
+
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         self.checker.visit_stmt(stmt, &self.context);
+        self.statement_checks(stmt);
         match stmt {
             Stmt::FunctionDef(def) => {
                 for decorator in &def.decorator_list {
@@ -341,7 +581,7 @@ impl<'a> Visitor<'a> for Walker<'_> {
                 self.visit_expr(iter);
                 self.visit_expr(target);
                 self.context.innermost_mut().loops += 1;
-                self.visit_body(body);
+                self.nested_block(stmt.range(), |walker| walker.visit_body(body));
                 self.context.innermost_mut().loops -= 1;
                 self.visit_body(orelse);
             }
@@ -350,14 +590,40 @@ impl<'a> Visitor<'a> for Walker<'_> {
             }) => {
                 self.visit_expr(test);
                 self.context.innermost_mut().loops += 1;
-                self.visit_body(body);
+                self.nested_block(stmt.range(), |walker| walker.visit_body(body));
                 self.context.innermost_mut().loops -= 1;
                 self.visit_body(orelse);
             }
-            Stmt::Try(_) => {
+            Stmt::Try(try_stmt) => {
                 self.context.innermost_mut().tries += 1;
-                walk_stmt(self, stmt);
+                self.nested_block(stmt.range(), |walker| {
+                    walker.visit_body(&try_stmt.body);
+                    for handler in &try_stmt.handlers {
+                        let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                        if let Some(type_) = &handler.type_ {
+                            walker.visit_expr(type_);
+                        }
+                        if let Some(name) = &handler.name {
+                            walker.binding(&name.id, name.range, false);
+                        }
+                        let scope = walker.context.innermost_mut();
+                        let outer = scope.except_star;
+                        if try_stmt.is_star {
+                            scope.except_star = Some(scope.loops);
+                        }
+                        walker.visit_body(&handler.body);
+                        walker.context.innermost_mut().except_star = outer;
+                    }
+                    walker.visit_body(&try_stmt.orelse);
+                    walker.visit_body(&try_stmt.finalbody);
+                });
                 self.context.innermost_mut().tries -= 1;
+            }
+            Stmt::With(with) => {
+                for item in &with.items {
+                    self.visit_with_item(item);
+                }
+                self.nested_block(stmt.range(), |walker| walker.visit_body(&with.body));
             }
             Stmt::ImportFrom(import) => {
                 if import.module.as_deref() == Some("__future__")
@@ -376,6 +642,7 @@ impl<'a> Visitor<'a> for Walker<'_> {
 
     fn visit_expr(&mut self, expr: &'a Expr) {
         self.checker.visit_expr(expr, &self.context);
+        self.expression_checks(expr);
         match expr {
             Expr::Lambda(lambda) => {
                 let mut names = Vec::new();

@@ -15,12 +15,13 @@ use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{Expr, Stmt};
 use ruff_text_size::Ranged;
 
-/// CPython's tokenizer refuses more indentation levels than this (`MAXINDENT` in
-/// `Parser/tokenizer.h`: "too many levels of indentation").
+/// CPython's tokenizer refuses this many indentation levels (`MAXINDENT` in
+/// `Parser/tokenizer.h`, which counts the module's level 0: "too many levels of
+/// indentation"); 99 are accepted.
 pub const MAX_INDENT_LEVELS: usize = 100;
 
-/// CPython's tokenizer refuses brackets nested this deep (`MAXLEVEL` in
-/// `Parser/tokenizer.h`: "too many nested parentheses").
+/// The most brackets CPython's tokenizer lets nest (`MAXLEVEL` in
+/// `Parser/tokenizer.h`); one more is "too many nested parentheses".
 pub const MAX_BRACKET_LEVELS: usize = 200;
 
 /// The deepest nesting of statements and expressions the oracle accepts. CPython 3.11's
@@ -53,39 +54,31 @@ pub fn check(text: &str) -> Result<(), Rejection> {
             })
         }
     };
-    let mut indent = 0usize;
     let mut brackets = 0usize;
     let mut columns = IndentColumns::default();
     let mut at_line_start = true;
+    let mut previous_end = 0;
     for token in parsed.tokens().iter() {
         let kind = token.kind();
+        let start = token.start().to_usize();
+        stray_character(text, previous_end, start)?;
+        previous_end = previous_end.max(token.end().to_usize());
         if at_line_start && !is_layout(kind) {
             at_line_start = false;
-            let start = token.start().to_usize();
-            if columns.tab_error(text, start) {
+            if let Some(message) = columns.indentation_error(text, start) {
                 return Err(Rejection {
                     offset: start,
-                    message: "inconsistent use of tabs and spaces in indentation".into(),
+                    message: message.into(),
                 });
             }
         }
         match kind {
             TokenKind::Newline => at_line_start = true,
-            TokenKind::Indent => {
-                indent += 1;
-                if indent > MAX_INDENT_LEVELS {
-                    return Err(Rejection {
-                        offset: token.start().to_usize(),
-                        message: "too many levels of indentation".into(),
-                    });
-                }
-            }
-            TokenKind::Dedent => indent = indent.saturating_sub(1),
             TokenKind::Lpar | TokenKind::Lsqb | TokenKind::Lbrace => {
                 brackets += 1;
-                if brackets >= MAX_BRACKET_LEVELS {
+                if brackets > MAX_BRACKET_LEVELS {
                     return Err(Rejection {
-                        offset: token.start().to_usize(),
+                        offset: start,
                         message: "too many nested parentheses".into(),
                     });
                 }
@@ -96,12 +89,10 @@ pub fn check(text: &str) -> Result<(), Rejection> {
             _ => {}
         }
     }
+    stray_character(text, previous_end, text.len())?;
     // CPython's tokenizer complains before its compiler does.
-    if let Some(error) = compile::first_error(text, parsed.syntax()) {
-        return Err(Rejection {
-            offset: error.range.start().to_usize(),
-            message: error.to_string(),
-        });
+    if let Some((offset, message)) = compile::first_error(text, parsed.syntax()) {
+        return Err(Rejection { offset, message });
     }
     let mut depth = SyntaxDepth::default();
     depth.visit_body(parsed.syntax().body.as_slice());
@@ -153,6 +144,22 @@ impl<'a> Visitor<'a> for SyntaxDepth {
     }
 }
 
+/// What may stand between two tokens: the parser skips more (a byte-order mark), which
+/// CPython's tokenizer calls an "invalid non-printable character".
+fn stray_character(text: &str, from: usize, to: usize) -> Result<(), Rejection> {
+    let gap = text.get(from..to).unwrap_or("");
+    match gap
+        .char_indices()
+        .find(|(_, c)| !matches!(c, ' ' | '\t' | '\x0c' | '\\' | '\r' | '\n'))
+    {
+        Some((at, c)) => Err(Rejection {
+            offset: from + at,
+            message: format!("invalid non-printable character U+{:04X}", c as u32),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Tokens that come between logical lines rather than start one.
 fn is_layout(kind: TokenKind) -> bool {
     matches!(
@@ -186,10 +193,14 @@ impl Default for IndentColumns {
 }
 
 impl IndentColumns {
-    /// Whether the logical line whose first token starts at byte `start` is indented
-    /// ambiguously. A line whose first token does not follow only whitespace on its
-    /// physical line (a backslash continuation) is not measured.
-    fn tab_error(&mut self, text: &str, start: usize) -> bool {
+    /// What CPython's tokenizer says of the indentation of the logical line whose first
+    /// token starts at byte `start`, if it refuses it: ambiguous tabs (`TabError`), a
+    /// dedent to no enclosing level, or too many levels. The parser compares
+    /// indentation one way only, so it misses the first two where tabs are involved. A
+    /// line whose first token does not follow only whitespace on its physical line (a
+    /// backslash continuation) is not measured.
+    fn indentation_error(&mut self, text: &str, start: usize) -> Option<&'static str> {
+        const TAB_ERROR: &str = "inconsistent use of tabs and spaces in indentation";
         let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |at| at + 1);
         let mut column = 0;
         let mut alternative = 0;
@@ -207,23 +218,28 @@ impl IndentColumns {
                     column = 0;
                     alternative = 0;
                 }
-                _ => return false,
+                _ => return None,
             }
         }
         let &(top, top_alternative) = self.levels.last().expect("level 0 is never popped");
         if column == top {
-            return alternative != top_alternative;
+            return (alternative != top_alternative).then_some(TAB_ERROR);
         }
         if column > top {
+            if self.levels.len() >= MAX_INDENT_LEVELS {
+                return Some("too many levels of indentation");
+            }
             self.levels.push((column, alternative));
-            return alternative <= top_alternative;
+            return (alternative <= top_alternative).then_some(TAB_ERROR);
         }
         while self.levels.len() > 1 && column < self.levels.last().expect("non-empty").0 {
             self.levels.pop();
         }
         let &(top, top_alternative) = self.levels.last().expect("level 0 is never popped");
-        // A dedent to no enclosing level is the parser's IndentationError, found before.
-        column == top && alternative != top_alternative
+        if column != top {
+            return Some("unindent does not match any outer indentation level");
+        }
+        (alternative != top_alternative).then_some(TAB_ERROR)
     }
 }
 
@@ -261,6 +277,14 @@ mod tests {
         );
         assert_eq!(check("if x:\n    a = 1\n\x0c    b = 2\n"), Ok(()));
         assert!(rejects("print 'x'\n"));
+        // Found by an adversarial tester: a tab is 8 columns, so 6 spaces dedent to no
+        // level; the parser took them for an indent.
+        assert!(rejects("if x:\n\tif y:\n      z\n"));
+        assert!(rejects("def f():\n\twhile y:\n      z\n"));
+        // A second byte-order mark, or one anywhere in code.
+        assert!(rejects("\u{feff}x = 1\n"));
+        assert!(rejects("x = 1 \u{feff}\n"));
+        assert_eq!(check("x = '\u{feff}'  # \u{feff}\n"), Ok(()));
         assert!(rejects("print \"x\"\n"));
         assert!(rejects("if x:\n        a = 1\n    b = 2\n"));
     }
@@ -277,12 +301,12 @@ mod tests {
             text.push_str("pass\n");
             text
         };
-        assert_eq!(check(&nested(MAX_INDENT_LEVELS)), Ok(()));
-        assert!(rejects(&nested(MAX_INDENT_LEVELS + 1)));
+        assert_eq!(check(&nested(MAX_INDENT_LEVELS - 1)), Ok(()));
+        assert!(rejects(&nested(MAX_INDENT_LEVELS)));
         let brackets =
             |levels: usize| format!("x = {}1{}\n", "(".repeat(levels), ")".repeat(levels));
-        assert_eq!(check(&brackets(MAX_BRACKET_LEVELS - 1)), Ok(()));
-        assert!(rejects(&brackets(MAX_BRACKET_LEVELS)));
+        assert_eq!(check(&brackets(MAX_BRACKET_LEVELS)), Ok(()));
+        assert!(rejects(&brackets(MAX_BRACKET_LEVELS + 1)));
         assert!(rejects(&brackets(5_000)));
     }
 
@@ -328,6 +352,61 @@ mod tests {
             "class C:\n    x = [y for y in range(3)]\n",
             "def f():\n    global G\n    G = 1\n",
             "async def f():\n    async with a:\n        pass\n",
+        ];
+        for text in rejected {
+            assert!(rejects(text), "accepted {text:?}");
+        }
+        for text in accepted {
+            assert_eq!(check(text), Ok(()), "{text:?}");
+        }
+    }
+
+    /// More of CPython 3.11's verdicts, each a class an adversarial tester found the
+    /// oracle got wrong at first: binding forms before `global`, `nonlocal` misuse,
+    /// `__debug__` as a keyword or attribute, misplaced starred expressions, `except*`
+    /// with `break`/`return`, a bare `except:` not last, 21 nested blocks; and valid code
+    /// (200 brackets, `await` in a generator expression, `yield` in an annotation).
+    #[test]
+    fn agrees_with_cpython_where_a_tester_found_it_did_not() {
+        let rejected = [
+            "if x:\n\tif y:\n      z\n",
+            "def g():\n    def x(): pass\n    global x\n",
+            "def g():\n    class x: pass\n    global x\n",
+            "def g():\n    try:\n        pass\n    except E as x:\n        pass\n    global x\n",
+            "def g():\n    match y:\n        case x:\n            pass\n    global x\n",
+            "def g():\n    [x := 1 for y in z]\n    global x\n",
+            "def o():\n    x = 1\n    def g():\n        global x\n        nonlocal x\n",
+            "def o():\n    x = 1\n    def g():\n        print(x)\n        nonlocal x\n",
+            "def o():\n    x = 1\n    def g():\n        x = 2\n        nonlocal x\n",
+            "def o():\n    x = 1\n    def g():\n        nonlocal x\n        x: int = 2\n",
+            "g(__debug__=1)\n",
+            "class C(__debug__=1): pass\n",
+            "match x:\n    case C(__debug__=1):\n        pass\n",
+            "x.__debug__ = 1\n",
+            "for x.__debug__ in y: pass\n",
+            "*a\n",
+            "[*a for a in b]\n",
+            "with a as *b:\n    pass\n",
+            "for x in y:\n    try:\n        pass\n    except* E:\n        break\n",
+            "def f():\n    try:\n        pass\n    except* E:\n        return\n",
+            "try:\n    pass\nexcept:\n    pass\nexcept E:\n    pass\n",
+            "while x:\n    while x:\n        while x:\n            while x:\n                while x:\n                    while x:\n                        while x:\n                            while x:\n                                while x:\n                                    while x:\n                                        while x:\n                                            while x:\n                                                while x:\n                                                    while x:\n                                                        while x:\n                                                            while x:\n                                                                while x:\n                                                                    while x:\n                                                                        while x:\n                                                                            while x:\n                                                                                while x:\n                                                                                    pass\n",
+        ];
+        let accepted = [
+            "while x:\n    while x:\n        while x:\n            while x:\n                while x:\n                    while x:\n                        while x:\n                            while x:\n                                while x:\n                                    while x:\n                                        while x:\n                                            while x:\n                                                while x:\n                                                    while x:\n                                                        while x:\n                                                            while x:\n                                                                while x:\n                                                                    while x:\n                                                                        while x:\n                                                                            while x:\n                                                                                pass\n",
+            "x = ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))\n",
+            "(await x for x in y)\n",
+            "class C:\n    g = (await x for x in y)\n",
+            "def g():\n    x: (yield) = 1\n",
+            "async def g():\n    x: await y = 1\n",
+            "x: (y := 1) = 1\n",
+            "for x in y:\n    try:\n        pass\n    except* E:\n        for z in w:\n            break\n",
+            "try:\n    pass\nexcept E:\n    pass\nexcept:\n    pass\n",
+            "def g():\n    global x\n    def x(): pass\n",
+            "x.__debug__\n",
+            "f(*a)\n",
+            "[*a, *b]\n",
+            "def o():\n    x = 1\n    def g():\n        nonlocal x\n        x = 3\n",
         ];
         for text in rejected {
             assert!(rejects(text), "accepted {text:?}");
