@@ -242,6 +242,25 @@ fn plan_lazy<'a>(
             module.line(*read)
         ));
     }
+    if let Some(read) = uses.functions.iter().find(|u| in_match_pattern(**u)) {
+        return Err(format!(
+            "{prefix}a `match` pattern reads it (line {}), where a call cannot stand",
+            module.line(*read)
+        ));
+    }
+    if let Some(read) = uses.functions.iter().find(|u| {
+        u.parent().is_some_and(|p| {
+            let mut cursor = p.walk();
+            let shows_name =
+                p.kind() == "interpolation" && p.children(&mut cursor).any(|c| c.kind() == "=");
+            shows_name
+        })
+    }) {
+        return Err(format!(
+            "{prefix}an f-string prints its name with `=` (line {})",
+            module.line(*read)
+        ));
+    }
     if contains_kind(value, "named_expression") {
         return Err(format!(
             "{prefix}the value contains `:=`, which would bind inside the loader instead"
@@ -425,6 +444,20 @@ fn module_getattr<'a>(module: &Module<'_, 'a>) -> Result<Option<Node<'a>>, Strin
     } else {
         declined
     }
+}
+
+/// Whether an identifier sits in a `match` pattern (`case NAME.attr:`), where only
+/// dotted names may stand, not calls.
+fn in_match_pattern(node: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(parent) = current {
+        match parent.kind() {
+            "case_pattern" => return true,
+            "case_clause" | "block" | "module" => return false,
+            _ => current = parent.parent(),
+        }
+    }
+    false
 }
 
 /// Whether a module-level occurrence changes the object: `NAME[i] = x`, `NAME.a = x`,

@@ -7,8 +7,8 @@ use tree_sitter::Node;
 
 use super::{named_children, Placement};
 use crate::semantic::{
-    for_each_target, parameter_names, scope_bindings, statements, unparenthesize, visit_bindings,
-    Binding, FileBindings,
+    for_each_target, parameter_names, scope_bindings, statements, type_parameter_names,
+    unparenthesize, visit_bindings, Binding, FileBindings,
 };
 use crate::source::SourceFile;
 
@@ -274,7 +274,10 @@ impl<'f, 'a> Module<'f, 'a> {
         let mut stack = vec![self.file.tree.root_node()];
         while let Some(node) = stack.pop() {
             if node.kind() == "identifier" {
-                if self.file.node_text(node) == name && is_reference(node) {
+                if self.file.node_text(node) == name
+                    && is_reference(node)
+                    && !self.is_type_parameter(node, name)
+                {
                     match self.scope_of(node) {
                         Scope::Module => uses.module.push(node),
                         scope => {
@@ -299,6 +302,40 @@ impl<'f, 'a> Module<'f, 'a> {
         uses
     }
 
+    /// Whether the identifier `name` at `node` means a PEP 695 type parameter of an
+    /// enclosing `def`, `class` or `type` statement: it declares it, or sits in the
+    /// annotation scope those parameters live in (everything of the statement but its
+    /// name and, for a `def`, its parameters' defaults).
+    fn is_type_parameter(&self, node: Node<'a>, name: &str) -> bool {
+        let mut child = node;
+        while let Some(parent) = child.parent() {
+            if matches!(
+                parent.kind(),
+                "function_definition" | "class_definition" | "type_alias_statement"
+            ) && parent.child_by_field_name("name") != Some(child)
+                && type_parameter_names(parent)
+                    .into_iter()
+                    .any(|parameter| self.file.node_text(parameter) == name)
+            {
+                let in_default = parent.child_by_field_name("parameters") == Some(child) && {
+                    let mut cursor = child.walk();
+                    let parameters: Vec<Node> = child.named_children(&mut cursor).collect();
+                    parameters.into_iter().any(|parameter| {
+                        parameter.child_by_field_name("value").is_some_and(|value| {
+                            value.start_byte() <= node.start_byte()
+                                && node.end_byte() <= value.end_byte()
+                        })
+                    })
+                };
+                if !in_default {
+                    return true;
+                }
+            }
+            child = parent;
+        }
+        false
+    }
+
     fn is_module_class(&self, class: Node<'a>) -> bool {
         matches!(self.scope_of(class), Scope::Module | Scope::Class(_))
             && !enclosing_function(class)
@@ -319,7 +356,14 @@ impl<'f, 'a> Module<'f, 'a> {
                     current = self.scope_of(function);
                 }
                 Scope::Class(class) => {
-                    if innermost && self.binds(class, name) {
+                    // A class body's own names are hidden from the functions in it, but
+                    // its PEP 695 type parameters (`class C[T]`) are not: they live in an
+                    // annotation scope around the class, which its methods see.
+                    if innermost && self.binds(class, name)
+                        || type_parameter_names(class)
+                            .into_iter()
+                            .any(|parameter| self.file.node_text(parameter) == name)
+                    {
                         return false;
                     }
                     current = self.scope_of(class);
@@ -429,6 +473,8 @@ fn is_reference(node: Node) -> bool {
     match parent.kind() {
         "attribute" => parent.child_by_field_name("attribute") != Some(node),
         "keyword_argument" => parent.child_by_field_name("name") != Some(node),
+        // `case Point(NAME=0)`: an attribute name, like a keyword argument's.
+        "keyword_pattern" => parent.named_child(0) != Some(node),
         "global_statement" | "nonlocal_statement" => false,
         "dotted_name" => {
             // `import a.b` binds `a`; `from a import b` binds `b`; the rest are paths.

@@ -1,0 +1,361 @@
+//! Whether LK001's fix keeps the program's meaning (safe), may change it (unsafe, with
+//! the reason), or cannot be written at all (no fix, with the reason).
+//!
+//! A safe fix must give every call that omits the argument a value equal to what the
+//! `def`-time default held, and must not end a sharing the code relies on. Moving the
+//! default into the body evaluates it at each call instead of once, in the function's
+//! own scope instead of the enclosing one; each check here names one way that differs.
+
+use std::collections::HashSet;
+
+use tree_sitter::Node;
+
+use crate::semantic::{statements, visit_bindings, Binding, FileBindings};
+use crate::settings::Settings;
+use crate::source::SourceFile;
+
+/// Builtins that build a value from their arguments alone, with no state of their own:
+/// called with arguments that are themselves stable, they give an equal value at any
+/// time.
+const PURE_BUILTIN_CALLS: &[&str] = &[
+    "range",
+    "tuple",
+    "frozenset",
+    "int",
+    "float",
+    "complex",
+    "str",
+    "bytes",
+    "bool",
+    "zip",
+    "enumerate",
+    "reversed",
+    "sorted",
+    "len",
+    "min",
+    "max",
+    "abs",
+    "sum",
+    "round",
+    "chr",
+    "ord",
+];
+
+/// Builtins a default may name as a value (`defaultdict(list)`): classes, which no
+/// program rebinds unless the file does (then they do not resolve to the builtin).
+const BUILTIN_CLASSES: &[&str] = &[
+    "list",
+    "dict",
+    "set",
+    "frozenset",
+    "tuple",
+    "int",
+    "float",
+    "complex",
+    "str",
+    "bytes",
+    "bytearray",
+    "bool",
+    "object",
+];
+
+/// Why the default cannot move into the body at all: `await`, `yield`, `yield from` or
+/// an async comprehension there would be a syntax error in a plain `def`, or would turn
+/// the function into a generator or run at another time in an `async def`.
+pub(super) fn immovable(file: &SourceFile, value: Node) -> Option<String> {
+    let mut stack = vec![value];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "await" => return Some("the default contains `await`, which cannot move into the body".into()),
+            "yield" => {
+                return Some(
+                    "the default contains `yield` or `yield from`, which in the body would make the function a generator"
+                        .into(),
+                )
+            }
+            "for_in_clause" if file.node_text(node).starts_with("async") => {
+                return Some(
+                    "the default contains an async comprehension, which cannot move into the body"
+                        .into(),
+                )
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+    None
+}
+
+/// Why the guard would read a name before the body's own `global` declaration of it
+/// (CPython: `SyntaxError: name 'G' is used prior to global declaration`): a `global`
+/// statement naming a name the default reads that is not among the statements the
+/// guard goes after (`kept` of the body's statements).
+pub(super) fn late_global(
+    file: &SourceFile,
+    body: Node,
+    kept: usize,
+    reads: &[&str],
+) -> Option<String> {
+    let all = statements(body);
+    let kept: Vec<Node> = all.iter().take(kept).copied().collect();
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "function_definition" | "class_definition" | "lambda" => continue,
+            "global_statement" if !kept.contains(&node) => {
+                let mut cursor = node.walk();
+                let names: Vec<Node> = node.named_children(&mut cursor).collect();
+                if let Some(name) = names
+                    .into_iter()
+                    .map(|n| file.node_text(n))
+                    .find(|n| reads.contains(n))
+                {
+                    return Some(format!(
+                        "the body declares `global {name}` after the place of the `is None` check, which reads it"
+                    ));
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    None
+}
+
+/// Why the fix may change what the program does, when it may: the default reads state
+/// that can change between the `def` and a call, or code that outlives the call (a
+/// nested function, lambda or class) reads the parameter and so shares the default on
+/// purpose.
+pub(super) fn unsafe_reason(
+    file: &SourceFile,
+    settings: &Settings,
+    bindings: &FileBindings,
+    mutable_calls: &[&str],
+    value: Node,
+    body: Node,
+    name: &str,
+) -> Option<String> {
+    if let Some(reason) = changing_state(file, settings, bindings, mutable_calls, value) {
+        return Some(reason);
+    }
+    if let Some(line) = nested_reader(file, body, name) {
+        return Some(format!(
+            "a nested function or class (line {line}) reads `{name}` and may rely on the one shared object outliving the call"
+        ));
+    }
+    None
+}
+
+/// Whether a call of `function` (a name, a dotted name, or one subscripted with type
+/// arguments: `OrderedDict[str, int]`) is one of the listed constructors or a pure
+/// builtin.
+fn is_allowed_callee(
+    file: &SourceFile,
+    settings: &Settings,
+    bindings: &FileBindings,
+    mutable_calls: &[&str],
+    function: Node,
+) -> bool {
+    let function = callee_name(function);
+    let Some(qualified) = bindings.resolve(file, function) else {
+        return false;
+    };
+    mutable_calls.contains(&qualified.as_str())
+        || settings.extend_mutable_calls.contains(&qualified)
+        || PURE_BUILTIN_CALLS.contains(&qualified.as_str())
+}
+
+/// The name a call's function position holds, less type arguments: `OrderedDict` in
+/// `OrderedDict[str, int]()`.
+pub(super) fn callee_name(function: Node) -> Node {
+    let mut function = function;
+    while matches!(function.kind(), "subscript" | "generic_type") {
+        match function
+            .child_by_field_name("value")
+            .or_else(|| function.named_child(0))
+        {
+            Some(inner) => function = inner,
+            None => break,
+        }
+    }
+    function
+}
+
+/// The first thing the default reads whose value may differ at call time from what it
+/// was when the `def` ran, as the reason the fix is unsafe.
+fn changing_state(
+    file: &SourceFile,
+    settings: &Settings,
+    bindings: &FileBindings,
+    mutable_calls: &[&str],
+    value: Node,
+) -> Option<String> {
+    // Names the default's own comprehensions bind: not reads of the enclosing scope.
+    let mut inner: HashSet<&str> = HashSet::new();
+    let mut stack = vec![value];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "for_in_clause" {
+            if let Some(left) = node.child_by_field_name("left") {
+                crate::semantic::for_each_target(left, &mut |n| {
+                    inner.insert(file.node_text(n));
+                });
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    let mut stack = vec![value];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "call" => {
+                if let Some(function) = node.child_by_field_name("function") {
+                    if !is_allowed_callee(file, settings, bindings, mutable_calls, function) {
+                        return Some(format!(
+                            "the default calls `{}`, which the fix would run at every call instead of once when the `def` runs",
+                            file.node_text(function)
+                        ));
+                    }
+                }
+                // The callee is judged; its type arguments do nothing at run time.
+                if let Some(arguments) = node.child_by_field_name("arguments") {
+                    stack.push(arguments);
+                }
+                continue;
+            }
+            "lambda" => {
+                // Its body runs when it is called, in the original as after the fix; its
+                // parameters' defaults run now.
+                if let Some(parameters) = node.child_by_field_name("parameters") {
+                    stack.push(parameters);
+                }
+                continue;
+            }
+            "attribute" => {
+                // `os.environ`: whatever the object, its attribute may change.
+                return Some(format!(
+                    "the default reads `{}`, which can change between the `def` and a call",
+                    file.node_text(node)
+                ));
+            }
+            "keyword_argument" => {
+                if let Some(argument) = node.child_by_field_name("value") {
+                    stack.push(argument);
+                }
+                continue;
+            }
+            "identifier" => {
+                let name = file.node_text(node);
+                if !inner.contains(name) && !is_stable_name(file, bindings, node) {
+                    return Some(format!(
+                        "the default reads `{name}`, which can change between the `def` and a call"
+                    ));
+                }
+                continue;
+            }
+            "subscript" => {
+                return Some(format!(
+                    "the default reads `{}`, which can change between the `def` and a call",
+                    file.node_text(node)
+                ));
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    None
+}
+
+/// Whether the name holds the same value whenever it is read: a builtin class the file
+/// does not rebind, or a module constant bound once in the whole file, at the top level,
+/// to an immutable literal (`SIZE = 10`).
+fn is_stable_name(file: &SourceFile, bindings: &FileBindings, node: Node) -> bool {
+    let name = file.node_text(node);
+    if !bindings.is_bound(name) {
+        return BUILTIN_CLASSES.contains(&name);
+    }
+    let mut count = 0;
+    visit_bindings(file, file.tree.root_node(), true, &mut |binding| {
+        let bound = match binding {
+            Binding::Import { local, .. } => local,
+            Binding::Other(other) => other,
+        };
+        count += usize::from(bound == name);
+    });
+    if count != 1 {
+        return false;
+    }
+    statements(file.tree.root_node())
+        .into_iter()
+        .any(|statement| {
+            statement.kind() == "expression_statement"
+                && statement.named_child(0).is_some_and(|assignment| {
+                    assignment.kind() == "assignment"
+                        && assignment.child_by_field_name("left").is_some_and(|left| {
+                            left.kind() == "identifier" && file.node_text(left) == name
+                        })
+                        && assignment
+                            .child_by_field_name("right")
+                            .is_some_and(|right| is_immutable_literal(right))
+                })
+        })
+}
+
+/// Numbers, strings (not f-strings), `True`/`False`/`None`, and tuples and arithmetic of
+/// them.
+fn is_immutable_literal(node: Node) -> bool {
+    match node.kind() {
+        "integer" | "float" | "true" | "false" | "none" | "ellipsis" => true,
+        "string" => {
+            let mut cursor = node.walk();
+            let plain = node
+                .named_children(&mut cursor)
+                .all(|part| part.kind() != "interpolation");
+            plain
+        }
+        "concatenated_string"
+        | "tuple"
+        | "parenthesized_expression"
+        | "unary_operator"
+        | "binary_operator" => {
+            let mut cursor = node.walk();
+            let children: Vec<Node> = node.named_children(&mut cursor).collect();
+            children
+                .into_iter()
+                .filter(|c| !c.is_extra())
+                .all(is_immutable_literal)
+        }
+        _ => false,
+    }
+}
+
+/// The 1-based line of a nested `def`, `lambda` or class in the body that reads `name`.
+fn nested_reader(file: &SourceFile, body: Node, name: &str) -> Option<usize> {
+    let mut stack = vec![(body, None::<Node>)];
+    while let Some((node, nested)) = stack.pop() {
+        let nested = match node.kind() {
+            "function_definition" | "class_definition" | "lambda" if nested.is_none() => Some(node),
+            _ => nested,
+        };
+        if node.kind() == "identifier" && file.node_text(node) == name {
+            if let Some(scope) = nested {
+                let is_attribute_name = node.parent().is_some_and(|p| {
+                    p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node)
+                        || p.kind() == "keyword_argument"
+                            && p.child_by_field_name("name") == Some(node)
+                });
+                if !is_attribute_name {
+                    return Some(scope.start_position().row + 1);
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(
+            node.named_children(&mut cursor)
+                .map(|child| (child, nested)),
+        );
+    }
+    None
+}
