@@ -68,7 +68,8 @@ comprehension, or a call of `list`, `dict`, `set`, `bytearray`, `collections.def
 `OrderedDict`, `Counter`, `deque`, `ChainMap`, `UserDict`, `UserList`,
 `weakref.WeakValueDictionary`, `WeakKeyDictionary`, `WeakSet`, `array.array`,
 `io.StringIO` or `io.BytesIO` (import aliases are followed; a name the file rebinds is
-not assumed to be the builtin). `def`, `async def`, methods, nested functions, lambdas,
+not assumed to be the builtin; type arguments change nothing: `OrderedDict[str, int]()`
+is `OrderedDict()`). `def`, `async def`, methods, nested functions, lambdas,
 positional-only, keyword-only and annotated parameters are all covered.
 
 ## Why it leaks
@@ -97,17 +98,48 @@ The default becomes `None`; an annotation `T` becomes `T | None` (Python 3.10+ o
 `from __future__ import annotations`) or `Optional[T]` (the import is added), unless it
 already admits `None`. The guard goes after the docstring and any `global`/`nonlocal`
 statements, in the body's own indentation, and carries the default's original source
-text, comments included. A body written on the `def` line is first expanded into a block.
+text, comments included. A body written on the `def`'s logical line (a backslash may carry
+it to the next physical line) is first expanded into a block. Docstrings are the ones
+CPython sees (a parenthesized or implicitly concatenated string is one; an f-string or a
+bytes literal is not), and indentation is counted as CPython counts it (a form feed
+resets the column).
 
 ## Fix safety
-Safe: a call that passes the argument behaves as before; a call that omits it gets a
-fresh object instead of the shared one, which is the point. No fix is offered, and the
-message says why, when moving the expression would change its meaning or cannot be
-written: in a lambda; for a parameter named like a deliberate memo cache (`_cache`,
-`memo`: use `functools.cache`); in an `@overload` or a stub; when the default contains
-`:=`; when it reads a name other than a module-level global, an import or a builtin
-(inside the body that name could mean something else); when the body already compares
-the parameter with `None` (a caller may pass `None` on purpose).
+The fix evaluates the default at each call that omits the argument, in the function's
+own scope, instead of once when the `def` runs, in the enclosing one.
+
+Safe when nothing can tell the difference: the default is built only from literals,
+builtin classes (`defaultdict(list)`), the listed constructors and pure builtins
+(`range`, `tuple`, `zip`, `len`, ...) called with such arguments, and module constants
+bound once in the file to an immutable literal (`SIZE = 10`); and no nested `def`,
+`lambda` or class in the body reads the parameter. Then every call that omits the
+argument gets a value equal to the one the `def`-time default held, and a call that
+passes it behaves as before.
+
+Unsafe (applied with `--unsafe-fixes`; the fix's title says why) when the default reads
+state that can change between the `def` and a call (any other name, such as one the
+module rebinds or mutates or a function declares `global`, an attribute such as
+`os.environ`, a subscript, or a call of anything else: `dict(os.environ)` is an
+import-time snapshot, after the fix a call-time one), or when a nested `def`, `lambda`
+or class reads the parameter (code that outlives the call may rely on the one shared
+object).
+
+No fix is offered, and the message says why, when moving the expression would change its
+meaning or cannot be written: in a lambda; for a parameter named like a deliberate memo
+cache (`_cache`, `memo`: use `functools.cache`); in an `@overload` or a stub; when the
+default contains `:=`, `await`, `yield`, `yield from` or an async comprehension; when it
+reads a name that the function or an enclosing function, lambda or class binds, by any
+binding form (assignment, augmented or annotated assignment, `for`, `with ... as`,
+`except ... as`, `import`, `def`, `class`, `del`, `nonlocal`, `:=`, a `match` capture, a
+`type` alias, a PEP 695 type parameter): inside the body that name could mean something
+else; when the body declares `global` for a name the default reads after the place of
+the `is None` check (a `SyntaxError`); when the body already compares the parameter with
+`None` (a caller may pass `None` on purpose).
+
+A parameter annotated with a read-only interface (`Sequence`, `Mapping`, `AbstractSet`,
+`Collection`, `Iterable`, `Container`, from `typing` or `collections.abc`, bare,
+subscripted or in an `Optional`) is not reported: the annotation promises the function
+does not change it.
 "#;
 
 pub struct MutableDefaultArgument;

@@ -134,8 +134,16 @@ module level); a name a class body reads. Release is declined for a name listed 
 deleted elsewhere. Lazy loading is declined when module-level code also reads, mutates or
 rebinds the name (it would be built at import anyway), when it is bound inside a compound
 statement or shares its line, when a comprehension binds the same name, when the value
-reads a name that is rebound or deleted, and when the module defines its own
-`__getattr__`.
+reads a name that is rebound or deleted, when a `match` pattern (`case NAME.attr:`) or an
+f-string's `{NAME=}` reads it (a call cannot stand in a pattern, and `=` prints the name),
+and when the module defines its own `__getattr__`.
+
+The lazy fix rewrites only the reads that mean the module binding: a function's local of
+the same name, by any binding form (parameters, assignments, `for`, `with`/`except ... as`,
+imports, `def`/`class`, `del`, `nonlocal`, `:=`, `match` captures, `type` aliases), a PEP
+695 type parameter of an enclosing `def`, `class` or `type` statement, a class attribute
+seen from its own body, and a keyword pattern's attribute name (`case P(NAME=0)`) are left
+alone.
 "#;
 
 pub struct ModuleLevelLargeAllocation;

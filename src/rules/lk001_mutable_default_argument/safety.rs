@@ -276,15 +276,18 @@ fn is_stable_name(file: &SourceFile, bindings: &FileBindings, node: Node) -> boo
     if !bindings.is_bound(name) {
         return BUILTIN_CLASSES.contains(&name);
     }
+    // Bound once at module level, and no function declares it `global` (and so may
+    // rebind it); a function's local of the same name is another variable.
+    let root = file.tree.root_node();
     let mut count = 0;
-    visit_bindings(file, file.tree.root_node(), true, &mut |binding| {
+    visit_bindings(file, root, false, &mut |binding| {
         let bound = match binding {
             Binding::Import { local, .. } => local,
             Binding::Other(other) => other,
         };
         count += usize::from(bound == name);
     });
-    if count != 1 {
+    if count != 1 || declared_global(file, root, name) {
         return false;
     }
     statements(file.tree.root_node())
@@ -301,6 +304,26 @@ fn is_stable_name(file: &SourceFile, bindings: &FileBindings, node: Node) -> boo
                             .is_some_and(|right| is_immutable_literal(right))
                 })
         })
+}
+
+/// Whether some `global` statement under `root` names `name`.
+fn declared_global(file: &SourceFile, root: Node, name: &str) -> bool {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "global_statement" {
+            let mut cursor = node.walk();
+            if node
+                .named_children(&mut cursor)
+                .any(|n| file.node_text(n) == name)
+            {
+                return true;
+            }
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
 }
 
 /// Numbers, strings (not f-strings), `True`/`False`/`None`, and tuples and arithmetic of
@@ -358,4 +381,59 @@ fn nested_reader(file: &SourceFile, body: Node, name: &str) -> Option<usize> {
         );
     }
     None
+}
+
+/// Python 3.12 syntax (PEP 695), which the fixtures cannot hold while CI's CPython is
+/// 3.11; each outcome here was checked against CPython 3.12.
+#[cfg(test)]
+mod pep695_tests {
+    use crate::engine::check_text;
+    use crate::settings::Settings;
+
+    /// Each finding's message and its fix's applicability (`None` when it has no fix).
+    fn outcomes(source: &str) -> Vec<(String, Option<&'static str>)> {
+        let mut settings = Settings::default();
+        settings.select_rules(&["LK001".into()], &[]).unwrap();
+        check_text(source, &settings)
+            .unwrap()
+            .into_iter()
+            .map(|located| {
+                let fix = located
+                    .finding
+                    .fix
+                    .as_ref()
+                    .map(|f| f.applicability.as_str());
+                (located.finding.message, fix)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_type_parameter_of_the_function_is_a_local_name() {
+        // `T` in the default is the module's; in the body, the type parameter.
+        let found = outcomes("T = 1\n\n\ndef f[T](x=[T]) -> T:\n    return x\n");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].0.contains("no fix: the default reads `T`"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_type_alias_in_the_body_is_a_local_name() {
+        let found = outcomes("G = 1\n\n\ndef f(x=[G]):\n    type G = int\n    return x, G\n");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].0.contains("no fix: the default reads `G`"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_type_parameter_of_another_function_changes_nothing() {
+        let found = outcomes(
+            "T = 1\n\n\ndef g[T](y: T) -> T:\n    return y\n\n\ndef f(x=[T]):\n    return x\n",
+        );
+        assert_eq!(found, [(found[0].0.clone(), Some("safe"))]);
+    }
 }
