@@ -35,6 +35,14 @@ pub(super) fn plan_fix<'a>(
         ));
     }
     let uses = module.uses(name);
+    if let Some((class, _)) = uses.class_locals.first() {
+        let class_name = class
+            .child_by_field_name("name")
+            .map_or("?", |n| file.node_text(n));
+        return Err(format!(
+            "the body of class `{class_name}` binds `{name}` too, so a read there may mean the global or the class attribute"
+        ));
+    }
     if let Some((class, _)) = uses.class_bodies.first() {
         let class_name = class
             .child_by_field_name("name")

@@ -280,6 +280,14 @@ impl<'f, 'a> Module<'f, 'a> {
                 {
                     match self.scope_of(node) {
                         Scope::Module => uses.module.push(node),
+                        Scope::Class(class) if self.binds(class, name) => {
+                            // A class body reads a name it binds by name lookup: before
+                            // the binding, the read means the global.
+                            if !is_store(node) && self.refers_to_global(name, self.scope_of(class))
+                            {
+                                uses.class_locals.push((class, node));
+                            }
+                        }
                         scope => {
                             if self.refers_to_global(name, scope) {
                                 match scope {
@@ -449,6 +457,9 @@ pub(super) struct Uses<'a> {
     pub(super) module: Vec<Node<'a>>,
     /// Read directly by the body of a module-level class.
     pub(super) class_bodies: Vec<(Node<'a>, Node<'a>)>,
+    /// In the body of a class that binds the name too: before that binding a read means
+    /// the global, after it the class attribute.
+    pub(super) class_locals: Vec<(Node<'a>, Node<'a>)>,
     /// Read by a function or lambda (as the global).
     pub(super) functions: Vec<Node<'a>>,
 }
@@ -460,6 +471,37 @@ fn enclosing_function(node: Node) -> bool {
             return true;
         }
         current = parent.parent();
+    }
+    false
+}
+
+/// Whether an identifier is only written there, not read: an assignment or `for`
+/// target (possibly inside a tuple or list of targets), the name after `as`, or the name
+/// a `def`, `class` or import binds. (`NAME += 1` reads it.)
+fn is_store(node: Node) -> bool {
+    let mut target = node;
+    while let Some(parent) = target.parent() {
+        match parent.kind() {
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "tuple"
+            | "list"
+            | "parenthesized_expression"
+            | "list_splat_pattern"
+            | "as_pattern_target" => target = parent,
+            "assignment" | "for_statement" => {
+                return parent.child_by_field_name("left") == Some(target)
+            }
+            "as_pattern" => return parent.child_by_field_name("alias") == Some(target),
+            "function_definition" | "class_definition" => {
+                return parent.child_by_field_name("name") == Some(target)
+            }
+            "aliased_import" | "dotted_name" | "import_statement" | "import_from_statement" => {
+                return true
+            }
+            _ => return false,
+        }
     }
     false
 }
