@@ -364,6 +364,7 @@ sys.modules["mylib"] = types.SimpleNamespace(Registry=Registry)
 ("reads_global", [], {}, {"x": []}, False),
 ("reads_builtin", [], {}, {"x": [9], "y": {}}, False),
 ("reads_import", [], {}, {"q": []}, False),
+("reads_class", [], {}, {"groups": {"a": types.SimpleNamespace(count=0)}}, True),
 "#
     guards_after_docstrings_and_global_statements_keep_behaviour: "guard_placement.py" => r#"
 ("documented", [1], {}, {"acc": []}, True),

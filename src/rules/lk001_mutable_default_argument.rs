@@ -110,8 +110,10 @@ own scope, instead of once when the `def` runs, in the enclosing one.
 
 Safe when nothing can tell the difference: the default is built only from literals,
 builtin classes (`defaultdict(list)`), the listed constructors and pure builtins
-(`range`, `tuple`, `zip`, `len`, ...) called with such arguments, and module constants
-bound once in the file to an immutable literal (`SIZE = 10`); and no nested `def`,
+(`range`, `tuple`, `zip`, `len`, ...) called with such arguments, and names bound once
+at module level, and declared `global` nowhere, to an immutable literal (`SIZE = 10`) or
+by a top-level `def` or `class` (a file with `from m import *` has no such names); and
+no nested `def`,
 `lambda` or class in the body reads the parameter. Then every call that omits the
 argument gets a value equal to the one the `def`-time default held, and a call that
 passes it behaves as before.

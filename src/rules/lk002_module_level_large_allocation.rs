@@ -136,9 +136,8 @@ rebinds the name (it would be built at import anyway), when it is bound inside a
 statement or shares its line, when a comprehension binds the same name, when the value
 reads a name that is rebound or deleted, when a `match` pattern (`case NAME.attr:`) or an
 f-string's `{NAME=}` reads it (a call cannot stand in a pattern, and `=` prints the name),
-when a class body inside a function both binds and reads it (a read before the binding
-means the global),
-and when the module defines its own `__getattr__`.
+when a class body that also binds the name reads it (a read before the binding means the
+global), and when the module defines its own `__getattr__`.
 
 The lazy fix rewrites only the reads that mean the module binding: a function's local of
 the same name, by any binding form (parameters, assignments, `for`, `with`/`except ... as`,

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use tree_sitter::Node;
 
-use crate::semantic::{statements, visit_bindings, Binding, FileBindings};
+use crate::semantic::{contains_kind, statements, visit_bindings, Binding, FileBindings};
 use crate::settings::Settings;
 use crate::source::SourceFile;
 
@@ -269,16 +269,22 @@ fn changing_state(
 }
 
 /// Whether the name holds the same value whenever it is read: a builtin class the file
-/// does not rebind, or a module constant bound once in the whole file, at the top level,
-/// to an immutable literal (`SIZE = 10`).
+/// does not rebind, or a name bound once at module level (and declared `global`
+/// nowhere) by a top-level `def` or `class`, or to an immutable literal (`SIZE = 10`).
 fn is_stable_name(file: &SourceFile, bindings: &FileBindings, node: Node) -> bool {
     let name = file.node_text(node);
+    let root = file.tree.root_node();
+    if statements(root).into_iter().any(|statement| {
+        statement.kind() == "import_from_statement" && contains_kind(statement, "wildcard_import")
+    }) {
+        // `from m import *` may bind any name, builtins' too, at any point.
+        return false;
+    }
     if !bindings.is_bound(name) {
         return BUILTIN_CLASSES.contains(&name);
     }
     // Bound once at module level, and no function declares it `global` (and so may
     // rebind it); a function's local of the same name is another variable.
-    let root = file.tree.root_node();
     let mut count = 0;
     visit_bindings(file, root, false, &mut |binding| {
         let bound = match binding {
@@ -290,20 +296,31 @@ fn is_stable_name(file: &SourceFile, bindings: &FileBindings, node: Node) -> boo
     if count != 1 || declared_global(file, root, name) {
         return false;
     }
-    statements(file.tree.root_node())
-        .into_iter()
-        .any(|statement| {
-            statement.kind() == "expression_statement"
-                && statement.named_child(0).is_some_and(|assignment| {
-                    assignment.kind() == "assignment"
-                        && assignment.child_by_field_name("left").is_some_and(|left| {
-                            left.kind() == "identifier" && file.node_text(left) == name
-                        })
-                        && assignment
-                            .child_by_field_name("right")
-                            .is_some_and(|right| is_immutable_literal(right))
-                })
-        })
+    statements(root).into_iter().any(|statement| {
+        // A function or class defined once is the same object at any time
+        // (`defaultdict(Item)`).
+        let definition = if statement.kind() == "decorated_definition" {
+            statement.child_by_field_name("definition")
+        } else {
+            Some(statement)
+        };
+        let defines = definition.is_some_and(|d| {
+            matches!(d.kind(), "function_definition" | "class_definition")
+                && d.child_by_field_name("name")
+                    .is_some_and(|n| file.node_text(n) == name)
+        });
+        let assigns_literal = statement.kind() == "expression_statement"
+            && statement.named_child(0).is_some_and(|assignment| {
+                assignment.kind() == "assignment"
+                    && assignment.child_by_field_name("left").is_some_and(|left| {
+                        left.kind() == "identifier" && file.node_text(left) == name
+                    })
+                    && assignment
+                        .child_by_field_name("right")
+                        .is_some_and(is_immutable_literal)
+            });
+        defines || assigns_literal
+    })
 }
 
 /// Whether some `global` statement under `root` names `name`.
