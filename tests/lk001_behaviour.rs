@@ -434,6 +434,7 @@ sys.modules["mylib"] = types.SimpleNamespace(Registry=Registry)
 ("f", [], {}, {"x": [1]}, False),
 ("g", [], {}, {"acc": []}, True),
 ("C.m", [], {}, {"acc": [0]}, True),
+("h", [], {}, {"acc": []}, True),
 "#
     a_body_continued_onto_the_next_line_becomes_a_block: "logical_line_continued.py" => r#"
 ("b", [], {}, {"x": [1]}, False),

@@ -97,6 +97,7 @@ const COVERED: &[(&str, &[&str], &[&str])] = &[
         ],
         &[],
     ),
+    ("form_feeds.py", &["TABLE"], &[]),
     ("lazy.py", &[], &["LOOKUP", "SQUARES"]),
     ("lazy_existing_import.py", &[], &["BUFFER"]),
     ("lazy_local_bindings.py", &[], &["TABLE"]),
