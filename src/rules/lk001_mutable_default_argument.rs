@@ -135,7 +135,8 @@ binding form (assignment, augmented or annotated assignment, `for`, `with ... as
 `except ... as`, `import`, `def`, `class`, `del`, `nonlocal`, `:=`, a `match` capture, a
 `type` alias, a PEP 695 type parameter): inside the body that name could mean something
 else; when the body declares `global` for a name the default reads after the place of
-the `is None` check (a `SyntaxError`); when the body already compares the parameter with
+the `is None` check (a `SyntaxError`); when a `del` removes a global the default reads (a
+call could fail with `NameError`); when the body already compares the parameter with
 `None` (a caller may pass `None` on purpose).
 
 A parameter annotated with a read-only interface (`Sequence`, `Mapping`, `AbstractSet`,
@@ -516,6 +517,9 @@ fn plan_fix(
         &earlier_parameters(file, function, name),
     );
     if let Some(reason) = safety::late_global(file, body, kept, &reads) {
+        return Err(reason);
+    }
+    if let Some(reason) = safety::deleted_global(file, &reads) {
         return Err(reason);
     }
     let unsafe_reason =

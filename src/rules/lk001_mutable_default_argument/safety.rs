@@ -124,6 +124,49 @@ pub(super) fn late_global(
     None
 }
 
+/// Why the fix could make a call fail: the default reads a global that some `del`
+/// removes (at module level, or in a function declaring it `global`), so at call time it
+/// may not exist any more (`NameError`) though it did when the `def` ran.
+pub(super) fn deleted_global(file: &SourceFile, reads: &[&str]) -> Option<String> {
+    let mut stack = vec![(file.tree.root_node(), None::<Node>)];
+    while let Some((node, function)) = stack.pop() {
+        let function = match node.kind() {
+            "function_definition" | "lambda" => Some(node),
+            _ => function,
+        };
+        if node.kind() == "delete_statement" {
+            let mut cursor = node.walk();
+            let targets: Vec<Node> = node.named_children(&mut cursor).collect();
+            for target in targets {
+                let mut deleted = None;
+                crate::semantic::for_each_target(target, &mut |n| {
+                    let name = file.node_text(n);
+                    let global = function.is_none_or(|f| {
+                        f.child_by_field_name("body")
+                            .is_some_and(|body| declared_global(file, body, name))
+                    });
+                    if global && reads.contains(&name) && deleted.is_none() {
+                        deleted = Some(name);
+                    }
+                });
+                if let Some(name) = deleted {
+                    return Some(format!(
+                        "the default reads `{name}`, which a `del` (line {}) removes, so a call could fail with `NameError`",
+                        node.start_position().row + 1
+                    ));
+                }
+            }
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(
+            node.named_children(&mut cursor)
+                .map(|child| (child, function)),
+        );
+    }
+    None
+}
+
 /// Why the fix may change what the program does, when it may: the default reads state
 /// that can change between the `def` and a call, or code that outlives the call (a
 /// nested function, lambda or class) reads the parameter and so shares the default on
