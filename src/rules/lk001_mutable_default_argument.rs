@@ -4,6 +4,7 @@
 //! shared by every call. The fix moves the construction into the body behind an
 //! `if NAME is None:` guard, so every call that omits the argument gets a fresh object.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -200,9 +201,14 @@ impl Rule for MutableDefaultArgument {
         if parameters.is_empty() {
             return;
         }
-        let bindings = file.bindings();
+        let shared = Shared {
+            file,
+            settings,
+            bindings: file.bindings(),
+            facts: OnceCell::new(),
+        };
         for parameter in parameters {
-            if let Some(finding) = check_parameter(file, settings, bindings, parameter) {
+            if let Some(finding) = check_parameter(&shared, parameter) {
                 findings.push(finding);
             }
         }
@@ -411,12 +417,17 @@ fn mutable_kind(
     }
 }
 
-fn check_parameter(
-    file: &SourceFile,
-    settings: &Settings,
-    bindings: &FileBindings,
-    parameter: Node,
-) -> Option<Finding> {
+/// What every parameter's check in one file shares.
+struct Shared<'c, 'a> {
+    file: &'c SourceFile<'a>,
+    settings: &'c Settings,
+    bindings: &'c FileBindings<'a>,
+    /// Collected when the first default needs them.
+    facts: OnceCell<safety::ModuleFacts<'a>>,
+}
+
+fn check_parameter(shared: &Shared, parameter: Node) -> Option<Finding> {
+    let (file, settings, bindings) = (shared.file, shared.settings, shared.bindings);
     let value = parameter.child_by_field_name("value")?;
     let kind = mutable_kind(file, settings, bindings, value)?;
     if parameter
@@ -432,7 +443,7 @@ fn check_parameter(
         "`{name}` defaults to one {kind} shared by every call: what a call stores in it stays alive as long as the function does"
     );
     let owner = parameter.parent().and_then(|list| list.parent())?;
-    let fix = match plan_fix(file, settings, bindings, parameter, name_node, value, owner) {
+    let fix = match plan_fix(shared, parameter, name_node, value, owner) {
         Ok((edits, None)) => Some(Fix::new(
             format!("Default `{name}` to `None` and build a new {kind} in the body"),
             Applicability::Safe,
@@ -464,14 +475,13 @@ fn check_parameter(
 
 /// The edits of the fix and, when it is unsafe, why; or why there is none.
 fn plan_fix(
-    file: &SourceFile,
-    settings: &Settings,
-    bindings: &FileBindings,
+    shared: &Shared,
     parameter: Node,
     name_node: Node,
     value: Node,
     function: Node,
 ) -> Result<(Vec<Edit>, Option<String>), String> {
+    let (file, settings, bindings) = (shared.file, shared.settings, shared.bindings);
     let name = file.node_text(name_node);
     if function.kind() == "lambda" {
         return Err("a lambda has no body to hold the `is None` check; make it a `def`".into());
@@ -519,11 +529,19 @@ fn plan_fix(
     if let Some(reason) = safety::late_global(file, body, kept, &reads) {
         return Err(reason);
     }
-    if let Some(reason) = safety::deleted_global(file, &reads) {
+    let facts = shared
+        .facts
+        .get_or_init(|| safety::ModuleFacts::collect(file));
+    if let Some(reason) = safety::deleted_global(facts, &reads) {
         return Err(reason);
     }
-    let unsafe_reason =
-        safety::unsafe_reason(file, settings, bindings, MUTABLE_CALLS, value, body, name);
+    let cx = safety::Context {
+        file,
+        settings,
+        bindings,
+        facts,
+    };
+    let unsafe_reason = safety::unsafe_reason(&cx, MUTABLE_CALLS, value, body, name);
 
     let mut edits = vec![Edit::replace(value.byte_range(), "None")];
     if let Some(annotation) = parameter.child_by_field_name("type") {

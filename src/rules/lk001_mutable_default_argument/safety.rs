@@ -6,7 +6,7 @@
 //! default into the body evaluates it at each call instead of once, in the function's
 //! own scope instead of the enclosing one; each check here names one way that differs.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
@@ -124,47 +124,163 @@ pub(super) fn late_global(
     None
 }
 
+/// What the checks read: the file, the run's settings, the file's bindings, and the
+/// facts about its globals.
+pub(super) struct Context<'c, 'a> {
+    pub(super) file: &'c SourceFile<'a>,
+    pub(super) settings: &'c Settings,
+    pub(super) bindings: &'c FileBindings<'a>,
+    pub(super) facts: &'c ModuleFacts<'a>,
+}
+
+/// What the safety checks need to know about the module's globals, collected in one
+/// walk of the file the first time a default asks (so that many findings in one file
+/// cost one walk, not one each).
+pub(super) struct ModuleFacts<'a> {
+    /// How many times each name is bound in the module's own scope.
+    binding_counts: HashMap<&'a str, usize>,
+    /// Names some `global` statement declares.
+    declared_global: HashSet<&'a str>,
+    /// Globals some `del` removes (at module level, or in a function declaring them
+    /// `global`), with the 1-based line of the first such `del`.
+    deleted: HashMap<&'a str, usize>,
+    /// Names a top-level `def` or `class`, or a top-level `NAME = <immutable literal>`,
+    /// binds.
+    constant_bindings: HashSet<&'a str>,
+    /// Whether the module has a `from m import *`, which may bind any name.
+    star_import: bool,
+}
+
+impl<'a> ModuleFacts<'a> {
+    pub(super) fn collect(file: &SourceFile<'a>) -> Self {
+        let root = file.tree.root_node();
+        let mut binding_counts: HashMap<&'a str, usize> = HashMap::new();
+        visit_bindings(file, root, false, &mut |binding| {
+            let bound = match binding {
+                Binding::Import { local, .. } => local,
+                Binding::Other(other) => other,
+            };
+            *binding_counts.entry(bound).or_default() += 1;
+        });
+        let mut declared_global = HashSet::new();
+        // `del` targets, each with the function it runs in (`None`: module level).
+        let mut deletes: Vec<(&'a str, Option<Node>, usize)> = Vec::new();
+        let mut globals_of: HashMap<usize, HashSet<&'a str>> = HashMap::new();
+        let mut stack = vec![(root, None::<Node>)];
+        while let Some((node, function)) = stack.pop() {
+            let function = match node.kind() {
+                "function_definition" | "lambda" => Some(node),
+                _ => function,
+            };
+            match node.kind() {
+                "global_statement" => {
+                    let mut cursor = node.walk();
+                    for name in node.named_children(&mut cursor) {
+                        let name = file.node_text(name);
+                        declared_global.insert(name);
+                        if let Some(f) = function {
+                            globals_of.entry(f.id()).or_default().insert(name);
+                        }
+                    }
+                    continue;
+                }
+                "delete_statement" => {
+                    let mut cursor = node.walk();
+                    let targets: Vec<Node> = node.named_children(&mut cursor).collect();
+                    for target in targets {
+                        crate::semantic::for_each_target(target, &mut |n| {
+                            deletes.push((
+                                file.node_text(n),
+                                function,
+                                node.start_position().row + 1,
+                            ));
+                        });
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            stack.extend(
+                node.named_children(&mut cursor)
+                    .map(|child| (child, function)),
+            );
+        }
+        let mut deleted: HashMap<&'a str, usize> = HashMap::new();
+        for (name, function, line) in deletes {
+            let global = function.is_none_or(|f| {
+                globals_of
+                    .get(&f.id())
+                    .is_some_and(|names| names.contains(name))
+            });
+            if global {
+                let first = deleted.entry(name).or_insert(line);
+                *first = (*first).min(line);
+            }
+        }
+        let mut constant_bindings = HashSet::new();
+        let mut star_import = false;
+        for statement in statements(root) {
+            star_import |= statement.kind() == "import_from_statement"
+                && contains_kind(statement, "wildcard_import");
+            let definition = if statement.kind() == "decorated_definition" {
+                statement.child_by_field_name("definition")
+            } else {
+                Some(statement)
+            };
+            if let Some(name) = definition
+                .filter(|d| matches!(d.kind(), "function_definition" | "class_definition"))
+                .and_then(|d| d.child_by_field_name("name"))
+            {
+                constant_bindings.insert(file.node_text(name));
+            }
+            if let Some(assignment) = statement
+                .named_child(0)
+                .filter(|_| statement.kind() == "expression_statement")
+                .filter(|a| a.kind() == "assignment")
+            {
+                if let (Some(left), Some(right)) = (
+                    assignment.child_by_field_name("left"),
+                    assignment.child_by_field_name("right"),
+                ) {
+                    if left.kind() == "identifier" && is_immutable_literal(right) {
+                        constant_bindings.insert(file.node_text(left));
+                    }
+                }
+            }
+        }
+        ModuleFacts {
+            binding_counts,
+            declared_global,
+            deleted,
+            constant_bindings,
+            star_import,
+        }
+    }
+
+    /// Whether the global `name` holds the same value whenever it is read: bound once at
+    /// module level, declared `global` nowhere (so no function rebinds it), by a
+    /// top-level `def` or `class` or to an immutable literal; and no star import.
+    fn is_constant(&self, name: &str) -> bool {
+        !self.star_import
+            && self.binding_counts.get(name) == Some(&1)
+            && !self.declared_global.contains(name)
+            && !self.deleted.contains_key(name)
+            && self.constant_bindings.contains(name)
+    }
+}
+
 /// Why the fix could make a call fail: the default reads a global that some `del`
 /// removes (at module level, or in a function declaring it `global`), so at call time it
 /// may not exist any more (`NameError`) though it did when the `def` ran.
-pub(super) fn deleted_global(file: &SourceFile, reads: &[&str]) -> Option<String> {
-    let mut stack = vec![(file.tree.root_node(), None::<Node>)];
-    while let Some((node, function)) = stack.pop() {
-        let function = match node.kind() {
-            "function_definition" | "lambda" => Some(node),
-            _ => function,
-        };
-        if node.kind() == "delete_statement" {
-            let mut cursor = node.walk();
-            let targets: Vec<Node> = node.named_children(&mut cursor).collect();
-            for target in targets {
-                let mut deleted = None;
-                crate::semantic::for_each_target(target, &mut |n| {
-                    let name = file.node_text(n);
-                    let global = function.is_none_or(|f| {
-                        f.child_by_field_name("body")
-                            .is_some_and(|body| declared_global(file, body, name))
-                    });
-                    if global && reads.contains(&name) && deleted.is_none() {
-                        deleted = Some(name);
-                    }
-                });
-                if let Some(name) = deleted {
-                    return Some(format!(
-                        "the default reads `{name}`, which a `del` (line {}) removes, so a call could fail with `NameError`",
-                        node.start_position().row + 1
-                    ));
-                }
-            }
-            continue;
-        }
-        let mut cursor = node.walk();
-        stack.extend(
-            node.named_children(&mut cursor)
-                .map(|child| (child, function)),
-        );
-    }
-    None
+pub(super) fn deleted_global(facts: &ModuleFacts, reads: &[&str]) -> Option<String> {
+    reads.iter().find_map(|name| {
+        facts.deleted.get(name).map(|line| {
+            format!(
+                "the default reads `{name}`, which a `del` (line {line}) removes, so a call could fail with `NameError`"
+            )
+        })
+    })
 }
 
 /// Why the fix may change what the program does, when it may: the default reads state
@@ -172,15 +288,14 @@ pub(super) fn deleted_global(file: &SourceFile, reads: &[&str]) -> Option<String
 /// nested function, lambda or class) reads the parameter and so shares the default on
 /// purpose.
 pub(super) fn unsafe_reason(
-    file: &SourceFile,
-    settings: &Settings,
-    bindings: &FileBindings,
+    cx: &Context,
     mutable_calls: &[&str],
     value: Node,
     body: Node,
     name: &str,
 ) -> Option<String> {
-    if let Some(reason) = changing_state(file, settings, bindings, mutable_calls, value) {
+    let file = cx.file;
+    if let Some(reason) = changing_state(cx, mutable_calls, value) {
         return Some(reason);
     }
     if let Some(line) = nested_reader(file, body, name) {
@@ -194,13 +309,8 @@ pub(super) fn unsafe_reason(
 /// Whether a call of `function` (a name, a dotted name, or one subscripted with type
 /// arguments: `OrderedDict[str, int]`) is one of the listed constructors or a pure
 /// builtin.
-fn is_allowed_callee(
-    file: &SourceFile,
-    settings: &Settings,
-    bindings: &FileBindings,
-    mutable_calls: &[&str],
-    function: Node,
-) -> bool {
+fn is_allowed_callee(cx: &Context, mutable_calls: &[&str], function: Node) -> bool {
+    let (file, settings, bindings) = (cx.file, cx.settings, cx.bindings);
     let function = callee_name(function);
     let Some(qualified) = bindings.resolve(file, function) else {
         return false;
@@ -228,13 +338,8 @@ pub(super) fn callee_name(function: Node) -> Node {
 
 /// The first thing the default reads whose value may differ at call time from what it
 /// was when the `def` ran, as the reason the fix is unsafe.
-fn changing_state(
-    file: &SourceFile,
-    settings: &Settings,
-    bindings: &FileBindings,
-    mutable_calls: &[&str],
-    value: Node,
-) -> Option<String> {
+fn changing_state(cx: &Context, mutable_calls: &[&str], value: Node) -> Option<String> {
+    let file = cx.file;
     // Names the default's own comprehensions bind: not reads of the enclosing scope.
     let mut inner: HashSet<&str> = HashSet::new();
     let mut stack = vec![value];
@@ -254,7 +359,7 @@ fn changing_state(
         match node.kind() {
             "call" => {
                 if let Some(function) = node.child_by_field_name("function") {
-                    if !is_allowed_callee(file, settings, bindings, mutable_calls, function) {
+                    if !is_allowed_callee(cx, mutable_calls, function) {
                         return Some(format!(
                             "the default calls `{}`, which the fix would run at every call instead of once when the `def` runs",
                             file.node_text(function)
@@ -290,7 +395,7 @@ fn changing_state(
             }
             "identifier" => {
                 let name = file.node_text(node);
-                if !inner.contains(name) && !is_stable_name(file, bindings, node) {
+                if !inner.contains(name) && !is_stable_name(cx, node) {
                     return Some(format!(
                         "the default reads `{name}`, which can change between the `def` and a call"
                     ));
@@ -312,78 +417,15 @@ fn changing_state(
 }
 
 /// Whether the name holds the same value whenever it is read: a builtin class the file
-/// does not rebind, or a name bound once at module level (and declared `global`
-/// nowhere) by a top-level `def` or `class`, or to an immutable literal (`SIZE = 10`).
-fn is_stable_name(file: &SourceFile, bindings: &FileBindings, node: Node) -> bool {
-    let name = file.node_text(node);
-    let root = file.tree.root_node();
-    if statements(root).into_iter().any(|statement| {
-        statement.kind() == "import_from_statement" && contains_kind(statement, "wildcard_import")
-    }) {
-        // `from m import *` may bind any name, builtins' too, at any point.
-        return false;
-    }
+/// does not rebind (and no star import could), or a module constant
+/// ([`ModuleFacts::is_constant`]).
+fn is_stable_name(cx: &Context, node: Node) -> bool {
+    let (bindings, facts) = (cx.bindings, cx.facts);
+    let name = cx.file.node_text(node);
     if !bindings.is_bound(name) {
-        return BUILTIN_CLASSES.contains(&name);
+        return !facts.star_import && BUILTIN_CLASSES.contains(&name);
     }
-    // Bound once at module level, and no function declares it `global` (and so may
-    // rebind it); a function's local of the same name is another variable.
-    let mut count = 0;
-    visit_bindings(file, root, false, &mut |binding| {
-        let bound = match binding {
-            Binding::Import { local, .. } => local,
-            Binding::Other(other) => other,
-        };
-        count += usize::from(bound == name);
-    });
-    if count != 1 || declared_global(file, root, name) {
-        return false;
-    }
-    statements(root).into_iter().any(|statement| {
-        // A function or class defined once is the same object at any time
-        // (`defaultdict(Item)`).
-        let definition = if statement.kind() == "decorated_definition" {
-            statement.child_by_field_name("definition")
-        } else {
-            Some(statement)
-        };
-        let defines = definition.is_some_and(|d| {
-            matches!(d.kind(), "function_definition" | "class_definition")
-                && d.child_by_field_name("name")
-                    .is_some_and(|n| file.node_text(n) == name)
-        });
-        let assigns_literal = statement.kind() == "expression_statement"
-            && statement.named_child(0).is_some_and(|assignment| {
-                assignment.kind() == "assignment"
-                    && assignment.child_by_field_name("left").is_some_and(|left| {
-                        left.kind() == "identifier" && file.node_text(left) == name
-                    })
-                    && assignment
-                        .child_by_field_name("right")
-                        .is_some_and(is_immutable_literal)
-            });
-        defines || assigns_literal
-    })
-}
-
-/// Whether some `global` statement under `root` names `name`.
-fn declared_global(file: &SourceFile, root: Node, name: &str) -> bool {
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        if node.kind() == "global_statement" {
-            let mut cursor = node.walk();
-            if node
-                .named_children(&mut cursor)
-                .any(|n| file.node_text(n) == name)
-            {
-                return true;
-            }
-            continue;
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
-    false
+    facts.is_constant(name)
 }
 
 /// Numbers, strings (not f-strings), `True`/`False`/`None`, and tuples and arithmetic of
