@@ -137,7 +137,9 @@ statement or shares its line, when a comprehension binds the same name, when the
 reads a name that is rebound or deleted, when a `match` pattern (`case NAME.attr:`) or an
 f-string's `{NAME=}` reads it (a call cannot stand in a pattern, and `=` prints the name),
 when a class body that also binds the name reads it (a read before the binding means the
-global), and when the module defines its own `__getattr__`.
+global), when a decorator reads it other than as `@NAME` and the target is older than
+Python 3.9 (`@_load_NAME().attr` needs PEP 614), and when the module defines its own
+`__getattr__`.
 
 The lazy fix rewrites only the reads that mean the module binding: a function's local of
 the same name, by any binding form (parameters, assignments, `for`, `with`/`except ... as`,

@@ -250,6 +250,26 @@ fn plan_lazy<'a>(
             module.line(*read)
         ));
     }
+    let relaxed_decorators = PythonVersion { major: 3, minor: 9 };
+    if settings.target_version < relaxed_decorators {
+        // Before Python 3.9 (PEP 614) a decorator is a dotted name, optionally called:
+        // `@NAME` may become `@_load_NAME()`, but `@NAME.register` may not.
+        if let Some(read) = uses.functions.iter().find(|u| {
+            let mut ancestor = u.parent();
+            while let Some(node) = ancestor {
+                if node.kind() == "decorator" {
+                    return node.named_child(0) != Some(**u);
+                }
+                ancestor = node.parent();
+            }
+            false
+        }) {
+            return Err(format!(
+                "{prefix}a decorator reads it (line {}), and before Python 3.9 a decorator cannot hold a call followed by more",
+                module.line(*read)
+            ));
+        }
+    }
     if let Some(read) = uses.functions.iter().find(|u| in_match_pattern(**u)) {
         return Err(format!(
             "{prefix}a `match` pattern reads it (line {}), where a call cannot stand",
