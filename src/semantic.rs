@@ -81,6 +81,32 @@ impl<'a> FileBindings<'a> {
         }
     }
 
+    /// [`FileBindings::resolve`] for a dotted name given as text (`abc.Sequence`), as
+    /// in a string annotation.
+    pub fn resolve_dotted(&self, dotted: &str) -> Option<String> {
+        let mut parts = dotted.split('.').map(str::trim);
+        let head = parts.next()?;
+        if head.is_empty() || !head.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+        let mut qualified = match self.names.get(head) {
+            None => head.to_string(),
+            Some(binding) if binding.other => return None,
+            Some(binding) => {
+                let first = binding.imports.first()?;
+                if !binding.imports.iter().all(|q| q == first) {
+                    return None;
+                }
+                first.clone()
+            }
+        };
+        for part in parts {
+            qualified.push('.');
+            qualified.push_str(part);
+        }
+        Some(qualified)
+    }
+
     /// The local name the file imports `module` as (`weakref`, or `wr` for
     /// `import weakref as wr`), when some name is bound only by importing it.
     pub fn local_name_for_module(&self, module: &str) -> Option<String> {

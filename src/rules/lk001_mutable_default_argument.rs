@@ -142,7 +142,7 @@ call could fail with `NameError`); when the body already compares the parameter 
 
 A parameter annotated with a read-only interface (`Sequence`, `Mapping`, `AbstractSet`,
 `Collection`, `Iterable`, `Container`, from `typing` or `collections.abc`, bare,
-subscripted or in an `Optional`) is not reported: the annotation promises the function
+subscripted, in an `Optional`, or as a string forward reference) is not reported: the annotation promises the function
 does not change it.
 "#;
 

@@ -201,6 +201,15 @@ fn read_only_or_none(
             .named_child(0)
             .is_some_and(|inner| read_only_or_none(file, bindings, inner, none_ok)),
         "identifier" | "attribute" => is_interface(&qualified(node)),
+        // A forward reference: `"Sequence[int]"`, `"abc.Mapping"`.
+        "string" if single_string_end(node).is_some() => {
+            let text = file.node_text(node);
+            let inner = text.trim_matches(|c| c == '"' || c == '\'');
+            let head = inner.split('[').next().unwrap_or(inner);
+            bindings
+                .resolve_dotted(head)
+                .is_some_and(|q| is_interface(&q))
+        }
         "binary_operator" => {
             let operator = node
                 .child_by_field_name("operator")
