@@ -205,7 +205,7 @@ pub fn import_edit(file: &SourceFile, line: &str, use_at: usize) -> Vec<Edit> {
         match statement.kind() {
             "import_statement" | "import_from_statement" => last_import = Some(*statement),
             "future_import_statement" => last_header = Some(*statement),
-            _ if (index == 0 && is_docstring(*statement))
+            _ if (index == 0 && is_docstring(file, *statement))
                 || is_dunder_assignment(file, *statement) =>
             {
                 last_header = Some(*statement)

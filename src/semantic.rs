@@ -80,6 +80,32 @@ impl<'a> FileBindings<'a> {
         }
     }
 
+    /// [`FileBindings::resolve`] for a dotted name given as text (`abc.Sequence`), as
+    /// in a string annotation.
+    pub fn resolve_dotted(&self, dotted: &str) -> Option<String> {
+        let mut parts = dotted.split('.').map(str::trim);
+        let head = parts.next()?;
+        if head.is_empty() || !head.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+        let mut qualified = match self.names.get(head) {
+            None => head.to_string(),
+            Some(binding) if binding.other => return None,
+            Some(binding) => {
+                let first = binding.imports.first()?;
+                if !binding.imports.iter().all(|q| q == first) {
+                    return None;
+                }
+                first.clone()
+            }
+        };
+        for part in parts {
+            qualified.push('.');
+            qualified.push_str(part);
+        }
+        Some(qualified)
+    }
+
     /// The local name the file imports `module` as (`weakref`, or `wr` for
     /// `import weakref as wr`), when some name is bound only by importing it.
     pub fn local_name_for_module(&self, module: &str) -> Option<String> {
@@ -153,10 +179,20 @@ pub fn visit_bindings<'a>(
                 if let Some(name) = node.child_by_field_name("name") {
                     on_binding(Binding::Other(file.node_text(name)));
                 }
+                if nested {
+                    for name in type_parameter_names(node) {
+                        on_binding(Binding::Other(file.node_text(name)));
+                    }
+                }
                 descend = nested;
             }
             "function_definition" | "class_definition" => {
-                // The scope's own name belongs to the enclosing scope.
+                // The scope's own name belongs to the enclosing scope. Its PEP 695 type
+                // parameters (`def f[T]()`) live in an annotation scope between the two,
+                // which the body sees as it sees its own names: counted as the scope's.
+                for name in type_parameter_names(node) {
+                    on_binding(Binding::Other(file.node_text(name)));
+                }
             }
             "lambda" if node != root => descend = nested,
             "parameters" | "lambda_parameters" => {
@@ -187,6 +223,48 @@ pub fn visit_bindings<'a>(
                 if let Some(name) = node.child_by_field_name("name") {
                     on_binding(Binding::Other(file.node_text(name)));
                 }
+            }
+            // `del x` makes `x` local to its scope as much as an assignment does, and
+            // `nonlocal x` makes it name the enclosing function's: neither is the global.
+            "delete_statement" => {
+                let mut cursor = node.walk();
+                let targets: Vec<Node> = node.named_children(&mut cursor).collect();
+                for target in targets {
+                    for_each_target(target, &mut |name| {
+                        on_binding(Binding::Other(file.node_text(name)))
+                    });
+                }
+                descend = false;
+            }
+            "nonlocal_statement" => {
+                let mut cursor = node.walk();
+                let names: Vec<Node> = node.named_children(&mut cursor).collect();
+                for name in names.into_iter().filter(|n| n.kind() == "identifier") {
+                    on_binding(Binding::Other(file.node_text(name)));
+                }
+            }
+            // `match` capture patterns: `case x`, `case [a, *rest]`, `case {**kw}`,
+            // `case Point(x=a)`, `case p as q`; a dotted name (`case Color.RED`) reads.
+            "dotted_name" | "splat_pattern" | "as_pattern" => {
+                if let Some(name) = capture_pattern_name(node) {
+                    let name = file.node_text(name);
+                    if name != "_" {
+                        on_binding(Binding::Other(name));
+                    }
+                }
+            }
+            // `type X[T] = ...` binds `X`; its type parameters and value live in a scope
+            // of their own.
+            "type_alias_statement" => {
+                if let Some(name) = type_alias_name(node) {
+                    on_binding(Binding::Other(file.node_text(name)));
+                }
+                if nested {
+                    for name in type_parameter_names(node) {
+                        on_binding(Binding::Other(file.node_text(name)));
+                    }
+                }
+                descend = false;
             }
             "import_statement" => {
                 let mut cursor = node.walk();
@@ -257,6 +335,87 @@ pub fn visit_bindings<'a>(
             }
         }
     }
+}
+
+/// The name a `match` capture pattern binds, for a node that may be one: a lone name in
+/// a pattern position (`case x`, `case [x]`, `case {"k": x}`, `case P(a=x)`), a
+/// `*x`/`**x`, or the name after `as` in a pattern. `_` binds nothing but is returned.
+fn capture_pattern_name(node: Node) -> Option<Node> {
+    let parent = node.parent()?;
+    match node.kind() {
+        "dotted_name" => {
+            let in_pattern = match parent.kind() {
+                "case_pattern" => true,
+                "keyword_pattern" => parent.named_child(0) != Some(node),
+                _ => false,
+            };
+            (in_pattern && node.named_child_count() == 1)
+                .then(|| node.named_child(0))
+                .flatten()
+                .filter(|n| n.kind() == "identifier")
+        }
+        "splat_pattern" => node.named_child(0).filter(|n| n.kind() == "identifier"),
+        "as_pattern" if parent.kind() == "case_pattern" => {
+            let count = node.named_child_count();
+            node.named_child(count.checked_sub(1)?)
+                .filter(|n| n.kind() == "identifier")
+        }
+        _ => None,
+    }
+}
+
+/// The name a `type X[...] = ...` statement binds.
+pub fn type_alias_name(statement: Node) -> Option<Node> {
+    let left = statement.child_by_field_name("left")?;
+    let mut node = left;
+    loop {
+        match node.kind() {
+            "identifier" => return Some(node),
+            "type" | "generic_type" => node = node.named_child(0)?,
+            _ => return None,
+        }
+    }
+}
+
+/// The PEP 695 type parameters a `def`, `class` or `type` statement declares:
+/// `T`, `*Ts`, `**P` in `[T: int, *Ts, **P]`.
+pub fn type_parameter_names(definition: Node) -> Vec<Node> {
+    let list = match definition.kind() {
+        "type_alias_statement" => definition
+            .child_by_field_name("left")
+            .and_then(|left| left.named_child(0))
+            .filter(|n| n.kind() == "generic_type")
+            .and_then(|generic| {
+                let mut cursor = generic.walk();
+                let found = generic
+                    .named_children(&mut cursor)
+                    .find(|n| n.kind() == "type_parameter");
+                found
+            }),
+        _ => definition.child_by_field_name("type_parameters"),
+    };
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    let mut cursor = list.walk();
+    for parameter in list.named_children(&mut cursor) {
+        let mut node = parameter;
+        loop {
+            match node.kind() {
+                "identifier" => {
+                    names.push(node);
+                    break;
+                }
+                "type" | "constrained_type" | "splat_type" => match node.named_child(0) {
+                    Some(first) => node = first,
+                    None => break,
+                },
+                _ => break,
+            }
+        }
+    }
+    names
 }
 
 /// The names a parameter list binds, including `*args` and `**kwargs`.
@@ -386,13 +545,38 @@ pub fn module_level_ranges(root: Node) -> Vec<std::ops::Range<usize>> {
     ranges
 }
 
-/// Whether the statement is a docstring: an expression statement holding only a string.
-pub fn is_docstring(statement: Node) -> bool {
-    statement.kind() == "expression_statement"
-        && statement.named_child_count() == 1
-        && statement
-            .named_child(0)
-            .is_some_and(|s| matches!(s.kind(), "string" | "concatenated_string"))
+/// Whether the statement is a docstring as CPython sees one: an expression statement
+/// whose expression, inside any parentheses, is a string literal or an implicit
+/// concatenation of them (`("a" "b")` is one). An f-string or a bytes literal is not
+/// (its `__doc__` stays `None`), nor is a concatenation holding one.
+pub fn is_docstring(file: &SourceFile, statement: Node) -> bool {
+    if statement.kind() != "expression_statement" || statement.named_child_count() != 1 {
+        return false;
+    }
+    let Some(expression) = statement.named_child(0).map(unparenthesize) else {
+        return false;
+    };
+    let plain = |string: Node| {
+        string.kind() == "string"
+            && string.named_child(0).is_some_and(|start| {
+                start.kind() == "string_start"
+                    && !file
+                        .node_text(start)
+                        .contains(['f', 'F', 'b', 'B', 't', 'T'])
+            })
+    };
+    match expression.kind() {
+        "string" => plain(expression),
+        "concatenated_string" => {
+            let mut cursor = expression.walk();
+            let parts: Vec<Node> = expression
+                .named_children(&mut cursor)
+                .filter(|n| !n.is_extra())
+                .collect();
+            !parts.is_empty() && parts.into_iter().all(plain)
+        }
+        _ => false,
+    }
 }
 
 /// The expression inside any number of parentheses: `((x))` is `x`.

@@ -114,12 +114,17 @@ pub fn statement_line_end(text: &str, offset: usize) -> usize {
     }
 }
 
-/// The whitespace that begins the line holding `offset`.
+/// The indentation of the line holding `offset`, as CPython counts it: the spaces and
+/// tabs that begin the line, after the last form feed among them (a form feed resets
+/// the column to 0), so that `\x0c    x` is indented by four spaces.
 pub fn line_indentation(text: &str, offset: usize) -> &str {
     let start = line_start(text, offset);
     let rest = &text[start..];
-    let width = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-    &rest[..width]
+    let width = rest.len() - rest.trim_start_matches([' ', '\t', '\x0c']).len();
+    let leading = &rest[..width];
+    leading
+        .rfind('\x0c')
+        .map_or(leading, |at| &leading[at + 1..])
 }
 
 /// The file's unit of indentation, read from the first block that starts on its own

@@ -27,7 +27,13 @@
 //! in `tests/fixtures.rs`). Every fixture in `tests/fixtures/lk001/` is covered except:
 //!   - `ok_immutable.py`, `ok_shadowed_names.py`: look-alikes with no finding;
 //!   - `declines.py`: every finding there is reported without a fix (and the module does
-//!     not even load: `shadow_local` reads `SIZE` before it is bound).
+//!     not even load: `shadow_local` reads `SIZE` before it is bound);
+//!   - `declines_body_bindings.py`, `declines_immovable.py`: no fix for any finding;
+//!   - `ok_read_only_annotations.py`: no finding;
+//!   - `unsafe_changing_state.py`, `unsafe_shared_with_closures.py`: their fixes are
+//!     unsafe (they change what a call sees, which is why); instead, with unsafe fixes on,
+//!     the fixed module must load and show exactly the change the fix's reason names
+//!     (`unsafe_fixes_change_only_what_their_reason_says`).
 //!
 //! `extend_mutable_calls.py` imports `mylib`, which does not exist: its harness gets a
 //! stand-in module first. `every_lk001_fixture_is_covered_or_skipped_with_a_reason`
@@ -40,7 +46,7 @@ use std::process::Command;
 use pyleak_fix::engine::fix_text;
 
 mod common;
-use common::{assert_every_fixture_listed, settings_for, NO_FINDING, NO_FIX};
+use common::{assert_every_fixture_listed, settings_for, NO_FINDING, NO_FIX, UNSAFE_OFF};
 
 const HARNESS: &str = r#"
 import ast, asyncio, copy, inspect, io, re, sys, types, weakref
@@ -283,7 +289,12 @@ macro_rules! behaviour_tests {
 const SKIPPED: &[(&str, &str)] = &[
     ("ok_immutable.py", NO_FINDING),
     ("ok_shadowed_names.py", NO_FINDING),
+    ("ok_read_only_annotations.py", NO_FINDING),
     ("declines.py", NO_FIX),
+    ("declines_body_bindings.py", NO_FIX),
+    ("declines_immovable.py", NO_FIX),
+    ("unsafe_changing_state.py", UNSAFE_OFF),
+    ("unsafe_shared_with_closures.py", UNSAFE_OFF),
 ];
 
 behaviour_tests! {
@@ -359,9 +370,10 @@ sys.modules["mylib"] = types.SimpleNamespace(Registry=Registry)
 ("f", [], {}, {"r": Registry()}, False),
 "#
     defaults_reading_globals_and_builtins_get_a_fresh_default_per_call: "globals_and_builtins.py" => r#"
-("reads_global", [], {}, {"x": [], "y": ["z"]}, False),
+("reads_global", [], {}, {"x": []}, False),
 ("reads_builtin", [], {}, {"x": [9], "y": {}}, False),
 ("reads_import", [], {}, {"q": []}, False),
+("reads_class", [], {}, {"groups": {"a": types.SimpleNamespace(count=0)}}, True),
 "#
     guards_after_docstrings_and_global_statements_keep_behaviour: "guard_placement.py" => r#"
 ("documented", [1], {}, {"acc": []}, True),
@@ -420,6 +432,28 @@ sys.modules["mylib"] = types.SimpleNamespace(Registry=Registry)
 ("three", [0], {}, {"a": [], "b": set(), "c": {}}, False),
 ("three", [0], {"c": {"k": 1}}, None, False),
 "#
+    docstrings_as_cpython_sees_them_stay_docstrings: "docstrings_exact.py" => r#"
+("parenthesized", [], {}, {"x": [1]}, False),
+("concatenated", [], {}, {"x": [1]}, False),
+("parenthesized_concatenation", [], {}, {"x": []}, False),
+("fstring_first", [], {}, {"x": [2]}, True),
+("bytes_first", [], {}, {"x": []}, False),
+"#
+    form_feeds_in_indentation_keep_behaviour: "form_feeds.py" => r#"
+("f", [], {}, {"x": [1]}, False),
+("g", [], {}, {"acc": []}, True),
+("C.m", [], {}, {"acc": [0]}, True),
+("h", [], {}, {"acc": []}, True),
+"#
+    a_body_continued_onto_the_next_line_becomes_a_block: "logical_line_continued.py" => r#"
+("b", [], {}, {"x": [1]}, False),
+("c", [], {}, {"x": []}, False),
+("d", [], {}, {"x": [0]}, True),
+"#
+    subscripted_constructors_get_a_fresh_default_per_call: "subscripted_constructors.py" => r#"
+("order", ["k"], {}, {"table": __import__("collections").OrderedDict(a=1)}, True),
+("generic_builtins", [], {}, {"a": {}, "b": [1], "c": __import__("collections").deque([1], maxlen=2)}, False),
+"#
     tab_indented_methods_keep_behaviour: "tabs.py" => r#"
 ("Queue.push", [1], {}, {"items": []}, True),
 "#
@@ -433,4 +467,95 @@ sys.modules["mylib"] = types.SimpleNamespace(Registry=Registry)
 #[test]
 fn every_lk001_fixture_is_covered_or_skipped_with_a_reason() {
     assert_every_fixture_listed("lk001", COVERED, SKIPPED);
+}
+
+/// Python run with the original module loaded as `original` and the fixed one (unsafe
+/// fixes on) as `fixed`.
+fn assert_unsafe_fix(fixture: &str, check: &str) {
+    let path = fixture_dir().join(fixture);
+    let original = fs::read_to_string(&path).unwrap();
+    let mut settings = settings_for("lk001", &original);
+    assert!(
+        !fix_text(&original, &settings).unwrap().changed(&original),
+        "{fixture}: a fix is safe"
+    );
+    settings.unsafe_fixes = true;
+    let outcome = fix_text(&original, &settings).unwrap();
+    assert!(
+        outcome.changed(&original),
+        "{fixture}: no unsafe fix applied"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = (dir.path().join("original.py"), dir.path().join("fixed.py"));
+    fs::write(&before, &original).unwrap();
+    fs::write(&after, &outcome.fixed).unwrap();
+    let script = format!(
+        r#"
+import sys
+def load(path):
+    ns = {{"__name__": "fixture"}}
+    with open(path, "rb") as handle:
+        exec(compile(handle.read(), path, "exec", dont_inherit=True), ns)
+    return ns
+original, fixed = load(sys.argv[1]), load(sys.argv[2])
+{check}
+print("ok")
+"#
+    );
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&before)
+        .arg(&after)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{fixture}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The issue's examples: a default reading a name rebound later gives another value after
+/// the fix; a closure relying on the shared default loses it.
+#[test]
+fn unsafe_fixes_change_only_what_their_reason_says() {
+    assert_unsafe_fix(
+        "unsafe_changing_state.py",
+        r#"
+assert original["choose"]() == ["low", "high", "custom"]
+assert fixed["choose"]() == ["only", "custom"]
+assert original["limits"]() == {"low": 1, "custom": 0}
+assert fixed["limits"]() == {"low": 1, "high": 9, "custom": 0}
+assert original["counted"]() == fixed["counted"]() == [0, 1]
+fixed["bump"]()
+assert fixed["counted"]() == [1, 1]
+for name in ("environment", "first_limit", "named"):
+    assert original[name]() == fixed[name](), name
+"#,
+    );
+    assert_unsafe_fix(
+        "unsafe_shared_with_closures.py",
+        r#"
+def blocks(ns):
+    first, second = [1], [2]
+    ok1, fail1 = ns["make_block"](first)
+    ns["make_block"](second)
+    ok1()
+    first[:] = []
+    fail1()
+    return first
+assert blocks(original) == [1]
+try:
+    blocks(fixed)
+except IndexError:
+    pass
+else:
+    raise AssertionError("the fixed make_block kept its backups")
+a, b = original["make_counter"](), original["make_counter"]()
+assert (a("x"), b("y")) == (0, 1)
+a, b = fixed["make_counter"](), fixed["make_counter"]()
+assert (a("x"), b("y")) == (0, 0)
+"#,
+    );
 }

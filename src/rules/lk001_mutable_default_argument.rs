@@ -4,6 +4,7 @@
 //! shared by every call. The fix moves the construction into the body behind an
 //! `if NAME is None:` guard, so every call that omits the argument gets a fresh object.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -12,16 +13,20 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match_in, Finding, FixAvailability, Rule};
 use crate::fix::{Applicability, Edit, Fix};
-use crate::imports::{self, AddAs};
 use crate::prefilter::{code_only, ident_at, skip_trivia, word_positions};
 use crate::semantic::{
-    contains_kind, enclosing_scopes, expression_reads, is_docstring, parameter_names,
-    scope_bindings, statements, unparenthesize, FileBindings,
+    contains_kind, enclosing_scopes, expression_reads, is_docstring, scope_bindings, statements,
+    unparenthesize, FileBindings,
 };
 use crate::settings::Settings;
-use crate::source::{
-    line_indentation, reindent, statement_line_end, statement_line_start, SourceFile,
-};
+use crate::source::SourceFile;
+
+mod annotation;
+mod guard;
+mod safety;
+
+use annotation::{annotation_edits, is_read_only};
+use guard::{earlier_parameters, guard_edit, leading_statements_to_keep};
 
 const CODE: &str = "LK001";
 
@@ -64,7 +69,8 @@ comprehension, or a call of `list`, `dict`, `set`, `bytearray`, `collections.def
 `OrderedDict`, `Counter`, `deque`, `ChainMap`, `UserDict`, `UserList`,
 `weakref.WeakValueDictionary`, `WeakKeyDictionary`, `WeakSet`, `array.array`,
 `io.StringIO` or `io.BytesIO` (import aliases are followed; a name the file rebinds is
-not assumed to be the builtin). `def`, `async def`, methods, nested functions, lambdas,
+not assumed to be the builtin; type arguments change nothing: `OrderedDict[str, int]()`
+is `OrderedDict()`). `def`, `async def`, methods, nested functions, lambdas,
 positional-only, keyword-only and annotated parameters are all covered.
 
 ## Why it leaks
@@ -94,17 +100,51 @@ The default becomes `None`; an annotation `T` becomes `T | None` (Python 3.10+ o
 is added unless a module-level, unconditional import before the `def` binds it), unless it
 already admits `None`. The guard goes after the docstring and any `global`/`nonlocal`
 statements, in the body's own indentation, and carries the default's original source
-text, comments included. A body written on the `def` line is first expanded into a block.
+text, comments included. A body written on the `def`'s logical line (a backslash may carry
+it to the next physical line) is first expanded into a block. Docstrings are the ones
+CPython sees (a parenthesized or implicitly concatenated string is one; an f-string or a
+bytes literal is not), and indentation is counted as CPython counts it (a form feed
+resets the column).
 
 ## Fix safety
-Safe: a call that passes the argument behaves as before; a call that omits it gets a
-fresh object instead of the shared one, which is the point. No fix is offered, and the
-message says why, when moving the expression would change its meaning or cannot be
-written: in a lambda; for a parameter named like a deliberate memo cache (`_cache`,
-`memo`: use `functools.cache`); in an `@overload` or a stub; when the default contains
-`:=`; when it reads a name other than a module-level global, an import or a builtin
-(inside the body that name could mean something else); when the body already compares
-the parameter with `None` (a caller may pass `None` on purpose).
+The fix evaluates the default at each call that omits the argument, in the function's
+own scope, instead of once when the `def` runs, in the enclosing one.
+
+Safe when nothing can tell the difference: the default is built only from literals,
+builtin classes (`defaultdict(list)`), the listed constructors and pure builtins
+(`range`, `tuple`, `zip`, `len`, ...) called with such arguments, and names bound once
+at module level, and declared `global` nowhere, to an immutable literal (`SIZE = 10`) or
+by a top-level `def` or `class` (a file with `from m import *` has no such names); and
+no nested `def`,
+`lambda` or class in the body reads the parameter. Then every call that omits the
+argument gets a value equal to the one the `def`-time default held, and a call that
+passes it behaves as before.
+
+Unsafe (applied with `--unsafe-fixes`; the fix's title says why) when the default reads
+state that can change between the `def` and a call (any other name, such as one the
+module rebinds or mutates or a function declares `global`, an attribute such as
+`os.environ`, a subscript, or a call of anything else: `dict(os.environ)` is an
+import-time snapshot, after the fix a call-time one), or when a nested `def`, `lambda`
+or class reads the parameter (code that outlives the call may rely on the one shared
+object).
+
+No fix is offered, and the message says why, when moving the expression would change its
+meaning or cannot be written: in a lambda; for a parameter named like a deliberate memo
+cache (`_cache`, `memo`: use `functools.cache`); in an `@overload` or a stub; when the
+default contains `:=`, `await`, `yield`, `yield from` or an async comprehension; when it
+reads a name that the function or an enclosing function, lambda or class binds, by any
+binding form (assignment, augmented or annotated assignment, `for`, `with ... as`,
+`except ... as`, `import`, `def`, `class`, `del`, `nonlocal`, `:=`, a `match` capture, a
+`type` alias, a PEP 695 type parameter): inside the body that name could mean something
+else; when the body declares `global` for a name the default reads after the place of
+the `is None` check (a `SyntaxError`); when a `del` removes a global the default reads (a
+call could fail with `NameError`); when the body already compares the parameter with
+`None` (a caller may pass `None` on purpose).
+
+A parameter annotated with a read-only interface (`Sequence`, `Mapping`, `AbstractSet`,
+`Collection`, `Iterable`, `Container`, from `typing` or `collections.abc`, bare,
+subscripted, in an `Optional`, or as a string forward reference) is not reported: the annotation promises the function
+does not change it.
 "#;
 
 pub struct MutableDefaultArgument;
@@ -162,9 +202,14 @@ impl Rule for MutableDefaultArgument {
         if parameters.is_empty() {
             return;
         }
-        let bindings = file.bindings();
+        let shared = Shared {
+            file,
+            settings,
+            bindings: file.bindings(),
+            facts: OnceCell::new(),
+        };
         for parameter in parameters {
-            if let Some(finding) = check_parameter(file, settings, bindings, parameter) {
+            if let Some(finding) = check_parameter(&shared, parameter) {
                 findings.push(finding);
             }
         }
@@ -312,6 +357,24 @@ fn value_may_be_mutable(
     let Some(last) = last else {
         return false;
     };
+    if bytes.get(at) == Some(&b'[') {
+        // Type arguments: `OrderedDict[str, int]()` is still the constructor.
+        let mut depth = 0usize;
+        while at < bytes.len() {
+            match bytes[at] {
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            at += 1;
+        }
+        at = skip_trivia(bytes, at + 1, true);
+    }
     if bytes.get(at) != Some(&b'(') {
         return false;
     }
@@ -339,7 +402,8 @@ fn mutable_kind(
         "dictionary" | "dictionary_comprehension" => Some("dict".into()),
         "set" | "set_comprehension" => Some("set".into()),
         "call" => {
-            let qualified = bindings.resolve(file, value.child_by_field_name("function")?)?;
+            let function = safety::callee_name(value.child_by_field_name("function")?);
+            let qualified = bindings.resolve(file, function)?;
             let known = MUTABLE_CALLS.contains(&qualified.as_str())
                 || settings.extend_mutable_calls.contains(&qualified);
             known.then(|| {
@@ -354,24 +418,43 @@ fn mutable_kind(
     }
 }
 
-fn check_parameter(
-    file: &SourceFile,
-    settings: &Settings,
-    bindings: &FileBindings,
-    parameter: Node,
-) -> Option<Finding> {
+/// What every parameter's check in one file shares.
+struct Shared<'c, 'a> {
+    file: &'c SourceFile<'a>,
+    settings: &'c Settings,
+    bindings: &'c FileBindings<'a>,
+    /// Collected when the first default needs them.
+    facts: OnceCell<safety::ModuleFacts<'a>>,
+}
+
+fn check_parameter(shared: &Shared, parameter: Node) -> Option<Finding> {
+    let (file, settings, bindings) = (shared.file, shared.settings, shared.bindings);
     let value = parameter.child_by_field_name("value")?;
     let kind = mutable_kind(file, settings, bindings, value)?;
+    if parameter
+        .child_by_field_name("type")
+        .is_some_and(|annotation| is_read_only(file, bindings, annotation))
+    {
+        // `values: Sequence[int] = [1, 2]` promises not to change it, as ruff reads it.
+        return None;
+    }
     let name_node = parameter.child_by_field_name("name")?;
     let name = file.node_text(name_node);
     let message = format!(
         "`{name}` defaults to one {kind} shared by every call: what a call stores in it stays alive as long as the function does"
     );
     let owner = parameter.parent().and_then(|list| list.parent())?;
-    let fix = match plan_fix(file, settings, bindings, parameter, name_node, value, owner) {
-        Ok(edits) => Some(Fix::new(
+    let fix = match plan_fix(shared, parameter, name_node, value, owner) {
+        Ok((edits, None)) => Some(Fix::new(
             format!("Default `{name}` to `None` and build a new {kind} in the body"),
             Applicability::Safe,
+            edits,
+        )),
+        Ok((edits, Some(reason))) => Some(Fix::new(
+            format!(
+                "Default `{name}` to `None` and build a new {kind} in the body (unsafe: {reason})"
+            ),
+            Applicability::Unsafe,
             edits,
         )),
         Err(reason) => {
@@ -391,16 +474,15 @@ fn check_parameter(
     })
 }
 
-/// The edits of the fix, or why there is none.
+/// The edits of the fix and, when it is unsafe, why; or why there is none.
 fn plan_fix(
-    file: &SourceFile,
-    settings: &Settings,
-    bindings: &FileBindings,
+    shared: &Shared,
     parameter: Node,
     name_node: Node,
     value: Node,
     function: Node,
-) -> Result<Vec<Edit>, String> {
+) -> Result<(Vec<Edit>, Option<String>), String> {
+    let (file, settings, bindings) = (shared.file, shared.settings, shared.bindings);
     let name = file.node_text(name_node);
     if function.kind() == "lambda" {
         return Err("a lambda has no body to hold the `is None` check; make it a `def`".into());
@@ -417,8 +499,11 @@ fn plan_fix(
     let body = function
         .child_by_field_name("body")
         .ok_or("the function has no body")?;
-    if is_overload(file, function) || is_stub(body) {
+    if is_overload(file, function) || is_stub(file, body) {
         return Err("an `@overload` or stub has no body to hold the `is None` check".into());
+    }
+    if let Some(reason) = safety::immovable(file, value) {
+        return Err(reason);
     }
     if contains_kind(value, "named_expression") {
         return Err(
@@ -436,12 +521,35 @@ fn plan_fix(
         ));
     }
 
+    let reads = expression_reads(file, value);
+    let kept = leading_statements_to_keep(
+        file,
+        &statements(body),
+        &earlier_parameters(file, function, name),
+    );
+    if let Some(reason) = safety::late_global(file, body, kept, &reads) {
+        return Err(reason);
+    }
+    let facts = shared
+        .facts
+        .get_or_init(|| safety::ModuleFacts::collect(file));
+    if let Some(reason) = safety::deleted_global(facts, &reads) {
+        return Err(reason);
+    }
+    let cx = safety::Context {
+        file,
+        settings,
+        bindings,
+        facts,
+    };
+    let unsafe_reason = safety::unsafe_reason(&cx, MUTABLE_CALLS, value, body, name);
+
     let mut edits = vec![Edit::replace(value.byte_range(), "None")];
     if let Some(annotation) = parameter.child_by_field_name("type") {
         edits.extend(annotation_edits(file, settings, bindings, annotation)?);
     }
     edits.push(guard_edit(file, function, body, name, value)?);
-    Ok(edits)
+    Ok((edits, unsafe_reason))
 }
 
 fn is_overload(file: &SourceFile, function: Node) -> bool {
@@ -463,10 +571,10 @@ fn is_overload(file: &SourceFile, function: Node) -> bool {
 }
 
 /// A body of `...` alone, after an optional docstring.
-fn is_stub(body: Node) -> bool {
+fn is_stub(file: &SourceFile, body: Node) -> bool {
     let all = statements(body);
     let rest = match all.first() {
-        Some(first) if is_docstring(*first) => &all[1..],
+        Some(first) if is_docstring(file, *first) => &all[1..],
         _ => &all[..],
     };
     !rest.is_empty()
@@ -519,309 +627,6 @@ fn compares_with_none(file: &SourceFile, body: Node, name: &str) -> bool {
         stack.extend(node.named_children(&mut cursor));
     }
     false
-}
-
-/// Edits that make the annotation admit `None`, or none when it already does.
-fn annotation_edits(
-    file: &SourceFile,
-    settings: &Settings,
-    bindings: &FileBindings,
-    annotation: Node,
-) -> Result<Vec<Edit>, String> {
-    let expression = annotation.named_child(0).unwrap_or(annotation);
-    if admits_none(file, expression) {
-        return Ok(Vec::new());
-    }
-    let postponed = bindings.is_import_of("annotations", "__future__.annotations");
-    let range = annotation.byte_range();
-    if settings.target_version.has_union_operator() || postponed {
-        if expression.kind() == "string" {
-            // `"Foo" | None` fails at run time; the union goes inside the quotes.
-            if let Some(end) = single_string_end(expression) {
-                return Ok(vec![Edit::insert(end, " | None")]);
-            }
-        } else {
-            let loose = matches!(
-                expression.kind(),
-                "conditional_expression"
-                    | "lambda"
-                    | "boolean_operator"
-                    | "not_operator"
-                    | "comparison_operator"
-            );
-            return Ok(if loose {
-                vec![
-                    Edit::insert(range.start, "("),
-                    Edit::insert(range.end, ") | None"),
-                ]
-            } else {
-                vec![Edit::insert(range.end, " | None")]
-            });
-        }
-    }
-    let mut edits = Vec::new();
-    let (optional, import) = imports::spell(file, "typing.Optional", range.start, AddAs::Member)
-        .map_err(|reason| format!("{reason}, so the annotation cannot admit `None`"))?;
-    edits.extend(import);
-    edits.push(Edit::insert(range.start, format!("{optional}[")));
-    edits.push(Edit::insert(range.end, "]"));
-    Ok(edits)
-}
-
-/// Where the closing quote of a plain (not f-, not concatenated) string starts.
-fn single_string_end(string: Node) -> Option<usize> {
-    let mut cursor = string.walk();
-    let parts: Vec<Node> = string.named_children(&mut cursor).collect();
-    let plain = parts
-        .iter()
-        .all(|p| matches!(p.kind(), "string_start" | "string_content" | "string_end"));
-    let end = parts.iter().find(|p| p.kind() == "string_end")?;
-    plain.then(|| end.start_byte())
-}
-
-fn admits_none(file: &SourceFile, node: Node) -> bool {
-    let last_segment = |n: Node| {
-        file.node_text(n)
-            .rsplit('.')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_string()
-    };
-    match node.kind() {
-        "none" => true,
-        "type" | "parenthesized_expression" => node
-            .named_child(0)
-            .is_some_and(|inner| admits_none(file, inner)),
-        "binary_operator" => {
-            let operator = node
-                .child_by_field_name("operator")
-                .map(|o| file.node_text(o));
-            operator == Some("|")
-                && [
-                    node.child_by_field_name("left"),
-                    node.child_by_field_name("right"),
-                ]
-                .into_iter()
-                .flatten()
-                .any(|side| admits_none(file, side))
-        }
-        "identifier" | "attribute" => {
-            matches!(last_segment(node).as_str(), "Any" | "object" | "None")
-        }
-        "generic_type" | "subscript" => {
-            let head = node
-                .child_by_field_name("value")
-                .or_else(|| node.named_child(0));
-            let Some(head) = head else { return false };
-            match last_segment(head).as_str() {
-                "Optional" => true,
-                "Union" => {
-                    let mut cursor = node.walk();
-                    let arguments: Vec<Node> = node.named_children(&mut cursor).skip(1).collect();
-                    arguments
-                        .into_iter()
-                        .any(|argument| admits_none_in(file, argument))
-                }
-                _ => false,
-            }
-        }
-        "string" => {
-            let inner = file.node_text(node);
-            ["None", "Optional", "Any"].iter().any(|word| {
-                inner.match_indices(word).any(|(i, _)| {
-                    let before = inner[..i]
-                        .chars()
-                        .next_back()
-                        .is_none_or(|c| !c.is_alphanumeric() && c != '_');
-                    let after = inner[i + word.len()..]
-                        .chars()
-                        .next()
-                        .is_none_or(|c| !c.is_alphanumeric() && c != '_');
-                    before && after
-                })
-            })
-        }
-        _ => false,
-    }
-}
-
-/// `admits_none` over the members of a `Union[...]` argument list.
-fn admits_none_in(file: &SourceFile, node: Node) -> bool {
-    if admits_none(file, node) {
-        return true;
-    }
-    if matches!(
-        node.kind(),
-        "type_parameter" | "tuple" | "expression_list" | "type"
-    ) {
-        let mut cursor = node.walk();
-        let members: Vec<Node> = node.named_children(&mut cursor).collect();
-        return members
-            .into_iter()
-            .any(|member| admits_none_in(file, member));
-    }
-    false
-}
-
-/// The edit that adds `if NAME is None: NAME = <default>` to the body.
-fn guard_edit(
-    file: &SourceFile,
-    function: Node,
-    body: Node,
-    name: &str,
-    value: Node,
-) -> Result<Edit, String> {
-    let text = file.text;
-    let newline = file.newline;
-    let unit = file.indent_unit.as_str();
-    let all = statements(body);
-    if all.is_empty() {
-        return Err("the function body is empty".into());
-    }
-    let earlier = earlier_parameters(file, function, name);
-    let skip = leading_statements_to_keep(file, &all, &earlier);
-    let colon = colon_before_body(function, body).ok_or("cannot find the `:` of the `def`")?;
-    let inline = body.start_position().row == colon.start_position().row;
-    let body_indent = if inline {
-        format!("{}{unit}", line_indentation(text, function.start_byte()))
-    } else {
-        line_indentation(text, all[0].start_byte()).to_string()
-    };
-    let mut default = reindent(file, value, &format!("{body_indent}{unit}"));
-    if breaks_outside_brackets(file.node_text(value)) {
-        // Inside the parameter list's brackets a default may break its line anywhere
-        // (`dq\n(maxlen=3)`); as a statement it needs brackets of its own.
-        default = format!("({default})");
-    }
-    let guard =
-        format!("{body_indent}if {name} is None:{newline}{body_indent}{unit}{name} = {default}");
-
-    if inline {
-        // `def f(x=[]): a; return x` becomes a block, one statement a line.
-        let mut block = String::new();
-        for (index, statement) in all.iter().enumerate() {
-            if index == skip {
-                block.push_str(newline);
-                block.push_str(&guard);
-            }
-            block.push_str(newline);
-            block.push_str(&body_indent);
-            block.push_str(file.node_text(*statement));
-        }
-        if skip == all.len() {
-            block.push_str(newline);
-            block.push_str(&guard);
-        }
-        let last = all[all.len() - 1];
-        return Ok(Edit::replace(colon.end_byte()..last.end_byte(), block));
-    }
-    if skip == all.len() {
-        let last = all[all.len() - 1];
-        return Ok(Edit::insert(
-            statement_line_end(text, last.end_byte()),
-            format!("{newline}{guard}"),
-        ));
-    }
-    let target = all[skip];
-    // What the guard follows: the statements kept before it, else the `:`.
-    let previous_end = if skip > 0 {
-        all[skip - 1].end_byte()
-    } else {
-        colon.end_byte()
-    };
-    if statement_line_end(text, previous_end) >= target.start_byte() {
-        // `"""doc"""; x.append(1)` on one line, or lines a backslash joins: split the
-        // logical line where the guard goes.
-        return Ok(Edit::replace(
-            previous_end..target.start_byte(),
-            format!("{newline}{guard}{newline}{body_indent}"),
-        ));
-    }
-    Ok(Edit::insert(
-        statement_line_start(text, target.start_byte()),
-        format!("{guard}{newline}"),
-    ))
-}
-
-/// Whether `text` has a line break outside any bracket of its own. Brackets are counted
-/// naively (one in a string counts too), which can only ask for parentheses that were
-/// not needed; parentheses around an expression change nothing.
-fn breaks_outside_brackets(text: &str) -> bool {
-    let mut depth = 0i64;
-    text.bytes().any(|byte| {
-        match byte {
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' => depth -= 1,
-            _ => {}
-        }
-        matches!(byte, b'\n' | b'\r') && depth <= 0
-    })
-}
-
-/// Parameters declared before `name`, whose guards must stay ahead of this one.
-fn earlier_parameters<'a>(file: &SourceFile<'a>, function: Node, name: &str) -> HashSet<&'a str> {
-    let Some(parameters) = function.child_by_field_name("parameters") else {
-        return HashSet::new();
-    };
-    parameter_names(parameters)
-        .into_iter()
-        .map(|n| file.node_text(n))
-        .take_while(|n| *n != name)
-        .collect()
-}
-
-/// How many leading statements the guard goes after: the docstring, `global` and
-/// `nonlocal` statements, and the guards of earlier parameters.
-fn leading_statements_to_keep(file: &SourceFile, all: &[Node], earlier: &HashSet<&str>) -> usize {
-    let mut index = 0;
-    if all.first().is_some_and(|first| is_docstring(*first)) {
-        index = 1;
-    }
-    while index < all.len() {
-        let statement = all[index];
-        let keep = match statement.kind() {
-            "global_statement" | "nonlocal_statement" => true,
-            "if_statement" => is_guard_of(file, statement, earlier),
-            _ => false,
-        };
-        if !keep {
-            break;
-        }
-        index += 1;
-    }
-    index
-}
-
-/// `if P is None:` with no `elif`/`else`, for a parameter P in `names`.
-fn is_guard_of(file: &SourceFile, statement: Node, names: &HashSet<&str>) -> bool {
-    if statement.child_by_field_name("alternative").is_some() {
-        return false;
-    }
-    let Some(condition) = statement.child_by_field_name("condition") else {
-        return false;
-    };
-    if condition.kind() != "comparison_operator" {
-        return false;
-    }
-    let mut cursor = condition.walk();
-    let operands: Vec<Node> = condition.named_children(&mut cursor).collect();
-    operands.len() == 2
-        && operands[0].kind() == "identifier"
-        && names.contains(file.node_text(operands[0]))
-        && operands[1].kind() == "none"
-        && file.text[operands[0].end_byte()..operands[1].start_byte()]
-            .split_whitespace()
-            .eq(["is"])
-}
-
-fn colon_before_body<'t>(function: Node<'t>, body: Node<'t>) -> Option<Node<'t>> {
-    let mut cursor = function.walk();
-    let children: Vec<Node<'t>> = function.children(&mut cursor).collect();
-    children
-        .into_iter()
-        .rev()
-        .find(|child| child.kind() == ":" && child.end_byte() <= body.start_byte())
 }
 
 #[cfg(test)]

@@ -137,12 +137,23 @@ module level); a name a class body reads. Release is declined for a name listed 
 deleted elsewhere. Lazy loading is declined when module-level code also reads, mutates or
 rebinds the name (it would be built at import anyway), when it is bound inside a compound
 statement or shares its line, when a comprehension binds the same name, when the value
-reads a name that is rebound or deleted, when the module defines its own
+reads a name that is rebound or deleted, when a `match` pattern (`case NAME.attr:`) or an
+f-string's `{NAME=}` reads it (a call cannot stand in a pattern, and `=` prints the name),
+when a class body that also binds the name reads it (a read before the binding means the
+global), when a decorator reads it other than as `@NAME` and the target is older than
+Python 3.9 (`@_load_NAME().attr` needs PEP 614), when the module defines its own
 `__getattr__`, and when `functools` (or the name the import would bind) names something
 else in the file. An existing import of `functools` or `functools.cache` is used only
 when a module-level statement before the loader binds it unconditionally; one inside
 `if __name__ == "__main__":`, `try` or a function does not count, and `import
 functools` is added to the module's import block.
+
+The lazy fix rewrites only the reads that mean the module binding: a function's local of
+the same name, by any binding form (parameters, assignments, `for`, `with`/`except ... as`,
+imports, `def`/`class`, `del`, `nonlocal`, `:=`, `match` captures, `type` aliases), a PEP
+695 type parameter of an enclosing `def`, `class` or `type` statement, a class attribute
+seen from its own body, and a keyword pattern's attribute name (`case P(NAME=0)`) are left
+alone.
 "#;
 
 pub struct ModuleLevelLargeAllocation;

@@ -36,6 +36,14 @@ pub(super) fn plan_fix<'a>(
         ));
     }
     let uses = module.uses(name);
+    if let Some((class, _)) = uses.class_locals.first() {
+        let class_name = class
+            .child_by_field_name("name")
+            .map_or("?", |n| file.node_text(n));
+        return Err(format!(
+            "the body of class `{class_name}` binds `{name}` too, so a read there may mean the global or the class attribute"
+        ));
+    }
     if let Some((class, _)) = uses.class_bodies.first() {
         let class_name = class
             .child_by_field_name("name")
@@ -243,6 +251,45 @@ fn plan_lazy<'a>(
             module.line(*read)
         ));
     }
+    let relaxed_decorators = PythonVersion { major: 3, minor: 9 };
+    if settings.target_version < relaxed_decorators {
+        // Before Python 3.9 (PEP 614) a decorator is a dotted name, optionally called:
+        // `@NAME` may become `@_load_NAME()`, but `@NAME.register` may not.
+        if let Some(read) = uses.functions.iter().find(|u| {
+            let mut ancestor = u.parent();
+            while let Some(node) = ancestor {
+                if node.kind() == "decorator" {
+                    return node.named_child(0) != Some(**u);
+                }
+                ancestor = node.parent();
+            }
+            false
+        }) {
+            return Err(format!(
+                "{prefix}a decorator reads it (line {}), and before Python 3.9 a decorator cannot hold a call followed by more",
+                module.line(*read)
+            ));
+        }
+    }
+    if let Some(read) = uses.functions.iter().find(|u| in_match_pattern(**u)) {
+        return Err(format!(
+            "{prefix}a `match` pattern reads it (line {}), where a call cannot stand",
+            module.line(*read)
+        ));
+    }
+    if let Some(read) = uses.functions.iter().find(|u| {
+        u.parent().is_some_and(|p| {
+            let mut cursor = p.walk();
+            let shows_name =
+                p.kind() == "interpolation" && p.children(&mut cursor).any(|c| c.kind() == "=");
+            shows_name
+        })
+    }) {
+        return Err(format!(
+            "{prefix}an f-string prints its name with `=` (line {})",
+            module.line(*read)
+        ));
+    }
     if contains_kind(value, "named_expression") {
         return Err(format!(
             "{prefix}the value contains `:=`, which would bind inside the loader instead"
@@ -433,6 +480,20 @@ fn module_getattr<'a>(module: &Module<'_, 'a>) -> Result<Option<Node<'a>>, Strin
     } else {
         declined
     }
+}
+
+/// Whether an identifier sits in a `match` pattern (`case NAME.attr:`), where only
+/// dotted names may stand, not calls.
+fn in_match_pattern(node: Node) -> bool {
+    let mut current = node.parent();
+    while let Some(parent) = current {
+        match parent.kind() {
+            "case_pattern" => return true,
+            "case_clause" | "block" | "module" => return false,
+            _ => current = parent.parent(),
+        }
+    }
+    false
 }
 
 /// Whether a module-level occurrence changes the object: `NAME[i] = x`, `NAME.a = x`,

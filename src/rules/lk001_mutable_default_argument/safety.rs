@@ -1,0 +1,541 @@
+//! Whether LK001's fix keeps the program's meaning (safe), may change it (unsafe, with
+//! the reason), or cannot be written at all (no fix, with the reason).
+//!
+//! A safe fix must give every call that omits the argument a value equal to what the
+//! `def`-time default held, and must not end a sharing the code relies on. Moving the
+//! default into the body evaluates it at each call instead of once, in the function's
+//! own scope instead of the enclosing one; each check here names one way that differs.
+
+use std::collections::{HashMap, HashSet};
+
+use tree_sitter::Node;
+
+use crate::semantic::{contains_kind, statements, visit_bindings, Binding, FileBindings};
+use crate::settings::Settings;
+use crate::source::SourceFile;
+
+/// Builtins that build a value from their arguments alone, with no state of their own:
+/// called with arguments that are themselves stable, they give an equal value at any
+/// time.
+const PURE_BUILTIN_CALLS: &[&str] = &[
+    "range",
+    "tuple",
+    "frozenset",
+    "int",
+    "float",
+    "complex",
+    "str",
+    "bytes",
+    "bool",
+    "zip",
+    "enumerate",
+    "reversed",
+    "sorted",
+    "len",
+    "min",
+    "max",
+    "abs",
+    "sum",
+    "round",
+    "chr",
+    "ord",
+];
+
+/// Builtins a default may name as a value (`defaultdict(list)`): classes, which no
+/// program rebinds unless the file does (then they do not resolve to the builtin).
+const BUILTIN_CLASSES: &[&str] = &[
+    "list",
+    "dict",
+    "set",
+    "frozenset",
+    "tuple",
+    "int",
+    "float",
+    "complex",
+    "str",
+    "bytes",
+    "bytearray",
+    "bool",
+    "object",
+];
+
+/// Why the default cannot move into the body at all: `await`, `yield`, `yield from` or
+/// an async comprehension there would be a syntax error in a plain `def`, or would turn
+/// the function into a generator or run at another time in an `async def`.
+pub(super) fn immovable(file: &SourceFile, value: Node) -> Option<String> {
+    let mut stack = vec![value];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "await" => return Some("the default contains `await`, which cannot move into the body".into()),
+            "yield" => {
+                return Some(
+                    "the default contains `yield` or `yield from`, which in the body would make the function a generator"
+                        .into(),
+                )
+            }
+            "for_in_clause" if file.node_text(node).starts_with("async") => {
+                return Some(
+                    "the default contains an async comprehension, which cannot move into the body"
+                        .into(),
+                )
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+    None
+}
+
+/// Why the guard would read a name before the body's own `global` declaration of it
+/// (CPython: `SyntaxError: name 'G' is used prior to global declaration`): a `global`
+/// statement naming a name the default reads that is not among the statements the
+/// guard goes after (`kept` of the body's statements).
+pub(super) fn late_global(
+    file: &SourceFile,
+    body: Node,
+    kept: usize,
+    reads: &[&str],
+) -> Option<String> {
+    let all = statements(body);
+    let kept: Vec<Node> = all.iter().take(kept).copied().collect();
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "function_definition" | "class_definition" | "lambda" => continue,
+            "global_statement" if !kept.contains(&node) => {
+                let mut cursor = node.walk();
+                let names: Vec<Node> = node.named_children(&mut cursor).collect();
+                if let Some(name) = names
+                    .into_iter()
+                    .map(|n| file.node_text(n))
+                    .find(|n| reads.contains(n))
+                {
+                    return Some(format!(
+                        "the body declares `global {name}` after the place of the `is None` check, which reads it"
+                    ));
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    None
+}
+
+/// What the checks read: the file, the run's settings, the file's bindings, and the
+/// facts about its globals.
+pub(super) struct Context<'c, 'a> {
+    pub(super) file: &'c SourceFile<'a>,
+    pub(super) settings: &'c Settings,
+    pub(super) bindings: &'c FileBindings<'a>,
+    pub(super) facts: &'c ModuleFacts<'a>,
+}
+
+/// What the safety checks need to know about the module's globals, collected in one
+/// walk of the file the first time a default asks (so that many findings in one file
+/// cost one walk, not one each).
+pub(super) struct ModuleFacts<'a> {
+    /// How many times each name is bound in the module's own scope.
+    binding_counts: HashMap<&'a str, usize>,
+    /// Names some `global` statement declares.
+    declared_global: HashSet<&'a str>,
+    /// Globals some `del` removes (at module level, or in a function declaring them
+    /// `global`), with the 1-based line of the first such `del`.
+    deleted: HashMap<&'a str, usize>,
+    /// Names a top-level `def` or `class`, or a top-level `NAME = <immutable literal>`,
+    /// binds.
+    constant_bindings: HashSet<&'a str>,
+    /// Whether the module has a `from m import *`, which may bind any name.
+    star_import: bool,
+}
+
+impl<'a> ModuleFacts<'a> {
+    pub(super) fn collect(file: &SourceFile<'a>) -> Self {
+        let root = file.tree.root_node();
+        let mut binding_counts: HashMap<&'a str, usize> = HashMap::new();
+        visit_bindings(file, root, false, &mut |binding| {
+            let bound = match binding {
+                Binding::Import { local, .. } => local,
+                Binding::Other(other) => other,
+            };
+            *binding_counts.entry(bound).or_default() += 1;
+        });
+        let mut declared_global = HashSet::new();
+        // `del` targets, each with the function it runs in (`None`: module level).
+        let mut deletes: Vec<(&'a str, Option<Node>, usize)> = Vec::new();
+        let mut globals_of: HashMap<usize, HashSet<&'a str>> = HashMap::new();
+        let mut stack = vec![(root, None::<Node>)];
+        while let Some((node, function)) = stack.pop() {
+            let function = match node.kind() {
+                "function_definition" | "lambda" => Some(node),
+                _ => function,
+            };
+            match node.kind() {
+                "global_statement" => {
+                    let mut cursor = node.walk();
+                    for name in node.named_children(&mut cursor) {
+                        let name = file.node_text(name);
+                        declared_global.insert(name);
+                        if let Some(f) = function {
+                            globals_of.entry(f.id()).or_default().insert(name);
+                        }
+                    }
+                    continue;
+                }
+                "delete_statement" => {
+                    let mut cursor = node.walk();
+                    let targets: Vec<Node> = node.named_children(&mut cursor).collect();
+                    for target in targets {
+                        crate::semantic::for_each_target(target, &mut |n| {
+                            deletes.push((
+                                file.node_text(n),
+                                function,
+                                node.start_position().row + 1,
+                            ));
+                        });
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            stack.extend(
+                node.named_children(&mut cursor)
+                    .map(|child| (child, function)),
+            );
+        }
+        let mut deleted: HashMap<&'a str, usize> = HashMap::new();
+        for (name, function, line) in deletes {
+            let global = function.is_none_or(|f| {
+                globals_of
+                    .get(&f.id())
+                    .is_some_and(|names| names.contains(name))
+            });
+            if global {
+                let first = deleted.entry(name).or_insert(line);
+                *first = (*first).min(line);
+            }
+        }
+        let mut constant_bindings = HashSet::new();
+        let mut star_import = false;
+        for statement in statements(root) {
+            star_import |= statement.kind() == "import_from_statement"
+                && contains_kind(statement, "wildcard_import");
+            let definition = if statement.kind() == "decorated_definition" {
+                statement.child_by_field_name("definition")
+            } else {
+                Some(statement)
+            };
+            if let Some(name) = definition
+                .filter(|d| matches!(d.kind(), "function_definition" | "class_definition"))
+                .and_then(|d| d.child_by_field_name("name"))
+            {
+                constant_bindings.insert(file.node_text(name));
+            }
+            if let Some(assignment) = statement
+                .named_child(0)
+                .filter(|_| statement.kind() == "expression_statement")
+                .filter(|a| a.kind() == "assignment")
+            {
+                if let (Some(left), Some(right)) = (
+                    assignment.child_by_field_name("left"),
+                    assignment.child_by_field_name("right"),
+                ) {
+                    if left.kind() == "identifier" && is_immutable_literal(right) {
+                        constant_bindings.insert(file.node_text(left));
+                    }
+                }
+            }
+        }
+        ModuleFacts {
+            binding_counts,
+            declared_global,
+            deleted,
+            constant_bindings,
+            star_import,
+        }
+    }
+
+    /// Whether the global `name` holds the same value whenever it is read: bound once at
+    /// module level, declared `global` nowhere (so no function rebinds it), by a
+    /// top-level `def` or `class` or to an immutable literal; and no star import.
+    fn is_constant(&self, name: &str) -> bool {
+        !self.star_import
+            && self.binding_counts.get(name) == Some(&1)
+            && !self.declared_global.contains(name)
+            && !self.deleted.contains_key(name)
+            && self.constant_bindings.contains(name)
+    }
+}
+
+/// Why the fix could make a call fail: the default reads a global that some `del`
+/// removes (at module level, or in a function declaring it `global`), so at call time it
+/// may not exist any more (`NameError`) though it did when the `def` ran.
+pub(super) fn deleted_global(facts: &ModuleFacts, reads: &[&str]) -> Option<String> {
+    reads.iter().find_map(|name| {
+        facts.deleted.get(name).map(|line| {
+            format!(
+                "the default reads `{name}`, which a `del` (line {line}) removes, so a call could fail with `NameError`"
+            )
+        })
+    })
+}
+
+/// Why the fix may change what the program does, when it may: the default reads state
+/// that can change between the `def` and a call, or code that outlives the call (a
+/// nested function, lambda or class) reads the parameter and so shares the default on
+/// purpose.
+pub(super) fn unsafe_reason(
+    cx: &Context,
+    mutable_calls: &[&str],
+    value: Node,
+    body: Node,
+    name: &str,
+) -> Option<String> {
+    let file = cx.file;
+    if let Some(reason) = changing_state(cx, mutable_calls, value) {
+        return Some(reason);
+    }
+    if let Some(line) = nested_reader(file, body, name) {
+        return Some(format!(
+            "a nested function or class (line {line}) reads `{name}` and may rely on the one shared object outliving the call"
+        ));
+    }
+    None
+}
+
+/// Whether a call of `function` (a name, a dotted name, or one subscripted with type
+/// arguments: `OrderedDict[str, int]`) is one of the listed constructors or a pure
+/// builtin.
+fn is_allowed_callee(cx: &Context, mutable_calls: &[&str], function: Node) -> bool {
+    let (file, settings, bindings) = (cx.file, cx.settings, cx.bindings);
+    let function = callee_name(function);
+    let Some(qualified) = bindings.resolve(file, function) else {
+        return false;
+    };
+    mutable_calls.contains(&qualified.as_str())
+        || settings.extend_mutable_calls.contains(&qualified)
+        || PURE_BUILTIN_CALLS.contains(&qualified.as_str())
+}
+
+/// The name a call's function position holds, less type arguments: `OrderedDict` in
+/// `OrderedDict[str, int]()`.
+pub(super) fn callee_name(function: Node) -> Node {
+    let mut function = function;
+    while matches!(function.kind(), "subscript" | "generic_type") {
+        match function
+            .child_by_field_name("value")
+            .or_else(|| function.named_child(0))
+        {
+            Some(inner) => function = inner,
+            None => break,
+        }
+    }
+    function
+}
+
+/// The first thing the default reads whose value may differ at call time from what it
+/// was when the `def` ran, as the reason the fix is unsafe.
+fn changing_state(cx: &Context, mutable_calls: &[&str], value: Node) -> Option<String> {
+    let file = cx.file;
+    // Names the default's own comprehensions bind: not reads of the enclosing scope.
+    let mut inner: HashSet<&str> = HashSet::new();
+    let mut stack = vec![value];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "for_in_clause" {
+            if let Some(left) = node.child_by_field_name("left") {
+                crate::semantic::for_each_target(left, &mut |n| {
+                    inner.insert(file.node_text(n));
+                });
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    let mut stack = vec![value];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "call" => {
+                if let Some(function) = node.child_by_field_name("function") {
+                    if !is_allowed_callee(cx, mutable_calls, function) {
+                        return Some(format!(
+                            "the default calls `{}`, which the fix would run at every call instead of once when the `def` runs",
+                            file.node_text(function)
+                        ));
+                    }
+                }
+                // The callee is judged; its type arguments do nothing at run time.
+                if let Some(arguments) = node.child_by_field_name("arguments") {
+                    stack.push(arguments);
+                }
+                continue;
+            }
+            "lambda" => {
+                // Its body runs when it is called, in the original as after the fix; its
+                // parameters' defaults run now.
+                if let Some(parameters) = node.child_by_field_name("parameters") {
+                    stack.push(parameters);
+                }
+                continue;
+            }
+            "attribute" => {
+                // `os.environ`: whatever the object, its attribute may change.
+                return Some(format!(
+                    "the default reads `{}`, which can change between the `def` and a call",
+                    file.node_text(node)
+                ));
+            }
+            "keyword_argument" => {
+                if let Some(argument) = node.child_by_field_name("value") {
+                    stack.push(argument);
+                }
+                continue;
+            }
+            "identifier" => {
+                let name = file.node_text(node);
+                if !inner.contains(name) && !is_stable_name(cx, node) {
+                    return Some(format!(
+                        "the default reads `{name}`, which can change between the `def` and a call"
+                    ));
+                }
+                continue;
+            }
+            "subscript" => {
+                return Some(format!(
+                    "the default reads `{}`, which can change between the `def` and a call",
+                    file.node_text(node)
+                ));
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    None
+}
+
+/// Whether the name holds the same value whenever it is read: a builtin class the file
+/// does not rebind (and no star import could), or a module constant
+/// ([`ModuleFacts::is_constant`]).
+fn is_stable_name(cx: &Context, node: Node) -> bool {
+    let (bindings, facts) = (cx.bindings, cx.facts);
+    let name = cx.file.node_text(node);
+    if !bindings.is_bound(name) {
+        return !facts.star_import && BUILTIN_CLASSES.contains(&name);
+    }
+    facts.is_constant(name)
+}
+
+/// Numbers, strings (not f-strings), `True`/`False`/`None`, and tuples and arithmetic of
+/// them.
+fn is_immutable_literal(node: Node) -> bool {
+    match node.kind() {
+        "integer" | "float" | "true" | "false" | "none" | "ellipsis" => true,
+        "string" => {
+            let mut cursor = node.walk();
+            let plain = node
+                .named_children(&mut cursor)
+                .all(|part| part.kind() != "interpolation");
+            plain
+        }
+        "concatenated_string"
+        | "tuple"
+        | "parenthesized_expression"
+        | "unary_operator"
+        | "binary_operator" => {
+            let mut cursor = node.walk();
+            let children: Vec<Node> = node.named_children(&mut cursor).collect();
+            children
+                .into_iter()
+                .filter(|c| !c.is_extra())
+                .all(is_immutable_literal)
+        }
+        _ => false,
+    }
+}
+
+/// The 1-based line of a nested `def`, `lambda` or class in the body that reads `name`.
+fn nested_reader(file: &SourceFile, body: Node, name: &str) -> Option<usize> {
+    let mut stack = vec![(body, None::<Node>)];
+    while let Some((node, nested)) = stack.pop() {
+        let nested = match node.kind() {
+            "function_definition" | "class_definition" | "lambda" if nested.is_none() => Some(node),
+            _ => nested,
+        };
+        if node.kind() == "identifier" && file.node_text(node) == name {
+            if let Some(scope) = nested {
+                let is_attribute_name = node.parent().is_some_and(|p| {
+                    p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node)
+                        || p.kind() == "keyword_argument"
+                            && p.child_by_field_name("name") == Some(node)
+                });
+                if !is_attribute_name {
+                    return Some(scope.start_position().row + 1);
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(
+            node.named_children(&mut cursor)
+                .map(|child| (child, nested)),
+        );
+    }
+    None
+}
+
+/// Python 3.12 syntax (PEP 695), which the fixtures cannot hold while CI's CPython is
+/// 3.11; each outcome here was checked against CPython 3.12.
+#[cfg(test)]
+mod pep695_tests {
+    use crate::engine::check_text;
+    use crate::settings::Settings;
+
+    /// Each finding's message and its fix's applicability (`None` when it has no fix).
+    fn outcomes(source: &str) -> Vec<(String, Option<&'static str>)> {
+        let mut settings = Settings::default();
+        settings.select_rules(&["LK001".into()], &[]).unwrap();
+        check_text(source, &settings)
+            .unwrap()
+            .into_iter()
+            .map(|located| {
+                let fix = located
+                    .finding
+                    .fix
+                    .as_ref()
+                    .map(|f| f.applicability.as_str());
+                (located.finding.message, fix)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_type_parameter_of_the_function_is_a_local_name() {
+        // `T` in the default is the module's; in the body, the type parameter.
+        let found = outcomes("T = 1\n\n\ndef f[T](x=[T]) -> T:\n    return x\n");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].0.contains("no fix: the default reads `T`"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_type_alias_in_the_body_is_a_local_name() {
+        let found = outcomes("G = 1\n\n\ndef f(x=[G]):\n    type G = int\n    return x, G\n");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].0.contains("no fix: the default reads `G`"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_type_parameter_of_another_function_changes_nothing() {
+        let found = outcomes(
+            "T = 1\n\n\ndef g[T](y: T) -> T:\n    return y\n\n\ndef f(x=[T]):\n    return x\n",
+        );
+        assert_eq!(found, [(found[0].0.clone(), Some("safe"))]);
+    }
+}
