@@ -38,7 +38,8 @@ Configuration:
 
 Suppressions:
   `# noqa` or `# noqa: LK001` on the line a finding starts on (`# noqa: B006` also
-  silences LK001); `# pyleak-fix: noqa` on a line of its own silences the whole file.
+  silences LK001); `# pyleak-fix: noqa`, `# ruff: noqa` or `# flake8: noqa` on a line
+  of its own silences the whole file (`# ruff: noqa: B006`: those codes only).
 
 Commands:
   pyleak-fix rule CODE   Print a rule's documentation (`pyleak-fix rule --all`: every

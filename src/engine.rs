@@ -628,6 +628,13 @@ mod tests {
         let outcome = fix_text(text, &Settings::default()).unwrap();
         assert_eq!(outcome.fixed, text);
         assert!(codes_found("# ruff: noqa: B006\ndef f(x=[]): pass\n").is_empty());
+        assert!(codes_found("# ruff: noqa\ndef f(x=[]): pass\n").is_empty());
+        assert!(codes_found("# flake8: noqa\ndef f(x=[]): pass\n").is_empty());
+        assert!(codes_found("# flake8: noqa: B006\ndef f(x=[]): pass\n").is_empty());
+        assert_eq!(
+            codes_found("# flake8: noqa: E501\ndef f(x=[]): pass\n"),
+            [2]
+        );
         assert!(codes_found("# pyleak-fix: noqa: LK001\ndef f(x=[]): pass\n").is_empty());
         assert_eq!(
             codes_found("# pyleak-fix: noqa: LK002\ndef f(x=[]): pass\n"),

@@ -3,8 +3,10 @@
 //! - `# noqa` on the line where a finding starts silences every finding there, and
 //!   `# noqa: LK001, LK003` only those codes (or a rule's foreign aliases: `# noqa: B006`
 //!   silences LK001, so suppressions written for ruff or flake8-bugbear keep working);
-//! - `# pyleak-fix: noqa` on a line of its own silences the whole file, and
-//!   `# pyleak-fix: noqa: LK001` (or ruff's `# ruff: noqa: B006`) those codes in it.
+//! - `# pyleak-fix: noqa`, `# ruff: noqa` or `# flake8: noqa` on a line of its own
+//!   silences the whole file, and `# pyleak-fix: noqa: LK001` (or `# ruff: noqa: B006`,
+//!   `# flake8: noqa: B006`) those codes, and the rules they are aliases of, in it: the
+//!   rules answer to ruff's and flake8's codes, so those tools' exemptions count here.
 //!
 //! Only real comments count: the tree tells them apart from `# noqa` inside a string.
 
@@ -109,19 +111,17 @@ fn parse_noqa(part: &str) -> Option<Codes> {
     Some(parse_codes(rest))
 }
 
-/// `pyleak-fix: noqa`, `pyleak-fix: noqa: LK001`, `ruff: noqa: B006`. A bare
-/// `# ruff: noqa` silences ruff, not this tool, so it needs codes to count here.
+/// `pyleak-fix: noqa`, `ruff: noqa`, `flake8: noqa` (the whole file), or with codes
+/// (`ruff: noqa: B006`: those codes). ruff honours its own and flake8's exemption, and a
+/// file marked for those tools (generated code, vendored code) is one nobody wants
+/// rewritten by this one either.
 fn parse_file_directive(part: &str) -> Option<Codes> {
-    for (tool, bare_counts) in [("pyleak-fix", true), ("ruff", false)] {
+    for tool in ["pyleak-fix", "ruff", "flake8"] {
         let Some(rest) = strip_prefix_ignore_ascii_case(part, tool) else {
             continue;
         };
         let rest = rest.trim_start().strip_prefix(':')?.trim_start();
-        let codes = parse_noqa(rest)?;
-        return match codes {
-            Codes::All if !bare_counts => None,
-            codes => Some(codes),
-        };
+        return parse_noqa(rest);
     }
     None
 }
@@ -191,15 +191,26 @@ mod tests {
     }
 
     #[test]
-    fn file_directives_need_this_tools_name_or_codes() {
-        assert_eq!(parse_file_directive("pyleak-fix: noqa"), Some(Codes::All));
-        assert_eq!(
-            parse_file_directive("pyleak-fix: noqa: LK001"),
-            listed(&["LK001"])
-        );
-        assert_eq!(parse_file_directive("ruff: noqa: B006"), listed(&["B006"]));
-        assert_eq!(parse_file_directive("ruff: noqa"), None);
-        assert_eq!(parse_file_directive("flake8: noqa"), None);
+    fn file_directives_of_this_tool_ruff_and_flake8_count() {
+        for tool in ["pyleak-fix", "ruff", "flake8", "Flake8", "RUFF"] {
+            assert_eq!(
+                parse_file_directive(&format!("{tool}: noqa")),
+                Some(Codes::All),
+                "{tool}"
+            );
+            assert_eq!(
+                parse_file_directive(&format!("{tool}: noqa: B006, lk003")),
+                listed(&["B006", "LK003"]),
+                "{tool}"
+            );
+            assert_eq!(
+                parse_file_directive(&format!("{tool}:noqa:LK001")),
+                listed(&["LK001"])
+            );
+        }
+        assert_eq!(parse_file_directive("pylint: noqa"), None);
+        assert_eq!(parse_file_directive("flake8 noqa"), None);
+        assert_eq!(parse_file_directive("flake8: noqasomething"), None);
     }
 
     #[test]
