@@ -13,8 +13,10 @@ use crate::settings::{PythonVersion, RuleSelection};
 const AFTER_HELP: &str = "\
 Modes:
   (default)    Fix the files in place, then list the findings that could not be fixed.
-  --dry-run    Write nothing; print the fixes as a unified diff on stdout. Running
-               `git apply` on it in the same directory makes exactly the in-place fixes.
+  --dry-run    Write nothing; print the fixes as a unified diff on stdout, and list the
+               findings it leaves on stderr. `git apply` in the same directory makes
+               exactly the in-place fixes; when a file is outside the current
+               directory, every path is absolute: `patch -p1 -d / < PATCH`.
   --check      Write nothing; list every finding as PATH:LINE:COL: CODE message.
 
 Files:

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::cli::Mode;
 use crate::config::absolute;
-use crate::diff::unified_diff_with_context;
+use crate::diff::{unified_diff_with_context, PatchBase};
 use crate::engine::Located;
 use crate::fix::{apply_fixes, Applicability, Fix};
 use crate::rules;
@@ -184,6 +184,8 @@ pub fn write_report(
         ..Tally::default()
     };
     let mut listed = Vec::new();
+    // `--dry-run`: the findings its patch leaves, listed on `err` after it.
+    let mut left_by_patch = Vec::new();
     for file in files {
         match &file.outcome {
             Err(cause) => {
@@ -209,25 +211,43 @@ pub fn write_report(
                 tally.fixes += fixed.applied.len();
                 for located in &fixed.remaining {
                     tally.count_left(located, file.unsafe_fixes);
-                    if mode == Mode::Apply {
-                        listed.push(Listed {
-                            path: &file.path,
-                            located,
-                            source: &fixed.source,
-                        });
+                    let finding = Listed {
+                        path: &file.path,
+                        located,
+                        source: &fixed.source,
+                    };
+                    match mode {
+                        Mode::Apply => listed.push(finding),
+                        Mode::DryRun => left_by_patch.push(finding),
+                        Mode::Check => {}
                     }
                 }
-                if let Some(diff) = &fixed.diff {
-                    // A diff in another encoding than UTF-8 goes out as it is, uncoloured.
-                    match std::str::from_utf8(diff) {
+                if let Some(hunks) = &fixed.diff {
+                    let diff = [fixed.diff_header.as_slice(), hunks].concat();
+                    // A diff in another encoding than UTF-8 (or naming a file whose name
+                    // is not UTF-8) goes out as it is, uncoloured.
+                    match std::str::from_utf8(&diff) {
                         Ok(diff) => out.write_all(style.diff(diff).as_bytes())?,
-                        Err(_) => out.write_all(diff)?,
+                        Err(_) => out.write_all(&diff)?,
                     }
                 }
             }
         }
     }
-    write_findings(out, style, &listed)?;
+    if mode != Mode::DryRun {
+        write_findings(out, style, &listed)?;
+    }
+    // stdout holds the patch alone; what it leaves goes with the summary, in the concise
+    // format (whatever `--output-format` says: the patch is the output), so that a
+    // check hook that fails says where.
+    let plain = Style {
+        format: OutputFormat::Concise,
+        color: false,
+        cwd: style.cwd.clone(),
+    };
+    for finding in &left_by_patch {
+        write_concise(err, &plain, finding)?;
+    }
     let summary = match mode {
         Mode::Apply => tally.apply_summary(),
         Mode::DryRun => tally.dry_run_summary(),
@@ -261,6 +281,16 @@ pub fn print_stdin(mode: Mode, style: &Style, files: &[FileReport], source: &[u8
         write_report(&mut out, &mut err, mode, style, &walked, files)
     };
     let _ = result.and_then(|()| out.flush()).and_then(|()| err.flush());
+}
+
+/// After a patch whose paths are based at the root (some file is outside the current
+/// directory): how to apply it, on stderr.
+pub fn print_patch_base_note(base: PatchBase) {
+    eprintln!(
+        "note: a patched file is outside the current directory, so every path in the patch \
+         is absolute (without its leading `/`); apply it from anywhere with `{}`",
+        base.apply_command()
+    );
 }
 
 /// `pyleak-fix rule`: each rule's documentation, Markdown as the rule writes it.

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::cli::{Args, Command, Mode, RuleArgs};
 use crate::config::Resolver;
-use crate::diff::unified_diff;
+use crate::diff::{self, LineDiff, PatchBase, CONTEXT_LINES};
 use crate::encoding::{declared_encoding, Declared, Encoding};
 use crate::engine::{self, Located};
 use crate::report::{self, Style};
@@ -87,11 +87,15 @@ pub struct FixedFile {
     pub remaining: Vec<Located>,
     /// Whether the fixes changed the file (or would).
     pub changed: bool,
-    /// `--dry-run`: the diff from the file's bytes to the bytes that would be written
-    /// (in the file's encoding, so that `git apply` finds its lines).
+    /// `--dry-run`: the hunks of the diff from the file's bytes to the bytes that would
+    /// be written (in the file's encoding, so that `git apply` finds its lines).
     pub diff: Option<Vec<u8>>,
+    /// `--dry-run`: the diff's `---`/`+++` lines, naming the file a fix would write,
+    /// relative to the patch's base ([`name_diffs`]). Empty until then.
+    pub diff_header: Vec<u8>,
     /// The fixed text (without a byte-order mark) when fixing in place left findings:
-    /// what their locations and fixes refer to. Empty otherwise.
+    /// what their locations and fixes refer to. Empty otherwise. (A dry run's findings
+    /// left are located in the file as it is on disk, which the diff's old side shows.)
     pub source: String,
 }
 
@@ -180,6 +184,7 @@ pub fn main(args: Args) -> ExitStatus {
         interrupt::install();
     }
     let mut files = process_files(&jobs, mode);
+    let patch_base = name_diffs(&mut files, resolver.cwd());
     let interrupted = interrupt::requested();
     let unprocessed = if interrupted {
         let before = files.len();
@@ -189,6 +194,9 @@ pub fn main(args: Args) -> ExitStatus {
         0
     };
     report::print(mode, &style, &walked, &files);
+    if patch_base == PatchBase::Root {
+        report::print_patch_base_note(patch_base);
+    }
     if interrupted {
         report::print_error(&format!(
             "interrupted: {unprocessed} {} left as {} (no file is ever half-written)",
@@ -397,18 +405,17 @@ fn process_file(path: &Path, mode: Mode, settings: &Settings) -> Result<FileOutc
     }
     let bytes =
         fs::read(path).map_err(|error| format!("cannot read: {}", describe_io_error(&error)))?;
-    let (outcome, fixed_bytes) = process_bytes(path, &bytes, mode, settings)?;
+    let (outcome, fixed_bytes) = process_bytes(&bytes, mode, settings)?;
     if let (Mode::Apply, Some(fixed_bytes)) = (mode, fixed_bytes) {
         write_atomically(path, &bytes, &fixed_bytes)?;
     }
     Ok(outcome)
 }
 
-/// Fixes or checks the contents of the file `path` names (a file's or standard input's),
-/// returning what happened and, when fixing changed them, the new bytes. A byte-order
-/// mark is kept; anything but UTF-8 is refused.
+/// Fixes or checks the contents of a file (or of standard input), returning what
+/// happened and, when fixing changed them, the new bytes. A byte-order mark is kept; an
+/// encoding other than UTF-8 or one PEP 263 declares and this crate reads is refused.
 fn process_bytes(
-    path: &Path,
     bytes: &[u8],
     mode: Mode,
     settings: &Settings,
@@ -449,7 +456,7 @@ fn process_bytes(
         };
         return Ok((FileOutcome::Checked { findings, source }, None));
     }
-    let outcome = engine::fix_text(text, settings).map_err(|error| error.to_string())?;
+    let mut outcome = engine::fix_text(text, settings).map_err(|error| error.to_string())?;
     let changed = outcome.changed(text);
     let mut diff = None;
     let mut fixed_bytes = None;
@@ -462,13 +469,15 @@ fn process_bytes(
             )
         })?);
         if mode == Mode::DryRun {
-            let shown = path.to_string_lossy();
             let old_text = [bom, text].concat();
             let new_text = [bom, outcome.fixed.as_str()].concat();
-            diff = Some(encode_diff(
-                &unified_diff(&old_text, &new_text, &shown),
-                encoding,
-            ));
+            let line_diff = LineDiff::new(&old_text, &new_text);
+            diff = Some(encode_diff(&line_diff.hunks(CONTEXT_LINES), encoding));
+            // The findings left are located in the fixed text; the user reads the file
+            // as it is, so they are moved to its lines.
+            for located in &mut outcome.remaining {
+                relocate(located, &line_diff);
+            }
         }
         fixed_bytes = Some(new_bytes);
     }
@@ -485,6 +494,7 @@ fn process_bytes(
         remaining: outcome.remaining,
         changed,
         diff,
+        diff_header: Vec::new(),
         source,
     };
     Ok((FileOutcome::Fixed(fixed), fixed_bytes))
@@ -506,20 +516,65 @@ fn source_encoding(bom: &str, body: &[u8]) -> Result<Encoding, String> {
     }
 }
 
-/// A diff of decoded text, in the file's encoding: its two header lines (the path) stay
-/// UTF-8, every other line is text from the file or the fix, which the encoding holds.
-fn encode_diff(diff: &str, encoding: Encoding) -> Vec<u8> {
+/// A diff's hunks of decoded text, in the file's encoding: every line is text from the
+/// file or the fix, which the encoding holds (a hunk header is ASCII).
+fn encode_diff(hunks: &str, encoding: Encoding) -> Vec<u8> {
     if encoding == Encoding::Utf8 {
-        return diff.as_bytes().to_vec();
+        return hunks.as_bytes().to_vec();
     }
-    let mut bytes = Vec::with_capacity(diff.len());
-    for (index, line) in diff.split_inclusive('\n').enumerate() {
+    let mut bytes = Vec::with_capacity(hunks.len());
+    for line in hunks.split_inclusive('\n') {
         match encoding.encode(line) {
-            Ok(encoded) if index >= 2 => bytes.extend(encoded),
-            _ => bytes.extend_from_slice(line.as_bytes()),
+            Ok(encoded) => bytes.extend(encoded),
+            Err(_) => bytes.extend_from_slice(line.as_bytes()),
         }
     }
     bytes
+}
+
+/// Moves a finding located in a fixed text to the old side of `diff`: its own line when
+/// the fix left that line alone, else the first line the fix changed there, column 1.
+fn relocate(located: &mut Located, diff: &LineDiff) {
+    for location in [&mut located.start, &mut located.end] {
+        let (line, exact) = diff.old_line(location.line);
+        location.line = line;
+        if !exact {
+            location.column = 1;
+        }
+    }
+}
+
+/// Writes each diff's `---`/`+++` header. A diff names the file a fix writes, which is
+/// the target of a symbolic link named on the command line ([`write_atomically`]
+/// resolves links too), so that applying the patch and fixing in place change the
+/// same file. Every name is relative to one base, the current directory when every
+/// patched file is inside it, else the root (see [`PatchBase`]), which is returned.
+fn name_diffs(files: &mut [FileReport], cwd: &Path) -> PatchBase {
+    let cwd = fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let mut patched: Vec<(&mut FixedFile, PathBuf)> = files
+        .iter_mut()
+        .filter_map(|file| match &mut file.outcome {
+            Ok(FileOutcome::Fixed(fixed)) if fixed.diff.is_some() => {
+                let target = fs::canonicalize(&file.path)
+                    .unwrap_or_else(|_| diff::lexical_absolute(&file.path, &cwd));
+                Some((fixed, target))
+            }
+            _ => None,
+        })
+        .collect();
+    let base = if patched
+        .iter()
+        .all(|(_, target)| diff::patch_name(target, &cwd, PatchBase::CurrentDir).is_some())
+    {
+        PatchBase::CurrentDir
+    } else {
+        PatchBase::Root
+    };
+    for (fixed, target) in &mut patched {
+        let name = diff::patch_name(target, &cwd, base).unwrap_or_default();
+        fixed.diff_header = diff::file_header(&name);
+    }
+    base
 }
 
 /// `pyleak-fix --stdin-filename PATH -`: the source comes from standard input and, when
@@ -560,18 +615,22 @@ fn run_stdin(args: &Args, resolver: &Resolver, style: &Style) -> ExitStatus {
         return ExitStatus::Success;
     }
     let settings = config.settings_for(&absolute);
-    let result = on_workers(|| catching_panics(|| process_bytes(&path, &input, mode, &settings)));
+    let result = on_workers(|| catching_panics(|| process_bytes(&input, mode, &settings)));
     let (outcome, fixed_bytes) = match result {
         Ok((outcome, fixed_bytes)) => (Ok(outcome), fixed_bytes),
         Err(cause) => (Err(cause), None),
     };
-    let files = [FileReport {
+    let mut files = [FileReport {
         path,
         unsafe_fixes: settings.unsafe_fixes,
         outcome,
     }];
+    let patch_base = name_diffs(&mut files, resolver.cwd());
     let output = fixed_bytes.as_deref().unwrap_or(&input);
     report::print_stdin(mode, style, &files, output);
+    if patch_base == PatchBase::Root {
+        report::print_patch_base_note(patch_base);
+    }
     let status = exit_status(mode, &walk::Walked::default(), &files);
     adjust_exit_status(args, status, &files)
 }
@@ -823,9 +882,7 @@ mod tests {
             ..Settings::default()
         };
         for mode in [Mode::Check, Mode::DryRun, Mode::Apply] {
-            let error =
-                catching_panics(|| process_bytes(Path::new("a.py"), b"x = 1\n", mode, &settings))
-                    .unwrap_err();
+            let error = catching_panics(|| process_bytes(b"x = 1\n", mode, &settings)).unwrap_err();
             assert_eq!(
                 error,
                 "internal error in rule XX999: index out of bounds (please report this)"
