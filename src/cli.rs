@@ -53,6 +53,8 @@ Examples:
   pyleak-fix src tests                  Fix in place
   pyleak-fix --select LK001 app.py      Run one rule on one file
   pyleak-fix --unsafe-fixes .           Also apply fixes that may change behaviour
+  pyleak-fix --check --statistics .     Count the findings per rule
+  pyleak-fix --add-noqa .               Fix, then silence what is left with # noqa
 
 Exit status:
   0  nothing left to report (or findings, with --exit-zero)
@@ -156,6 +158,18 @@ pub struct Args {
     #[arg(long)]
     pub exit_non_zero_on_fix: bool,
 
+    /// Instead of each finding, one line per rule: count, code, whether some finding has
+    /// a fix this run would apply (`[*]`), name. With --check: every finding; fixing:
+    /// those left.
+    #[arg(long, conflicts_with_all = ["dry_run", "add_noqa"])]
+    pub statistics: bool,
+
+    /// After fixing (in place, or as a diff with --dry-run), add `# noqa: CODE` to each
+    /// line with a finding left, merged into an existing `# noqa: ...`, so that the next
+    /// run is clean and the findings can be fixed over time.
+    #[arg(long, conflicts_with = "check")]
+    pub add_noqa: bool,
+
     /// List every rule: code, name and whether it can fix what it finds; then exit.
     #[arg(long)]
     pub list_rules: bool,
@@ -249,6 +263,7 @@ impl Args {
             target_version: self.target_version,
             large_allocation_bytes: self.large_allocation_bytes,
             no_prefilter: self.no_prefilter,
+            add_noqa: self.add_noqa,
         }
     }
 
@@ -263,6 +278,7 @@ impl Args {
                     .color
                     .enabled(std::io::stdout().is_terminal(), no_color.as_deref()),
             cwd: cwd.to_path_buf(),
+            statistics: self.statistics,
         }
     }
 

@@ -7,7 +7,7 @@ use thiserror::Error;
 use tree_sitter::{Node, Parser, Tree};
 
 use crate::fix::{apply_fixes, Applicability, Fix};
-use crate::noqa::Suppressions;
+use crate::noqa::{add_noqa_edits, noqa_line, Suppressions};
 use crate::prefilter::code_only;
 use crate::rules::{Finding, Rule};
 use crate::settings::Settings;
@@ -24,6 +24,8 @@ pub enum EngineError {
     FixBrokeSyntax { rules: String },
     #[error("internal error: {rules} produced a fix whose edits overlap; the file is left unchanged (please report this)")]
     MalformedFix { rules: String },
+    #[error("internal error: the `# noqa` comments added for {rules} do not silence them; the file is left unchanged (please report this)")]
+    NoqaNotSilencing { rules: String },
     #[error("internal error: fixes did not converge after {MAX_FIX_PASSES} passes ({rules}); the file is left unchanged (please report this)")]
     NoConvergence { rules: String },
     #[error("nested more than {MAX_NESTING} levels deep at {}:{} (far beyond what CPython compiles); the file is left unchanged", .0.line, .0.column)]
@@ -158,7 +160,7 @@ fn run_admitted_rules(
                     .iter()
                     .find(|rule| rule.code() == finding.code)
                     .map_or(&[][..], |rule| rule.aliases());
-                let line = file.location(finding.range.start).line - 1;
+                let line = noqa_line(file, finding.range.start);
                 !suppressions.silences(line, finding.code, aliases)
             });
         }
@@ -216,6 +218,9 @@ pub struct Located {
     pub finding: Finding,
     pub start: Location,
     pub end: Location,
+    /// The 1-based line where a `# noqa` comment silences it ([`noqa_line`]): its start
+    /// line, or where a string or logical line it starts in ends.
+    pub noqa_line: usize,
 }
 
 fn locate(file: &SourceFile, findings: Vec<Finding>) -> Vec<Located> {
@@ -224,6 +229,7 @@ fn locate(file: &SourceFile, findings: Vec<Finding>) -> Vec<Located> {
         .map(|finding| Located {
             start: file.location(finding.range.start),
             end: file.location(finding.range.end),
+            noqa_line: noqa_line(file, finding.range.start) + 1,
             finding,
         })
         .collect()
@@ -258,6 +264,9 @@ pub struct FixOutcome {
     pub applied: Vec<&'static str>,
     /// The findings left in the fixed text, located there.
     pub remaining: Vec<Located>,
+    /// `--add-noqa`: the code of each finding left after fixing that a `# noqa` comment
+    /// added to `fixed` now silences (then `remaining` is empty).
+    pub silenced: Vec<&'static str>,
 }
 
 impl FixOutcome {
@@ -317,11 +326,17 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
             })
             .collect();
         if fixable.is_empty() {
-            let located = locate(&file, findings);
             if pass == 0 {
-                outcome.initial = located.clone();
+                outcome.initial = locate(&file, findings.clone());
             }
-            outcome.remaining = located;
+            if settings.add_noqa && !findings.is_empty() {
+                let silenced = add_noqa(&file, &findings, settings)?;
+                outcome.silenced = findings.iter().map(|finding| finding.code).collect();
+                drop(file);
+                outcome.fixed = silenced;
+                return Ok(outcome);
+            }
+            outcome.remaining = locate(&file, findings);
             drop(file);
             outcome.fixed = current;
             return Ok(outcome);
@@ -363,6 +378,38 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
         tree = next_tree;
     }
     unreachable!("the last pass returns")
+}
+
+/// `--add-noqa`: `file`'s text with a `# noqa: CODE` comment for each of `findings`
+/// ([`add_noqa_edits`]). Held to the fixes' standard: the result must parse, and the
+/// rules must find nothing left in it; otherwise the file is left as it is.
+fn add_noqa(
+    file: &SourceFile,
+    findings: &[Finding],
+    settings: &Settings,
+) -> Result<String, EngineError> {
+    let fix = Fix::new(
+        "Add `# noqa` comments",
+        Applicability::Safe,
+        add_noqa_edits(file, findings),
+    );
+    let applied = apply_fixes(file.text, &[&fix]);
+    let broken = || EngineError::NoqaNotSilencing {
+        rules: codes_of(&findings.iter().collect::<Vec<_>>()),
+    };
+    if applied.applied.is_empty() {
+        return Err(broken());
+    }
+    let tree = parse(&applied.text);
+    if tree.root_node().has_error() {
+        return Err(EngineError::FixBrokeSyntax {
+            rules: "`--add-noqa`".to_string(),
+        });
+    }
+    if !run_rules(&SourceFile::new(&applied.text, &tree), settings).is_empty() {
+        return Err(broken());
+    }
+    Ok(applied.text)
 }
 
 #[cfg(test)]
@@ -619,6 +666,16 @@ mod tests {
         assert_eq!(codes_found(text), [4]);
         let on_def_line = "def f(  # noqa\n    x=[],\n):\n    pass\n";
         assert_eq!(codes_found(on_def_line), [2]);
+    }
+
+    #[test]
+    fn a_finding_on_a_line_no_comment_can_end_is_silenced_where_the_string_ends() {
+        let text = "f = lambda x=[], y=\"\"\"\ndoc\"\"\": x  # noqa: LK001\n";
+        assert!(codes_found(text).is_empty());
+        let continued = "g = lambda x=[]: \\\n    x  # noqa: B006\n";
+        assert!(codes_found(continued).is_empty());
+        let on_the_first_line = "f = lambda x=[], y=(  # noqa\n  1): x\n";
+        assert!(codes_found(on_the_first_line).is_empty());
     }
 
     #[test]

@@ -16,4 +16,5 @@ pub mod run;
 pub mod semantic;
 pub mod settings;
 pub mod source;
+pub mod statistics;
 pub mod walk;

@@ -18,6 +18,7 @@ use crate::fix::{apply_fixes, Applicability, Fix};
 use crate::rules;
 use crate::run::{FileOutcome, FileReport};
 use crate::source::{LineIndex, Location};
+use crate::statistics;
 use crate::walk::Walked;
 
 /// How findings are listed; ruff's names for the formats it shares.
@@ -77,6 +78,8 @@ pub struct Style {
     pub format: OutputFormat,
     pub color: bool,
     pub cwd: PathBuf,
+    /// `--statistics`: one line per rule instead of one per finding.
+    pub statistics: bool,
 }
 
 impl Style {
@@ -85,6 +88,7 @@ impl Style {
             format: OutputFormat::Concise,
             color: false,
             cwd: cwd.to_path_buf(),
+            statistics: false,
         }
     }
 
@@ -143,6 +147,8 @@ struct Listed<'a> {
     path: &'a Path,
     located: &'a Located,
     source: &'a str,
+    /// Whether unsafe fixes are on for the file.
+    unsafe_fixes: bool,
 }
 
 /// Prints the report of a run on stdout and stderr. A closed stdout (`| head`) ends
@@ -202,19 +208,26 @@ pub fn write_report(
                         path: &file.path,
                         located,
                         source,
+                        unsafe_fixes: file.unsafe_fixes,
                     });
                 }
             }
             Ok(FileOutcome::Fixed(fixed)) => {
                 tally.files += 1;
-                tally.files_changed += usize::from(fixed.changed);
+                // A file `--add-noqa` only commented is not counted as fixed.
+                let fixed_some = fixed.silenced.is_empty() || !fixed.applied.is_empty();
+                tally.files_changed += usize::from(fixed.changed && fixed_some);
                 tally.fixes += fixed.applied.len();
+                for code in &fixed.silenced {
+                    *tally.silenced_by_code.entry(code).or_default() += 1;
+                }
                 for located in &fixed.remaining {
                     tally.count_left(located, file.unsafe_fixes);
                     let finding = Listed {
                         path: &file.path,
                         located,
                         source: &fixed.source,
+                        unsafe_fixes: file.unsafe_fixes,
                     };
                     match mode {
                         Mode::Apply => listed.push(finding),
@@ -235,16 +248,16 @@ pub fn write_report(
         }
     }
     if mode != Mode::DryRun {
-        write_findings(out, style, &listed)?;
+        if style.statistics {
+            write_statistics(out, style, &listed)?;
+        } else {
+            write_findings(out, style, &listed)?;
+        }
     }
     // stdout holds the patch alone; what it leaves goes with the summary, in the concise
     // format (whatever `--output-format` says: the patch is the output), so that a
     // check hook that fails says where.
-    let plain = Style {
-        format: OutputFormat::Concise,
-        color: false,
-        cwd: style.cwd.clone(),
-    };
+    let plain = Style::plain(&style.cwd);
     for finding in &left_by_patch {
         write_concise(err, &plain, finding)?;
     }
@@ -371,6 +384,21 @@ pub fn print_source(source: &[u8]) {
     let _ = out.write_all(source).and_then(|()| out.flush());
 }
 
+/// `--statistics`: a line per rule (JSON with `--output-format json`), in place of the
+/// findings.
+fn write_statistics(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io::Result<()> {
+    let counts = statistics::count_by_rule(
+        listed
+            .iter()
+            .map(|finding| (finding.located, finding.unsafe_fixes)),
+    );
+    if style.format == OutputFormat::Json {
+        writeln!(out, "{}", to_pretty_json(&statistics::to_json(&counts)))
+    } else {
+        statistics::write_table(out, &counts)
+    }
+}
+
 /// Lists the findings in the chosen format.
 fn write_findings(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io::Result<()> {
     match style.format {
@@ -446,6 +474,7 @@ fn write_full(out: &mut impl Write, style: &Style, finding: &Listed) -> io::Resu
         path,
         located,
         source,
+        ..
     } = finding;
     let number = located.start.line.to_string();
     let gutter = " ".repeat(number.len());
@@ -551,6 +580,7 @@ fn json_finding(finding: &Listed, cwd: &Path) -> Value {
         path,
         located,
         source,
+        ..
     } = finding;
     let fix = located.finding.fix.as_ref().map(|fix| {
         let edits: Vec<Value> = fix
@@ -579,7 +609,7 @@ fn json_finding(finding: &Listed, cwd: &Path) -> Value {
         "fix": fix,
         "location": row_column(located.start),
         "message": located.finding.message,
-        "noqa_row": located.start.line,
+        "noqa_row": located.noqa_line,
         "url": rule_url(located.finding.code),
     })
 }
@@ -635,6 +665,7 @@ fn sarif(listed: &[Listed], cwd: &Path) -> Value {
                 path,
                 located,
                 source,
+                ..
             } = finding;
             let uri = file_uri(&absolute(cwd, path));
             let mut result = json!({
@@ -710,6 +741,8 @@ struct Tally {
     left_by_code: BTreeMap<&'static str, usize>,
     /// Of the findings left, those `--unsafe-fixes` would fix.
     left_fixable_unsafely: usize,
+    /// `--add-noqa`: the findings left that a `# noqa` comment now silences, by code.
+    silenced_by_code: BTreeMap<&'static str, usize>,
 }
 
 impl Tally {
@@ -740,12 +773,25 @@ impl Tally {
 
     /// `(LK001: 2, LK002: 1)`.
     fn left_codes(&self) -> String {
-        let parts: Vec<String> = self
-            .left_by_code
-            .iter()
-            .map(|(code, count)| format!("{code}: {count}"))
-            .collect();
-        format!("({})", parts.join(", "))
+        by_code(&self.left_by_code)
+    }
+
+    /// ` Silenced 2 findings with `# noqa` (LK001: 2).`, after `--add-noqa`.
+    fn add_silenced(&self, summary: &mut String, verb: &str) {
+        let silenced: usize = self.silenced_by_code.values().sum();
+        if silenced > 0 {
+            let summary_was_nothing = summary.starts_with("No findings");
+            if summary_was_nothing {
+                summary.clear();
+            } else {
+                summary.push(' ');
+            }
+            summary.push_str(&format!(
+                "{verb} {} with `# noqa` {}.",
+                count(silenced, "finding", "findings"),
+                by_code(&self.silenced_by_code)
+            ));
+        }
     }
 
     /// `, 1 of them can be fixed with --unsafe-fixes`, when that is so.
@@ -786,6 +832,7 @@ impl Tally {
                 )
             }
         };
+        self.add_silenced(&mut summary, "Silenced");
         self.add_errors(&mut summary);
         summary
     }
@@ -823,6 +870,7 @@ impl Tally {
                 )
             }
         };
+        self.add_silenced(&mut summary, "Would silence");
         self.add_errors(&mut summary);
         summary
     }
@@ -871,6 +919,15 @@ impl Tally {
             ));
         }
     }
+}
+
+/// `(LK001: 2, LK002: 1)`.
+fn by_code(counts: &BTreeMap<&'static str, usize>) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(code, count)| format!("{code}: {count}"))
+        .collect();
+    format!("({})", parts.join(", "))
 }
 
 /// `1 finding`, `2 findings`.

@@ -85,6 +85,9 @@ pub struct FixedFile {
     pub applied: Vec<&'static str>,
     /// The findings left after fixing, located in the fixed text.
     pub remaining: Vec<Located>,
+    /// `--add-noqa`: the code of each finding left after fixing that a `# noqa` comment
+    /// now silences.
+    pub silenced: Vec<&'static str>,
     /// Whether the fixes changed the file (or would).
     pub changed: bool,
     /// `--dry-run`: the hunks of the diff from the file's bytes to the bytes that would
@@ -492,6 +495,7 @@ fn process_bytes(
         initial_findings: outcome.initial.len(),
         applied: outcome.applied,
         remaining: outcome.remaining,
+        silenced: outcome.silenced,
         changed,
         diff,
         diff_header: Vec::new(),
