@@ -164,7 +164,8 @@ pub fn main(args: Args) -> ExitStatus {
         return run_stdin(&args, &resolver, &style);
     }
     let mode = args.mode();
-    let walked = walk::collect_files(&args.paths(), &resolver, args.force_exclude);
+    let mut walked = walk::collect_files(&args.paths(), &resolver, args.force_exclude);
+    drop_aliases(&mut walked.files, &args.paths());
     let jobs = plan_jobs(&walked.files, &resolver);
     if args.show_files && resolver.errors().is_empty() {
         report::print_files(&walked);
@@ -217,6 +218,29 @@ pub fn main(args: Args) -> ExitStatus {
         return ExitStatus::Interrupted;
     }
     adjust_exit_status(&args, exit_status(mode, &walked, &files), &files)
+}
+
+/// Leaves out each file that an earlier one in `files` names too (through a symbolic
+/// link, or a path with `..`): fixing it twice would fail the second time, and a patch
+/// naming it twice applies nothing. Walking follows no links, so that can only happen
+/// when the command line names overlapping `paths`; only then is each file's real path
+/// looked up.
+fn drop_aliases(files: &mut Vec<PathBuf>, paths: &[PathBuf]) {
+    let mut roots: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|path| fs::canonicalize(path).ok())
+        .collect();
+    roots.sort();
+    // Sorted by components, whatever lies inside a root comes right after it.
+    let overlap = roots.windows(2).any(|pair| pair[1].starts_with(&pair[0]));
+    if !overlap {
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|file| match fs::canonicalize(file) {
+        Ok(real) => seen.insert(real),
+        Err(_) => true,
+    });
 }
 
 /// What a file not processed because of Ctrl-C gets as its outcome.

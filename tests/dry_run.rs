@@ -376,3 +376,40 @@ fn unsafe_fixes_left_off_are_listed_too() {
     );
     assert!(!stderr(&output).contains("job.py:"), "{}", stderr(&output));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_named_twice_under_two_names_is_fixed_and_patched_once() {
+    // `link.py` and `real/a.py` are one file, and so are `real` and `real/../real`:
+    // a patch naming it twice would apply nothing, and fixing it twice would fail.
+    let files: &[(&str, &[u8])] = &[("real/a.py", FIXABLE.as_bytes())];
+    for args in [
+        &["link.py", "real/a.py"][..],
+        &["real", "real/../real/a.py"],
+        &["real", "real/../real"],
+    ] {
+        let make = || {
+            let directory = common::tree(files);
+            std::os::unix::fs::symlink("real/a.py", directory.path().join("link.py")).unwrap();
+            directory
+        };
+        let dry = make();
+        let mut dry_args = vec!["--dry-run"];
+        dry_args.extend_from_slice(args);
+        let output = run_in(dry.path(), &dry_args);
+        assert_eq!(code(&output), 1, "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            stdout(&output).matches("--- a/real/a.py\n").count(),
+            1,
+            "{args:?}"
+        );
+        apply(dry.path(), "git", &["apply"], &output.stdout);
+        assert_eq!(common::read(dry.path(), "real/a.py"), FIXED);
+
+        let in_place = make();
+        let output = run_in(in_place.path(), args);
+        assert_eq!(code(&output), 0, "{args:?}: {}", stderr(&output));
+        assert_eq!(stdout(&output), "Fixed 1 finding in 1 file.\n");
+        assert_eq!(common::read(in_place.path(), "real/a.py"), FIXED);
+    }
+}
