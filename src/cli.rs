@@ -232,16 +232,7 @@ fn parse_python_version(text: &str) -> Result<PythonVersion, String> {
     text.parse()
 }
 
-/// Which of the three things a run does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Fix in place.
-    Apply,
-    /// Print the fixes as a diff.
-    DryRun,
-    /// List the findings.
-    Check,
-}
+pub use crate::outcome::Mode;
 
 impl Args {
     /// What the command line sets over the configuration files.

@@ -10,13 +10,12 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 use serde_json::{json, Value};
 
-use crate::cli::Mode;
 use crate::config::absolute;
 use crate::diff::{unified_diff_with_context, PatchBase};
 use crate::engine::Located;
 use crate::fix::{apply_fixes, Applicability, Fix};
+use crate::outcome::{FileOutcome, FileReport, Mode};
 use crate::rules;
-use crate::run::{FileOutcome, FileReport};
 use crate::source::{LineIndex, Location};
 use crate::statistics;
 use crate::walk::Walked;
