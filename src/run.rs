@@ -524,6 +524,7 @@ fn relocate(located: &mut Located, diff: &LineDiff) {
             location.column = 1;
         }
     }
+    located.noqa_line = diff.old_line(located.noqa_line).0;
 }
 
 /// Writes each diff's `---`/`+++` header. A diff names the file a fix writes, which is
