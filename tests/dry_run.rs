@@ -138,6 +138,21 @@ fn names_with_control_characters_quotes_spaces_and_invalid_utf8_are_quoted_as_gi
 
 #[cfg(unix)]
 #[test]
+fn awkward_contents_apply_with_both_tools() {
+    let crlf = "import os\r\n\r\ndef f(x=[]):\r\n    return x\r\n";
+    let bom = "\u{feff}def f(x=[]):\n    return x\n";
+    let files: &[(&[u8], &str)] = &[
+        (b"crlf.py", crlf),
+        (b"no_newline.py", "def f(x=[]):\n    return x"),
+        (b"bom.py", bom),
+        (b"tabs.py", "class A:\n\tdef f(self, x={}):\n\t\treturn x\n"),
+        (b"unfixable.py", UNFIXABLE),
+    ];
+    assert_patch_applies_like_in_place(files, &[]);
+}
+
+#[cfg(unix)]
+#[test]
 fn a_symlink_named_on_the_command_line_is_patched_where_fixing_writes() {
     // Fixing in place writes the link's target; the patch names the target too, so
     // applying it changes the same file and the link stays a link.
