@@ -450,6 +450,10 @@ fn help_explains_each_mode_and_the_exit_codes() {
             ".pyi",
             "Examples:",
             "Exit status:",
+            "--statistics",
+            "--add-noqa",
+            "patch -p1 -d /",
+            "flake8: noqa",
         ] {
             assert!(help.contains(needle), "{flag} lacks {needle}:\n{help}");
         }
