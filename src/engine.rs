@@ -8,10 +8,11 @@ use tree_sitter::{Node, Parser, Tree};
 
 use crate::fix::{apply_fixes, Applicability, Fix};
 use crate::noqa::{add_noqa_edits, noqa_line, Suppressions};
+use crate::oracle;
 use crate::prefilter::code_only;
 use crate::rules::{Finding, Rule};
 use crate::settings::Settings;
-use crate::source::{Location, SourceFile};
+use crate::source::{LineIndex, Location, SourceFile};
 
 /// How many fix passes a file gets before the loop is judged not to converge.
 pub const MAX_FIX_PASSES: usize = 16;
@@ -20,12 +21,22 @@ pub const MAX_FIX_PASSES: usize = 16;
 pub enum EngineError {
     #[error("cannot parse Python at {}:{}; the file is left unchanged", .0.line, .0.column)]
     Syntax(Location),
-    #[error("internal error: the fix of {rules} produced code that does not parse; the file is left unchanged (please report this)")]
+    #[error("internal error in rule {rules}: its fix produced code that does not parse; the file is left unchanged (please report this)")]
     FixBrokeSyntax { rules: String },
+    #[error("CPython rejects this file at {}:{}: {message}; the file is left unchanged", .at.line, .at.column)]
+    Rejected { at: Location, message: String },
+    #[error("internal error in rule {rules}: its fix produced code CPython rejects ({message} at {}:{} of the fixed text); the file is left unchanged (please report this)", .at.line, .at.column)]
+    FixRejected {
+        rules: String,
+        at: Location,
+        message: String,
+    },
     #[error("internal error: {rules} produced a fix whose edits overlap; the file is left unchanged (please report this)")]
     MalformedFix { rules: String },
     #[error("internal error: the `# noqa` comments added for {rules} do not silence them; the file is left unchanged (please report this)")]
     NoqaNotSilencing { rules: String },
+    #[error("internal error: the `# noqa` comments added make code CPython rejects ({message}); the file is left unchanged (please report this)")]
+    NoqaRejected { message: String },
     #[error("internal error: fixes did not converge after {MAX_FIX_PASSES} passes ({rules}); the file is left unchanged (please report this)")]
     NoConvergence { rules: String },
     #[error("nested more than {MAX_NESTING} levels deep at {}:{} (far beyond what CPython compiles); the file is left unchanged", .0.line, .0.column)]
@@ -250,7 +261,19 @@ pub fn check_text(text: &str, settings: &Settings) -> Result<Vec<Located>, Engin
     }
     let file = SourceFile::new(text, &tree);
     let findings = run_admitted_rules(&file, settings, &rules);
+    if !findings.is_empty() {
+        oracle_accepts(text)?;
+    }
     Ok(locate(&file, findings))
+}
+
+/// Asks the [`oracle`] whether CPython accepts `text` (an input file): tree-sitter,
+/// which found the findings, recovers from some text CPython rejects.
+fn oracle_accepts(text: &str) -> Result<(), EngineError> {
+    oracle::check(text).map_err(|rejection| EngineError::Rejected {
+        at: LineIndex::new(text).location(text, rejection.offset),
+        message: rejection.message,
+    })
 }
 
 /// What fixing one text produced.
@@ -316,6 +339,10 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
         } else {
             run_rules(&file, settings)
         };
+        if pass == 0 && !findings.is_empty() {
+            // A file CPython rejects is reported, never fixed, whatever tree-sitter made of it.
+            oracle_accepts(text)?;
+        }
         let fixable: Vec<&Finding> = findings
             .iter()
             .filter(|finding| {
@@ -329,16 +356,29 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
             if pass == 0 {
                 outcome.initial = locate(&file, findings.clone());
             }
-            if settings.add_noqa && !findings.is_empty() {
-                let silenced = add_noqa(&file, &findings, settings)?;
+            // `--add-noqa`: the findings left are silenced rather than left.
+            let with_noqa = if settings.add_noqa && !findings.is_empty() {
                 outcome.silenced = findings.iter().map(|finding| finding.code).collect();
-                drop(file);
-                outcome.fixed = silenced;
-                return Ok(outcome);
-            }
-            outcome.remaining = locate(&file, findings);
+                Some(add_noqa(&file, &findings, settings)?)
+            } else {
+                outcome.remaining = locate(&file, findings);
+                None
+            };
             drop(file);
-            outcome.fixed = current;
+            if pass > 0 {
+                // tree-sitter accepted every pass; the fixed text must satisfy CPython too.
+                if let Err(rejection) = oracle::check(&current) {
+                    let mut rules = outcome.applied.clone();
+                    rules.sort_unstable();
+                    rules.dedup();
+                    return Err(EngineError::FixRejected {
+                        rules: rules.join(", "),
+                        at: LineIndex::new(&current).location(&current, rejection.offset),
+                        message: rejection.message,
+                    });
+                }
+            }
+            outcome.fixed = with_noqa.unwrap_or(current);
             return Ok(outcome);
         }
         if pass == MAX_FIX_PASSES {
@@ -381,8 +421,9 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
 }
 
 /// `--add-noqa`: `file`'s text with a `# noqa: CODE` comment for each of `findings`
-/// ([`add_noqa_edits`]). Held to the fixes' standard: the result must parse, and the
-/// rules must find nothing left in it; otherwise the file is left as it is.
+/// ([`add_noqa_edits`]). Held to the fixes' standard: tree-sitter and the [`oracle`]
+/// must accept the result, and the rules must find nothing left in it; otherwise the
+/// file is left as it is.
 fn add_noqa(
     file: &SourceFile,
     findings: &[Finding],
@@ -402,8 +443,13 @@ fn add_noqa(
     }
     let tree = parse(&applied.text);
     if tree.root_node().has_error() {
-        return Err(EngineError::FixBrokeSyntax {
-            rules: "`--add-noqa`".to_string(),
+        return Err(EngineError::NoqaRejected {
+            message: "a syntax error".to_string(),
+        });
+    }
+    if let Err(rejection) = oracle::check(&applied.text) {
+        return Err(EngineError::NoqaRejected {
+            message: rejection.message,
         });
     }
     if !run_rules(&SourceFile::new(&applied.text, &tree), settings).is_empty() {
@@ -559,6 +605,63 @@ mod tests {
             }
         );
         assert!(error.to_string().contains("XX901"));
+    }
+
+    /// tree-sitter-python still reads Python 2's `print` statement; CPython does not.
+    static PYTHON2_PRINT: Misbehaving = Misbehaving {
+        code: "XX905",
+        make_fix: |at| {
+            Fix::new(
+                "py2",
+                Applicability::Safe,
+                vec![Edit::replace(at..at + 4, "print 'x'")],
+            )
+        },
+    };
+
+    #[test]
+    fn a_fix_tree_sitter_accepts_and_cpython_rejects_is_refused_naming_the_rule() {
+        let text = "def f():\n    pass\n";
+        assert!(!parse("def f():\n    print 'x'\n").root_node().has_error());
+        let error = fix_text(text, &settings_with(&PYTHON2_PRINT)).unwrap_err();
+        let EngineError::FixRejected { rules, at, .. } = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!((rules.as_str(), at.line), ("XX905", 2));
+        assert!(
+            error
+                .to_string()
+                .starts_with("internal error in rule XX905: "),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_file_cpython_rejects_is_reported_and_never_fixed() {
+        // Each parses in tree-sitter without an error node, and holds an LK001 finding.
+        let deep = format!(
+            "y = {}1{}\ndef f(x=[]):\n    return x\n",
+            "(".repeat(300),
+            ")".repeat(300)
+        );
+        let texts = [
+            "def f(x=[]):\n    print 'x'\n    return x\n",
+            "def f(x=[]):\n\tif x:\n        pass\n    return x\n",
+            &deep,
+        ];
+        for text in texts {
+            assert!(!parse(text).root_node().has_error(), "{text:?}");
+            let error = fix_text(text, &Settings::default()).unwrap_err();
+            assert!(
+                matches!(error, EngineError::Rejected { .. }),
+                "{text:?}: {error:?}"
+            );
+            let error = check_text(text, &Settings::default()).unwrap_err();
+            assert!(
+                matches!(error, EngineError::Rejected { .. }),
+                "{text:?}: {error:?}"
+            );
+        }
     }
 
     #[test]

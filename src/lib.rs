@@ -9,6 +9,7 @@ pub mod engine;
 pub mod fix;
 pub mod invariants;
 pub mod noqa;
+pub mod oracle;
 pub mod outcome;
 pub mod prefilter;
 pub mod report;
