@@ -3,6 +3,9 @@
 //! with findings, and the fixed texts — beside the time the whole fix run takes on every
 //! file, with every rule and unsafe fixes.
 //!
+//! It also lists on standard error every file the oracle rejects (`rejected PATH: why`),
+//! to set beside CPython's own verdicts.
+//!
 //!     find DIR -name '*.py' | cargo run --release --example oracle_cost
 
 use std::io::BufRead;
@@ -14,12 +17,18 @@ use pyleak_fix::oracle;
 
 fn main() {
     let settings = all_rules_unsafe();
-    let texts: Vec<String> = std::io::stdin()
+    let files: Vec<(String, String)> = std::io::stdin()
         .lock()
         .lines()
         .map_while(Result::ok)
-        .filter_map(|path| String::from_utf8(std::fs::read(&path).ok()?).ok())
+        .filter_map(|path| Some((String::from_utf8(std::fs::read(&path).ok()?).ok()?, path)))
         .collect();
+    for (text, path) in &files {
+        if let Err(rejection) = oracle::check(text) {
+            eprintln!("rejected {path}: {}", rejection.message);
+        }
+    }
+    let texts: Vec<String> = files.into_iter().map(|(text, _)| text).collect();
     let mut whole_run = Duration::ZERO;
     let mut with_findings = Vec::new();
     let mut fixed = Vec::new();

@@ -8,6 +8,8 @@
 //! before it fixes a file and before it writes or shows a fixed text. It is only asked
 //! about files with findings, so a run over clean code pays nothing for it.
 
+mod compile;
+
 use ruff_python_ast::token::TokenKind;
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{Expr, Stmt};
@@ -95,6 +97,12 @@ pub fn check(text: &str) -> Result<(), Rejection> {
         }
     }
     // CPython's tokenizer complains before its compiler does.
+    if let Some(error) = compile::first_error(text, parsed.syntax()) {
+        return Err(Rejection {
+            offset: error.range.start().to_usize(),
+            message: error.to_string(),
+        });
+    }
     let mut depth = SyntaxDepth::default();
     depth.visit_body(parsed.syntax().body.as_slice());
     if let Some(offset) = depth.too_deep_at {
@@ -276,6 +284,57 @@ mod tests {
         assert_eq!(check(&brackets(MAX_BRACKET_LEVELS - 1)), Ok(()));
         assert!(rejects(&brackets(MAX_BRACKET_LEVELS)));
         assert!(rejects(&brackets(5_000)));
+    }
+
+    /// CPython 3.11's verdicts (`compile(text, "t", "exec")`) on text that parses: its
+    /// compiler and symbol table reject the first list, accept the second.
+    #[test]
+    fn agrees_with_cpythons_compile_time_checks() {
+        let rejected = [
+            "return 1\n",
+            "yield 1\n",
+            "await x\n",
+            "def f():\n    await x\n",
+            "async def f():\n    yield from x\n",
+            "break\n",
+            "for x in y:\n    def f():\n        break\n",
+            "def f():\n    print(G)\n    global G\n",
+            "def f(x):\n    global x\n",
+            "nonlocal x\n",
+            "def f():\n    nonlocal x\n",
+            "def f(a, a):\n    pass\n",
+            "import os\nfrom __future__ import annotations\n",
+            "class C:\n    yield 1\n",
+            "def f():\n    [(yield) for x in y]\n",
+            "f(a=1, a=2)\n",
+            "def f():\n    class C:\n        await x\n",
+            "async def f():\n    lambda: await x\n",
+            "x = 1\nglobal x\n",
+            "def f():\n    async with a:\n        pass\n",
+            "def f():\n    async for x in y:\n        pass\n",
+        ];
+        let accepted = [
+            "def f():\n    (await x for x in y)\n",
+            "async def f():\n    [await x for x in y]\n",
+            "async def g():\n    def f(x=await y):\n        pass\n",
+            "for x in y:\n    try:\n        pass\n    finally:\n        break\n",
+            "def f():\n    x = 1\n    def g():\n        nonlocal x\n",
+            // From the standard library's test_super.py.
+            "class X:\n    def f(self):\n        nonlocal __class__\n",
+            "def f():\n    lambda: (yield)\n",
+            "while x:\n    if y:\n        continue\n",
+            "from __future__ import annotations\nimport os\n",
+            "'''doc'''\nfrom __future__ import annotations\n",
+            "class C:\n    x = [y for y in range(3)]\n",
+            "def f():\n    global G\n    G = 1\n",
+            "async def f():\n    async with a:\n        pass\n",
+        ];
+        for text in rejected {
+            assert!(rejects(text), "accepted {text:?}");
+        }
+        for text in accepted {
+            assert_eq!(check(text), Ok(()), "{text:?}");
+        }
     }
 
     /// The limits measured on CPython 3.11: it compiles the first of each pair and refuses
