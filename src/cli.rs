@@ -13,8 +13,10 @@ use crate::settings::{PythonVersion, RuleSelection};
 const AFTER_HELP: &str = "\
 Modes:
   (default)    Fix the files in place, then list the findings that could not be fixed.
-  --dry-run    Write nothing; print the fixes as a unified diff on stdout. Running
-               `git apply` on it in the same directory makes exactly the in-place fixes.
+  --dry-run    Write nothing; print the fixes as a unified diff on stdout, and list the
+               findings it leaves on stderr. `git apply` in the same directory makes
+               exactly the in-place fixes; when a file is outside the current
+               directory, every path is absolute: `patch -p1 -d / < PATCH`.
   --check      Write nothing; list every finding as PATH:LINE:COL: CODE message.
 
 Files:
@@ -38,7 +40,8 @@ Configuration:
 
 Suppressions:
   `# noqa` or `# noqa: LK001` on the line a finding starts on (`# noqa: B006` also
-  silences LK001); `# pyleak-fix: noqa` on a line of its own silences the whole file.
+  silences LK001); `# pyleak-fix: noqa`, `# ruff: noqa` or `# flake8: noqa` on a line
+  of its own silences the whole file (`# ruff: noqa: B006`: those codes only).
 
 Commands:
   pyleak-fix rule CODE   Print a rule's documentation (`pyleak-fix rule --all`: every
@@ -50,6 +53,8 @@ Examples:
   pyleak-fix src tests                  Fix in place
   pyleak-fix --select LK001 app.py      Run one rule on one file
   pyleak-fix --unsafe-fixes .           Also apply fixes that may change behaviour
+  pyleak-fix --check --statistics .     Count the findings per rule
+  pyleak-fix --add-noqa .               Fix, then silence what is left with # noqa
 
 Exit status:
   0  nothing left to report (or findings, with --exit-zero)
@@ -153,6 +158,18 @@ pub struct Args {
     #[arg(long)]
     pub exit_non_zero_on_fix: bool,
 
+    /// Instead of each finding, one line per rule: count, code, whether some finding has
+    /// a fix this run would apply (`[*]`), name. With --check: every finding; fixing:
+    /// those left.
+    #[arg(long, conflicts_with_all = ["dry_run", "add_noqa"])]
+    pub statistics: bool,
+
+    /// After fixing (in place, or as a diff with --dry-run), add `# noqa: CODE` to each
+    /// line with a finding left, merged into an existing `# noqa: ...`, so that the next
+    /// run is clean and the findings can be fixed over time.
+    #[arg(long, conflicts_with = "check")]
+    pub add_noqa: bool,
+
     /// List every rule: code, name and whether it can fix what it finds; then exit.
     #[arg(long)]
     pub list_rules: bool,
@@ -215,16 +232,7 @@ fn parse_python_version(text: &str) -> Result<PythonVersion, String> {
     text.parse()
 }
 
-/// Which of the three things a run does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Fix in place.
-    Apply,
-    /// Print the fixes as a diff.
-    DryRun,
-    /// List the findings.
-    Check,
-}
+pub use crate::outcome::Mode;
 
 impl Args {
     /// What the command line sets over the configuration files.
@@ -246,6 +254,7 @@ impl Args {
             target_version: self.target_version,
             large_allocation_bytes: self.large_allocation_bytes,
             no_prefilter: self.no_prefilter,
+            add_noqa: self.add_noqa,
         }
     }
 
@@ -260,6 +269,7 @@ impl Args {
                     .color
                     .enabled(std::io::stdout().is_terminal(), no_color.as_deref()),
             cwd: cwd.to_path_buf(),
+            statistics: self.statistics,
         }
     }
 

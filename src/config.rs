@@ -71,6 +71,8 @@ pub struct Overrides {
     pub large_allocation_bytes: Option<u64>,
     /// Turns the rules' prefilters off: every file is parsed.
     pub no_prefilter: bool,
+    /// `--add-noqa`.
+    pub add_noqa: bool,
 }
 
 /// A glob from `exclude`, `extend-exclude` or `per-file-ignores`. Without a `/` it
@@ -127,6 +129,7 @@ impl Config {
                 .unwrap_or_default(),
             extend_mutable_calls: options.extend_mutable_calls.clone(),
             prefilter: !overrides.no_prefilter,
+            add_noqa: overrides.add_noqa,
             ..Settings::default()
         };
         if let Some(bytes) = overrides

@@ -7,7 +7,7 @@ use thiserror::Error;
 use tree_sitter::{Node, Parser, Tree};
 
 use crate::fix::{apply_fixes, Applicability, Fix};
-use crate::noqa::Suppressions;
+use crate::noqa::{add_noqa_edits, noqa_line, Suppressions};
 use crate::oracle;
 use crate::prefilter::code_only;
 use crate::rules::{Finding, Rule};
@@ -33,6 +33,10 @@ pub enum EngineError {
     },
     #[error("internal error: {rules} produced a fix whose edits overlap; the file is left unchanged (please report this)")]
     MalformedFix { rules: String },
+    #[error("internal error: the `# noqa` comments added for {rules} do not silence them; the file is left unchanged (please report this)")]
+    NoqaNotSilencing { rules: String },
+    #[error("internal error: the `# noqa` comments added make code CPython rejects ({message}); the file is left unchanged (please report this)")]
+    NoqaRejected { message: String },
     #[error("internal error: fixes did not converge after {MAX_FIX_PASSES} passes ({rules}); the file is left unchanged (please report this)")]
     NoConvergence { rules: String },
     #[error("nested more than {MAX_NESTING} levels deep at {}:{} (far beyond what CPython compiles); the file is left unchanged", .0.line, .0.column)]
@@ -167,7 +171,7 @@ fn run_admitted_rules(
                     .iter()
                     .find(|rule| rule.code() == finding.code)
                     .map_or(&[][..], |rule| rule.aliases());
-                let line = file.location(finding.range.start).line - 1;
+                let line = noqa_line(file, finding.range.start);
                 !suppressions.silences(line, finding.code, aliases)
             });
         }
@@ -225,6 +229,9 @@ pub struct Located {
     pub finding: Finding,
     pub start: Location,
     pub end: Location,
+    /// The 1-based line where a `# noqa` comment silences it ([`noqa_line`]): its start
+    /// line, or where a string or logical line it starts in ends.
+    pub noqa_line: usize,
 }
 
 fn locate(file: &SourceFile, findings: Vec<Finding>) -> Vec<Located> {
@@ -233,6 +240,7 @@ fn locate(file: &SourceFile, findings: Vec<Finding>) -> Vec<Located> {
         .map(|finding| Located {
             start: file.location(finding.range.start),
             end: file.location(finding.range.end),
+            noqa_line: noqa_line(file, finding.range.start) + 1,
             finding,
         })
         .collect()
@@ -279,6 +287,9 @@ pub struct FixOutcome {
     pub applied: Vec<&'static str>,
     /// The findings left in the fixed text, located there.
     pub remaining: Vec<Located>,
+    /// `--add-noqa`: the code of each finding left after fixing that a `# noqa` comment
+    /// added to `fixed` now silences (then `remaining` is empty).
+    pub silenced: Vec<&'static str>,
 }
 
 impl FixOutcome {
@@ -342,11 +353,17 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
             })
             .collect();
         if fixable.is_empty() {
-            let located = locate(&file, findings);
             if pass == 0 {
-                outcome.initial = located.clone();
+                outcome.initial = locate(&file, findings.clone());
             }
-            outcome.remaining = located;
+            // `--add-noqa`: the findings left are silenced rather than left.
+            let with_noqa = if settings.add_noqa && !findings.is_empty() {
+                outcome.silenced = findings.iter().map(|finding| finding.code).collect();
+                Some(add_noqa(&file, &findings, settings)?)
+            } else {
+                outcome.remaining = locate(&file, findings);
+                None
+            };
             drop(file);
             if pass > 0 {
                 // tree-sitter accepted every pass; the fixed text must satisfy CPython too.
@@ -361,7 +378,7 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
                     });
                 }
             }
-            outcome.fixed = current;
+            outcome.fixed = with_noqa.unwrap_or(current);
             return Ok(outcome);
         }
         if pass == MAX_FIX_PASSES {
@@ -401,6 +418,44 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
         tree = next_tree;
     }
     unreachable!("the last pass returns")
+}
+
+/// `--add-noqa`: `file`'s text with a `# noqa: CODE` comment for each of `findings`
+/// ([`add_noqa_edits`]). Held to the fixes' standard: tree-sitter and the [`oracle`]
+/// must accept the result, and the rules must find nothing left in it; otherwise the
+/// file is left as it is.
+fn add_noqa(
+    file: &SourceFile,
+    findings: &[Finding],
+    settings: &Settings,
+) -> Result<String, EngineError> {
+    let fix = Fix::new(
+        "Add `# noqa` comments",
+        Applicability::Safe,
+        add_noqa_edits(file, findings),
+    );
+    let applied = apply_fixes(file.text, &[&fix]);
+    let broken = || EngineError::NoqaNotSilencing {
+        rules: codes_of(&findings.iter().collect::<Vec<_>>()),
+    };
+    if applied.applied.is_empty() {
+        return Err(broken());
+    }
+    let tree = parse(&applied.text);
+    if tree.root_node().has_error() {
+        return Err(EngineError::NoqaRejected {
+            message: "a syntax error".to_string(),
+        });
+    }
+    if let Err(rejection) = oracle::check(&applied.text) {
+        return Err(EngineError::NoqaRejected {
+            message: rejection.message,
+        });
+    }
+    if !run_rules(&SourceFile::new(&applied.text, &tree), settings).is_empty() {
+        return Err(broken());
+    }
+    Ok(applied.text)
 }
 
 #[cfg(test)]
@@ -717,12 +772,29 @@ mod tests {
     }
 
     #[test]
+    fn a_finding_on_a_line_no_comment_can_end_is_silenced_where_the_string_ends() {
+        let text = "f = lambda x=[], y=\"\"\"\ndoc\"\"\": x  # noqa: LK001\n";
+        assert!(codes_found(text).is_empty());
+        let continued = "g = lambda x=[]: \\\n    x  # noqa: B006\n";
+        assert!(codes_found(continued).is_empty());
+        let on_the_first_line = "f = lambda x=[], y=(  # noqa\n  1): x\n";
+        assert!(codes_found(on_the_first_line).is_empty());
+    }
+
+    #[test]
     fn a_file_level_directive_on_its_own_line_silences_the_file() {
         let text = "# pyleak-fix: noqa\ndef f(x=[]): pass\n";
         assert!(codes_found(text).is_empty());
         let outcome = fix_text(text, &Settings::default()).unwrap();
         assert_eq!(outcome.fixed, text);
         assert!(codes_found("# ruff: noqa: B006\ndef f(x=[]): pass\n").is_empty());
+        assert!(codes_found("# ruff: noqa\ndef f(x=[]): pass\n").is_empty());
+        assert!(codes_found("# flake8: noqa\ndef f(x=[]): pass\n").is_empty());
+        assert!(codes_found("# flake8: noqa: B006\ndef f(x=[]): pass\n").is_empty());
+        assert_eq!(
+            codes_found("# flake8: noqa: E501\ndef f(x=[]): pass\n"),
+            [2]
+        );
         assert!(codes_found("# pyleak-fix: noqa: LK001\ndef f(x=[]): pass\n").is_empty());
         assert_eq!(
             codes_found("# pyleak-fix: noqa: LK002\ndef f(x=[]): pass\n"),

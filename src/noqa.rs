@@ -3,13 +3,24 @@
 //! - `# noqa` on the line where a finding starts silences every finding there, and
 //!   `# noqa: LK001, LK003` only those codes (or a rule's foreign aliases: `# noqa: B006`
 //!   silences LK001, so suppressions written for ruff or flake8-bugbear keep working);
-//! - `# pyleak-fix: noqa` on a line of its own silences the whole file, and
-//!   `# pyleak-fix: noqa: LK001` (or ruff's `# ruff: noqa: B006`) those codes in it.
+//! - `# pyleak-fix: noqa`, `# ruff: noqa` or `# flake8: noqa` on a line of its own
+//!   silences the whole file, and `# pyleak-fix: noqa: LK001` (or `# ruff: noqa: B006`,
+//!   `# flake8: noqa: B006`) those codes, and the rules they are aliases of, in it: the
+//!   rules answer to ruff's and flake8's codes, so those tools' exemptions count here.
 //!
 //! Only real comments count: the tree tells them apart from `# noqa` inside a string.
+//!
+//! A finding that starts on a line no comment can end (inside a multi-line string, or a
+//! line a backslash continues) is silenced, as in ruff, on the first line after it that
+//! a comment can end: where the string or the logical line ends ([`noqa_line`]).
+//! `--add-noqa` writes its comments there ([`add_noqa_edits`]).
+
+use std::collections::BTreeMap;
 
 use tree_sitter::Node;
 
+use crate::fix::Edit;
+use crate::rules::Finding;
 use crate::source::SourceFile;
 
 /// What a `noqa` directive silences.
@@ -98,6 +109,175 @@ impl Suppressions {
     }
 }
 
+/// The 0-based line where a `# noqa` comment silences a finding that starts at byte
+/// `offset`: its own line, unless that line ends inside a string (a triple-quoted
+/// string, a string a backslash continues) or is continued by a backslash, where no
+/// comment can go; then the first line after it that ends outside both, where the
+/// string or the logical line ends. ruff maps a finding's `noqa` line the same way.
+pub fn noqa_line(file: &SourceFile, offset: usize) -> usize {
+    let text = file.text;
+    let mut line = file.location(offset).line - 1;
+    let mut end = line_content_end(text, offset);
+    while end < text.len() && !comment_can_end_line(file, end) {
+        line += 1;
+        end = line_content_end(
+            text,
+            text[end..].find('\n').map_or(text.len(), |at| end + at + 1),
+        );
+    }
+    line
+}
+
+/// The end of the content of the line holding `offset`: its `\r\n` or `\n`, or the
+/// end of the text.
+fn line_content_end(text: &str, offset: usize) -> usize {
+    match text[offset.min(text.len())..].find('\n') {
+        Some(at) => {
+            let newline = offset + at;
+            if text[..newline].ends_with('\r') {
+                newline - 1
+            } else {
+                newline
+            }
+        }
+        None => text.len(),
+    }
+}
+
+/// Whether a comment may be put at the end of the line whose content ends at byte `end`
+/// (the position of its line break): the break is not inside a string, and the line is
+/// not continued by a backslash outside a comment.
+fn comment_can_end_line(file: &SourceFile, end: usize) -> bool {
+    let root = file.tree.root_node();
+    if let Some(node) = root.descendant_for_byte_range(end, end) {
+        let mut current = Some(node);
+        while let Some(node) = current {
+            if node.kind() == "string" && node.start_byte() < end && end < node.end_byte() {
+                return false;
+            }
+            current = node.parent();
+        }
+    }
+    if end > 0 && file.text.as_bytes()[end - 1] == b'\\' {
+        let in_comment = root
+            .descendant_for_byte_range(end - 1, end)
+            .is_some_and(|node| node.kind() == "comment");
+        return in_comment;
+    }
+    true
+}
+
+/// The edits that silence each of `findings` (in `file`) with a `# noqa: CODE` comment on
+/// its [`noqa_line`]: codes a line's existing `# noqa: ...` directive lacks are added to
+/// it (`# noqa: B006, LK003`); a line without one gets `  # noqa: CODES` at its end,
+/// after any comment it has (trailing spaces and tabs give way to it). Codes are never
+/// repeated; a line silenced for every code (`# noqa`) gets nothing.
+pub fn add_noqa_edits(file: &SourceFile, findings: &[Finding]) -> Vec<Edit> {
+    let mut codes_by_line: BTreeMap<usize, Vec<&'static str>> = BTreeMap::new();
+    for finding in findings {
+        let codes = codes_by_line
+            .entry(noqa_line(file, finding.range.start))
+            .or_default();
+        if !codes.contains(&finding.code) {
+            codes.push(finding.code);
+        }
+    }
+    let comments = comments_on_lines(file, &codes_by_line);
+    let mut edits = Vec::new();
+    for (line, mut codes) in codes_by_line {
+        codes.sort_unstable();
+        let start = file.lines.line_start(line);
+        let end = line_content_end(file.text, start);
+        let existing = comments
+            .get(&line)
+            .and_then(|comment| directive_in(file.node_text(*comment), comment.start_byte()));
+        match existing {
+            Some((Codes::All, _)) => {}
+            Some((Codes::Listed(listed), codes_end)) => {
+                let missing: Vec<&str> = codes
+                    .into_iter()
+                    .filter(|code| !listed.iter().any(|listed| listed == code))
+                    .collect();
+                if !missing.is_empty() {
+                    edits.push(Edit::insert(codes_end, format!(", {}", missing.join(", "))));
+                }
+            }
+            None => {
+                let content_end = start + file.text[start..end].trim_end_matches([' ', '\t']).len();
+                edits.push(Edit::replace(
+                    content_end..end,
+                    format!("  # noqa: {}", codes.join(", ")),
+                ));
+            }
+        }
+    }
+    edits
+}
+
+/// The comment on each of the 0-based `lines`, if it has one (a comment runs to the
+/// end of its line, so there is at most one).
+fn comments_on_lines<'t, T>(
+    file: &SourceFile<'t>,
+    lines: &BTreeMap<usize, T>,
+) -> BTreeMap<usize, Node<'t>> {
+    let mut found = BTreeMap::new();
+    let mut cursor = file.tree.walk();
+    let mut pending = vec![file.tree.root_node()];
+    while let Some(node) = pending.pop() {
+        let rows = node.start_position().row..=node.end_position().row;
+        if !lines.range(rows).any(|_| true) {
+            continue;
+        }
+        if node.kind() == "comment" {
+            found.insert(node.start_position().row, node);
+            continue;
+        }
+        pending.extend(node.children(&mut cursor));
+    }
+    found
+}
+
+/// The first `noqa` directive in a comment `text` that starts at byte `at` of the file:
+/// what it silences, and the byte just after its last code (where more codes go).
+fn directive_in(text: &str, at: usize) -> Option<(Codes, usize)> {
+    let mut part_start = 0;
+    for part in text.split('#') {
+        let offset = part_start;
+        part_start += part.len() + 1;
+        if offset == 0 {
+            continue;
+        }
+        let trimmed = part.trim_start();
+        let Some(codes) = parse_noqa(trimmed) else {
+            continue;
+        };
+        let after_noqa = offset + (part.len() - trimmed.len()) + "noqa".len();
+        let list_start = match text[after_noqa..].trim_start().strip_prefix(':') {
+            Some(list) => text.len() - list.len(),
+            None => return Some((codes, at + after_noqa)),
+        };
+        let mut codes_end = list_start;
+        let mut rest = &text[list_start..];
+        loop {
+            let word_start = rest.len()
+                - rest
+                    .trim_start_matches(|c: char| c == ',' || c.is_whitespace())
+                    .len();
+            let word = rest[word_start..]
+                .split(|c: char| c == ',' || c.is_whitespace() || c == '#')
+                .next()
+                .unwrap_or("");
+            if word.is_empty() || !is_code(word) {
+                break;
+            }
+            codes_end = text.len() - rest.len() + word_start + word.len();
+            rest = &text[codes_end..];
+        }
+        return Some((codes, at + codes_end));
+    }
+    None
+}
+
 /// `noqa`, `noqa: LK001,LK003`, `NOQA:B006 because...`: what the part after a `#`
 /// silences, if it is a noqa directive at all.
 fn parse_noqa(part: &str) -> Option<Codes> {
@@ -109,19 +289,17 @@ fn parse_noqa(part: &str) -> Option<Codes> {
     Some(parse_codes(rest))
 }
 
-/// `pyleak-fix: noqa`, `pyleak-fix: noqa: LK001`, `ruff: noqa: B006`. A bare
-/// `# ruff: noqa` silences ruff, not this tool, so it needs codes to count here.
+/// `pyleak-fix: noqa`, `ruff: noqa`, `flake8: noqa` (the whole file), or with codes
+/// (`ruff: noqa: B006`: those codes). ruff honours its own and flake8's exemption, and a
+/// file marked for those tools (generated code, vendored code) is one nobody wants
+/// rewritten by this one either.
 fn parse_file_directive(part: &str) -> Option<Codes> {
-    for (tool, bare_counts) in [("pyleak-fix", true), ("ruff", false)] {
+    for tool in ["pyleak-fix", "ruff", "flake8"] {
         let Some(rest) = strip_prefix_ignore_ascii_case(part, tool) else {
             continue;
         };
         let rest = rest.trim_start().strip_prefix(':')?.trim_start();
-        let codes = parse_noqa(rest)?;
-        return match codes {
-            Codes::All if !bare_counts => None,
-            codes => Some(codes),
-        };
+        return parse_noqa(rest);
     }
     None
 }
@@ -191,15 +369,82 @@ mod tests {
     }
 
     #[test]
-    fn file_directives_need_this_tools_name_or_codes() {
-        assert_eq!(parse_file_directive("pyleak-fix: noqa"), Some(Codes::All));
-        assert_eq!(
-            parse_file_directive("pyleak-fix: noqa: LK001"),
-            listed(&["LK001"])
-        );
-        assert_eq!(parse_file_directive("ruff: noqa: B006"), listed(&["B006"]));
-        assert_eq!(parse_file_directive("ruff: noqa"), None);
-        assert_eq!(parse_file_directive("flake8: noqa"), None);
+    fn file_directives_of_this_tool_ruff_and_flake8_count() {
+        for tool in ["pyleak-fix", "ruff", "flake8", "Flake8", "RUFF"] {
+            assert_eq!(
+                parse_file_directive(&format!("{tool}: noqa")),
+                Some(Codes::All),
+                "{tool}"
+            );
+            assert_eq!(
+                parse_file_directive(&format!("{tool}: noqa: B006, lk003")),
+                listed(&["B006", "LK003"]),
+                "{tool}"
+            );
+            assert_eq!(
+                parse_file_directive(&format!("{tool}:noqa:LK001")),
+                listed(&["LK001"])
+            );
+        }
+        assert_eq!(parse_file_directive("pylint: noqa"), None);
+        assert_eq!(parse_file_directive("flake8 noqa"), None);
+        assert_eq!(parse_file_directive("flake8: noqasomething"), None);
+    }
+
+    fn with_file<T>(text: &str, work: impl FnOnce(&SourceFile) -> T) -> T {
+        let tree = crate::engine::parse(text);
+        work(&SourceFile::new(text, &tree))
+    }
+
+    #[test]
+    fn a_noqa_line_is_where_the_string_or_the_logical_line_ends() {
+        let text = "a = 1\nf(x=[], y=\"\"\"\nline\n\"\"\")\ng = 1 + \\\n    2 + \\\n    3\nh = 2  # \\\nm = (1,\n     2)\n";
+        with_file(text, |file| {
+            let line_of = |needle: &str| noqa_line(file, text.find(needle).unwrap());
+            assert_eq!(line_of("a = 1"), 0);
+            assert_eq!(line_of("x=[]"), 3, "the string ends on line 3");
+            assert_eq!(line_of("g = 1"), 6, "two backslashes continue it");
+            assert_eq!(
+                line_of("h = 2"),
+                7,
+                "a backslash in a comment continues nothing"
+            );
+            assert_eq!(
+                line_of("m = (1"),
+                8,
+                "inside brackets a comment can end the line"
+            );
+        });
+    }
+
+    #[test]
+    fn added_directives_merge_into_existing_ones_without_repeating_a_code() {
+        let text = "a = 1  # noqa: E501 reason\nb = 2   \nc = 3  # note\nd = 4  # noqa\ne = 5  # noqa: LK001\n";
+        with_file(text, |file| {
+            let finding = |needle: &str, code: &'static str| Finding {
+                code,
+                range: text.find(needle).unwrap()..text.find(needle).unwrap() + 1,
+                message: String::new(),
+                fix: None,
+            };
+            let findings = [
+                finding("a =", "LK003"),
+                finding("a =", "LK001"),
+                finding("1", "LK001"),
+                finding("b =", "LK002"),
+                finding("c =", "LK001"),
+                finding("d =", "LK001"),
+                finding("e =", "LK001"),
+                finding("e =", "LK002"),
+            ];
+            let edits = add_noqa_edits(file, &findings);
+            let fix = crate::fix::Fix::new("noqa", crate::fix::Applicability::Safe, edits);
+            let added = crate::fix::apply_fixes(text, &[&fix]).text;
+            assert_eq!(
+                added,
+                "a = 1  # noqa: E501, LK001, LK003 reason\nb = 2  # noqa: LK002\nc = 3  # note  # noqa: LK001\nd = 4  # noqa\ne = 5  # noqa: LK001, LK002\n"
+            );
+        });
     }
 
     #[test]

@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 use serde_json::{json, Value};
 
-use crate::cli::Mode;
 use crate::config::absolute;
-use crate::diff::unified_diff_with_context;
+use crate::diff::{unified_diff_with_context, PatchBase};
 use crate::engine::Located;
 use crate::fix::{apply_fixes, Applicability, Fix};
+use crate::outcome::{FileOutcome, FileReport, Mode};
 use crate::rules;
-use crate::run::{FileOutcome, FileReport};
 use crate::source::{LineIndex, Location};
+use crate::statistics;
 use crate::walk::Walked;
 
 /// How findings are listed; ruff's names for the formats it shares.
@@ -77,6 +77,8 @@ pub struct Style {
     pub format: OutputFormat,
     pub color: bool,
     pub cwd: PathBuf,
+    /// `--statistics`: one line per rule instead of one per finding.
+    pub statistics: bool,
 }
 
 impl Style {
@@ -85,6 +87,7 @@ impl Style {
             format: OutputFormat::Concise,
             color: false,
             cwd: cwd.to_path_buf(),
+            statistics: false,
         }
     }
 
@@ -143,6 +146,8 @@ struct Listed<'a> {
     path: &'a Path,
     located: &'a Located,
     source: &'a str,
+    /// Whether unsafe fixes are on for the file.
+    unsafe_fixes: bool,
 }
 
 /// Prints the report of a run on stdout and stderr. A closed stdout (`| head`) ends
@@ -184,6 +189,8 @@ pub fn write_report(
         ..Tally::default()
     };
     let mut listed = Vec::new();
+    // `--dry-run`: the findings its patch leaves, listed on `err` after it.
+    let mut left_by_patch = Vec::new();
     for file in files {
         match &file.outcome {
             Err(cause) => {
@@ -200,34 +207,59 @@ pub fn write_report(
                         path: &file.path,
                         located,
                         source,
+                        unsafe_fixes: file.unsafe_fixes,
                     });
                 }
             }
             Ok(FileOutcome::Fixed(fixed)) => {
                 tally.files += 1;
-                tally.files_changed += usize::from(fixed.changed);
+                // A file `--add-noqa` only commented is not counted as fixed.
+                let fixed_some = fixed.silenced.is_empty() || !fixed.applied.is_empty();
+                tally.files_changed += usize::from(fixed.changed && fixed_some);
                 tally.fixes += fixed.applied.len();
+                for code in &fixed.silenced {
+                    *tally.silenced_by_code.entry(code).or_default() += 1;
+                }
                 for located in &fixed.remaining {
                     tally.count_left(located, file.unsafe_fixes);
-                    if mode == Mode::Apply {
-                        listed.push(Listed {
-                            path: &file.path,
-                            located,
-                            source: &fixed.source,
-                        });
+                    let finding = Listed {
+                        path: &file.path,
+                        located,
+                        source: &fixed.source,
+                        unsafe_fixes: file.unsafe_fixes,
+                    };
+                    match mode {
+                        Mode::Apply => listed.push(finding),
+                        Mode::DryRun => left_by_patch.push(finding),
+                        Mode::Check => {}
                     }
                 }
-                if let Some(diff) = &fixed.diff {
-                    // A diff in another encoding than UTF-8 goes out as it is, uncoloured.
-                    match std::str::from_utf8(diff) {
+                if let Some(hunks) = &fixed.diff {
+                    let diff = [fixed.diff_header.as_slice(), hunks].concat();
+                    // A diff in another encoding than UTF-8 (or naming a file whose name
+                    // is not UTF-8) goes out as it is, uncoloured.
+                    match std::str::from_utf8(&diff) {
                         Ok(diff) => out.write_all(style.diff(diff).as_bytes())?,
-                        Err(_) => out.write_all(diff)?,
+                        Err(_) => out.write_all(&diff)?,
                     }
                 }
             }
         }
     }
-    write_findings(out, style, &listed)?;
+    if mode != Mode::DryRun {
+        if style.statistics {
+            write_statistics(out, style, &listed)?;
+        } else {
+            write_findings(out, style, &listed)?;
+        }
+    }
+    // stdout holds the patch alone; what it leaves goes with the summary, in the concise
+    // format (whatever `--output-format` says: the patch is the output), so that a
+    // check hook that fails says where.
+    let plain = Style::plain(&style.cwd);
+    for finding in &left_by_patch {
+        write_concise(err, &plain, finding)?;
+    }
     let summary = match mode {
         Mode::Apply => tally.apply_summary(),
         Mode::DryRun => tally.dry_run_summary(),
@@ -261,6 +293,16 @@ pub fn print_stdin(mode: Mode, style: &Style, files: &[FileReport], source: &[u8
         write_report(&mut out, &mut err, mode, style, &walked, files)
     };
     let _ = result.and_then(|()| out.flush()).and_then(|()| err.flush());
+}
+
+/// After a patch whose paths are based at the root (some file is outside the current
+/// directory): how to apply it, on stderr.
+pub fn print_patch_base_note(base: PatchBase) {
+    eprintln!(
+        "note: a patched file is outside the current directory, so every path in the patch \
+         is absolute (without its leading `/`); apply it from anywhere with `{}`",
+        base.apply_command()
+    );
 }
 
 /// `pyleak-fix rule`: each rule's documentation, Markdown as the rule writes it.
@@ -341,6 +383,21 @@ pub fn print_source(source: &[u8]) {
     let _ = out.write_all(source).and_then(|()| out.flush());
 }
 
+/// `--statistics`: a line per rule (JSON with `--output-format json`), in place of the
+/// findings.
+fn write_statistics(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io::Result<()> {
+    let counts = statistics::count_by_rule(
+        listed
+            .iter()
+            .map(|finding| (finding.located, finding.unsafe_fixes)),
+    );
+    if style.format == OutputFormat::Json {
+        writeln!(out, "{}", to_pretty_json(&statistics::to_json(&counts)))
+    } else {
+        statistics::write_table(out, &counts)
+    }
+}
+
 /// Lists the findings in the chosen format.
 fn write_findings(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io::Result<()> {
     match style.format {
@@ -416,6 +473,7 @@ fn write_full(out: &mut impl Write, style: &Style, finding: &Listed) -> io::Resu
         path,
         located,
         source,
+        ..
     } = finding;
     let number = located.start.line.to_string();
     let gutter = " ".repeat(number.len());
@@ -521,6 +579,7 @@ fn json_finding(finding: &Listed, cwd: &Path) -> Value {
         path,
         located,
         source,
+        ..
     } = finding;
     let fix = located.finding.fix.as_ref().map(|fix| {
         let edits: Vec<Value> = fix
@@ -549,7 +608,7 @@ fn json_finding(finding: &Listed, cwd: &Path) -> Value {
         "fix": fix,
         "location": row_column(located.start),
         "message": located.finding.message,
-        "noqa_row": located.start.line,
+        "noqa_row": located.noqa_line,
         "url": rule_url(located.finding.code),
     })
 }
@@ -605,6 +664,7 @@ fn sarif(listed: &[Listed], cwd: &Path) -> Value {
                 path,
                 located,
                 source,
+                ..
             } = finding;
             let uri = file_uri(&absolute(cwd, path));
             let mut result = json!({
@@ -680,6 +740,8 @@ struct Tally {
     left_by_code: BTreeMap<&'static str, usize>,
     /// Of the findings left, those `--unsafe-fixes` would fix.
     left_fixable_unsafely: usize,
+    /// `--add-noqa`: the findings left that a `# noqa` comment now silences, by code.
+    silenced_by_code: BTreeMap<&'static str, usize>,
 }
 
 impl Tally {
@@ -710,12 +772,25 @@ impl Tally {
 
     /// `(LK001: 2, LK002: 1)`.
     fn left_codes(&self) -> String {
-        let parts: Vec<String> = self
-            .left_by_code
-            .iter()
-            .map(|(code, count)| format!("{code}: {count}"))
-            .collect();
-        format!("({})", parts.join(", "))
+        by_code(&self.left_by_code)
+    }
+
+    /// ` Silenced 2 findings with `# noqa` (LK001: 2).`, after `--add-noqa`.
+    fn add_silenced(&self, summary: &mut String, verb: &str) {
+        let silenced: usize = self.silenced_by_code.values().sum();
+        if silenced > 0 {
+            let summary_was_nothing = summary.starts_with("No findings");
+            if summary_was_nothing {
+                summary.clear();
+            } else {
+                summary.push(' ');
+            }
+            summary.push_str(&format!(
+                "{verb} {} with `# noqa` {}.",
+                count(silenced, "finding", "findings"),
+                by_code(&self.silenced_by_code)
+            ));
+        }
     }
 
     /// `, 1 of them can be fixed with --unsafe-fixes`, when that is so.
@@ -756,6 +831,7 @@ impl Tally {
                 )
             }
         };
+        self.add_silenced(&mut summary, "Silenced");
         self.add_errors(&mut summary);
         summary
     }
@@ -793,6 +869,7 @@ impl Tally {
                 )
             }
         };
+        self.add_silenced(&mut summary, "Would silence");
         self.add_errors(&mut summary);
         summary
     }
@@ -841,6 +918,15 @@ impl Tally {
             ));
         }
     }
+}
+
+/// `(LK001: 2, LK002: 1)`.
+fn by_code(counts: &BTreeMap<&'static str, usize>) -> String {
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(code, count)| format!("{code}: {count}"))
+        .collect();
+    format!("({})", parts.join(", "))
 }
 
 /// `1 finding`, `2 findings`.

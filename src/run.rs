@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::cli::{Args, Command, Mode, RuleArgs};
 use crate::config::Resolver;
-use crate::diff::unified_diff;
+use crate::diff::{self, LineDiff, PatchBase, CONTEXT_LINES};
 use crate::encoding::{declared_encoding, Declared, Encoding};
 use crate::engine::{self, Located};
 use crate::report::{self, Style};
@@ -54,46 +54,7 @@ impl From<ExitStatus> for ExitCode {
     }
 }
 
-/// What happened to one file.
-#[derive(Debug)]
-pub struct FileReport {
-    /// As shown to the user and used to open the file.
-    pub path: PathBuf,
-    /// Whether unsafe fixes were allowed for this file (its configuration may say).
-    pub unsafe_fixes: bool,
-    /// The cause when the file could not be processed (`cannot read: ...`).
-    pub outcome: Result<FileOutcome, String>,
-}
-
-#[derive(Debug)]
-pub enum FileOutcome {
-    /// `--check`: the findings in the file as it is, and its text (without a byte-order
-    /// mark) when there are any, for the formats that show or locate more than a line.
-    Checked {
-        findings: Vec<Located>,
-        source: String,
-    },
-    /// Fixing, in place or as a diff.
-    Fixed(FixedFile),
-}
-
-#[derive(Debug)]
-pub struct FixedFile {
-    /// How many findings the file had before fixing.
-    pub initial_findings: usize,
-    /// The code of each fix applied (or that would be), one entry per fix.
-    pub applied: Vec<&'static str>,
-    /// The findings left after fixing, located in the fixed text.
-    pub remaining: Vec<Located>,
-    /// Whether the fixes changed the file (or would).
-    pub changed: bool,
-    /// `--dry-run`: the diff from the file's bytes to the bytes that would be written
-    /// (in the file's encoding, so that `git apply` finds its lines).
-    pub diff: Option<Vec<u8>>,
-    /// The fixed text (without a byte-order mark) when fixing in place left findings:
-    /// what their locations and fixes refer to. Empty otherwise.
-    pub source: String,
-}
+pub use crate::outcome::{FileOutcome, FileReport, FixedFile};
 
 /// Runs a command; `main.rs` only maps the result to the process's exit code.
 pub fn run(command: Command) -> ExitStatus {
@@ -157,7 +118,8 @@ pub fn main(args: Args) -> ExitStatus {
         return run_stdin(&args, &resolver, &style);
     }
     let mode = args.mode();
-    let walked = walk::collect_files(&args.paths(), &resolver, args.force_exclude);
+    let mut walked = walk::collect_files(&args.paths(), &resolver, args.force_exclude);
+    drop_aliases(&mut walked.files, &args.paths());
     let jobs = plan_jobs(&walked.files, &resolver);
     if args.show_files && resolver.errors().is_empty() {
         report::print_files(&walked);
@@ -180,6 +142,7 @@ pub fn main(args: Args) -> ExitStatus {
         interrupt::install();
     }
     let mut files = process_files(&jobs, mode);
+    let patch_base = name_diffs(&mut files, resolver.cwd());
     let interrupted = interrupt::requested();
     let unprocessed = if interrupted {
         let before = files.len();
@@ -189,6 +152,9 @@ pub fn main(args: Args) -> ExitStatus {
         0
     };
     report::print(mode, &style, &walked, &files);
+    if patch_base == PatchBase::Root {
+        report::print_patch_base_note(patch_base);
+    }
     if interrupted {
         report::print_error(&format!(
             "interrupted: {unprocessed} {} left as {} (no file is ever half-written)",
@@ -206,6 +172,29 @@ pub fn main(args: Args) -> ExitStatus {
         return ExitStatus::Interrupted;
     }
     adjust_exit_status(&args, exit_status(mode, &walked, &files), &files)
+}
+
+/// Leaves out each file that an earlier one in `files` names too (through a symbolic
+/// link, or a path with `..`): fixing it twice would fail the second time, and a patch
+/// naming it twice applies nothing. Walking follows no links, so that can only happen
+/// when the command line names overlapping `paths`; only then is each file's real path
+/// looked up.
+fn drop_aliases(files: &mut Vec<PathBuf>, paths: &[PathBuf]) {
+    let mut roots: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|path| fs::canonicalize(path).ok())
+        .collect();
+    roots.sort();
+    // Sorted by components, whatever lies inside a root comes right after it.
+    let overlap = roots.windows(2).any(|pair| pair[1].starts_with(&pair[0]));
+    if !overlap {
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|file| match fs::canonicalize(file) {
+        Ok(real) => seen.insert(real),
+        Err(_) => true,
+    });
 }
 
 /// What a file not processed because of Ctrl-C gets as its outcome.
@@ -397,18 +386,17 @@ fn process_file(path: &Path, mode: Mode, settings: &Settings) -> Result<FileOutc
     }
     let bytes =
         fs::read(path).map_err(|error| format!("cannot read: {}", describe_io_error(&error)))?;
-    let (outcome, fixed_bytes) = process_bytes(path, &bytes, mode, settings)?;
+    let (outcome, fixed_bytes) = process_bytes(&bytes, mode, settings)?;
     if let (Mode::Apply, Some(fixed_bytes)) = (mode, fixed_bytes) {
         write_atomically(path, &bytes, &fixed_bytes)?;
     }
     Ok(outcome)
 }
 
-/// Fixes or checks the contents of the file `path` names (a file's or standard input's),
-/// returning what happened and, when fixing changed them, the new bytes. A byte-order
-/// mark is kept; anything but UTF-8 is refused.
+/// Fixes or checks the contents of a file (or of standard input), returning what
+/// happened and, when fixing changed them, the new bytes. A byte-order mark is kept; an
+/// encoding other than UTF-8 or one PEP 263 declares and this crate reads is refused.
 fn process_bytes(
-    path: &Path,
     bytes: &[u8],
     mode: Mode,
     settings: &Settings,
@@ -449,7 +437,7 @@ fn process_bytes(
         };
         return Ok((FileOutcome::Checked { findings, source }, None));
     }
-    let outcome = engine::fix_text(text, settings).map_err(|error| error.to_string())?;
+    let mut outcome = engine::fix_text(text, settings).map_err(|error| error.to_string())?;
     let changed = outcome.changed(text);
     let mut diff = None;
     let mut fixed_bytes = None;
@@ -462,13 +450,15 @@ fn process_bytes(
             )
         })?);
         if mode == Mode::DryRun {
-            let shown = path.to_string_lossy();
             let old_text = [bom, text].concat();
             let new_text = [bom, outcome.fixed.as_str()].concat();
-            diff = Some(encode_diff(
-                &unified_diff(&old_text, &new_text, &shown),
-                encoding,
-            ));
+            let line_diff = LineDiff::new(&old_text, &new_text);
+            diff = Some(encode_diff(&line_diff.hunks(CONTEXT_LINES), encoding));
+            // The findings left are located in the fixed text; the user reads the file
+            // as it is, so they are moved to its lines.
+            for located in &mut outcome.remaining {
+                relocate(located, &line_diff);
+            }
         }
         fixed_bytes = Some(new_bytes);
     }
@@ -483,8 +473,10 @@ fn process_bytes(
         initial_findings: outcome.initial.len(),
         applied: outcome.applied,
         remaining: outcome.remaining,
+        silenced: outcome.silenced,
         changed,
         diff,
+        diff_header: Vec::new(),
         source,
     };
     Ok((FileOutcome::Fixed(fixed), fixed_bytes))
@@ -506,20 +498,66 @@ fn source_encoding(bom: &str, body: &[u8]) -> Result<Encoding, String> {
     }
 }
 
-/// A diff of decoded text, in the file's encoding: its two header lines (the path) stay
-/// UTF-8, every other line is text from the file or the fix, which the encoding holds.
-fn encode_diff(diff: &str, encoding: Encoding) -> Vec<u8> {
+/// A diff's hunks of decoded text, in the file's encoding: every line is text from the
+/// file or the fix, which the encoding holds (a hunk header is ASCII).
+fn encode_diff(hunks: &str, encoding: Encoding) -> Vec<u8> {
     if encoding == Encoding::Utf8 {
-        return diff.as_bytes().to_vec();
+        return hunks.as_bytes().to_vec();
     }
-    let mut bytes = Vec::with_capacity(diff.len());
-    for (index, line) in diff.split_inclusive('\n').enumerate() {
+    let mut bytes = Vec::with_capacity(hunks.len());
+    for line in hunks.split_inclusive('\n') {
         match encoding.encode(line) {
-            Ok(encoded) if index >= 2 => bytes.extend(encoded),
-            _ => bytes.extend_from_slice(line.as_bytes()),
+            Ok(encoded) => bytes.extend(encoded),
+            Err(_) => bytes.extend_from_slice(line.as_bytes()),
         }
     }
     bytes
+}
+
+/// Moves a finding located in a fixed text to the old side of `diff`: its own line when
+/// the fix left that line alone, else the first line the fix changed there, column 1.
+fn relocate(located: &mut Located, diff: &LineDiff) {
+    for location in [&mut located.start, &mut located.end] {
+        let (line, exact) = diff.old_line(location.line);
+        location.line = line;
+        if !exact {
+            location.column = 1;
+        }
+    }
+    located.noqa_line = diff.old_line(located.noqa_line).0;
+}
+
+/// Writes each diff's `---`/`+++` header. A diff names the file a fix writes, which is
+/// the target of a symbolic link named on the command line ([`write_atomically`]
+/// resolves links too), so that applying the patch and fixing in place change the
+/// same file. Every name is relative to one base, the current directory when every
+/// patched file is inside it, else the root (see [`PatchBase`]), which is returned.
+fn name_diffs(files: &mut [FileReport], cwd: &Path) -> PatchBase {
+    let cwd = fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let mut patched: Vec<(&mut FixedFile, PathBuf)> = files
+        .iter_mut()
+        .filter_map(|file| match &mut file.outcome {
+            Ok(FileOutcome::Fixed(fixed)) if fixed.diff.is_some() => {
+                let target = fs::canonicalize(&file.path)
+                    .unwrap_or_else(|_| diff::lexical_absolute(&file.path, &cwd));
+                Some((fixed, target))
+            }
+            _ => None,
+        })
+        .collect();
+    let base = if patched
+        .iter()
+        .all(|(_, target)| diff::patch_name(target, &cwd, PatchBase::CurrentDir).is_some())
+    {
+        PatchBase::CurrentDir
+    } else {
+        PatchBase::Root
+    };
+    for (fixed, target) in &mut patched {
+        let name = diff::patch_name(target, &cwd, base).unwrap_or_default();
+        fixed.diff_header = diff::file_header(&name);
+    }
+    base
 }
 
 /// `pyleak-fix --stdin-filename PATH -`: the source comes from standard input and, when
@@ -560,18 +598,22 @@ fn run_stdin(args: &Args, resolver: &Resolver, style: &Style) -> ExitStatus {
         return ExitStatus::Success;
     }
     let settings = config.settings_for(&absolute);
-    let result = on_workers(|| catching_panics(|| process_bytes(&path, &input, mode, &settings)));
+    let result = on_workers(|| catching_panics(|| process_bytes(&input, mode, &settings)));
     let (outcome, fixed_bytes) = match result {
         Ok((outcome, fixed_bytes)) => (Ok(outcome), fixed_bytes),
         Err(cause) => (Err(cause), None),
     };
-    let files = [FileReport {
+    let mut files = [FileReport {
         path,
         unsafe_fixes: settings.unsafe_fixes,
         outcome,
     }];
+    let patch_base = name_diffs(&mut files, resolver.cwd());
     let output = fixed_bytes.as_deref().unwrap_or(&input);
     report::print_stdin(mode, style, &files, output);
+    if patch_base == PatchBase::Root {
+        report::print_patch_base_note(patch_base);
+    }
     let status = exit_status(mode, &walk::Walked::default(), &files);
     adjust_exit_status(args, status, &files)
 }
@@ -823,9 +865,7 @@ mod tests {
             ..Settings::default()
         };
         for mode in [Mode::Check, Mode::DryRun, Mode::Apply] {
-            let error =
-                catching_panics(|| process_bytes(Path::new("a.py"), b"x = 1\n", mode, &settings))
-                    .unwrap_err();
+            let error = catching_panics(|| process_bytes(b"x = 1\n", mode, &settings)).unwrap_err();
             assert_eq!(
                 error,
                 "internal error in rule XX999: index out of bounds (please report this)"

@@ -136,6 +136,8 @@ pub struct Settings {
     pub extend_mutable_calls: Vec<String>,
     /// Whether the rules' prefilters may skip files (always, except to test them).
     pub prefilter: bool,
+    /// `--add-noqa`: after fixing, silence each finding left with a `# noqa` comment.
+    pub add_noqa: bool,
 }
 
 impl Default for Settings {
@@ -147,6 +149,7 @@ impl Default for Settings {
             large_allocation_bytes: 10_000_000,
             extend_mutable_calls: Vec::new(),
             prefilter: true,
+            add_noqa: false,
         }
     }
 }

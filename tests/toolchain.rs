@@ -431,6 +431,50 @@ fn noqa_comments_silence_findings_end_to_end() {
     assert_eq!(stdout(&output), "Fixed 1 finding in 1 file.\n");
 }
 
+#[test]
+fn flake8_and_ruff_file_exemptions_are_honoured_in_every_mode() {
+    // A generated file marked for flake8 or ruff is neither reported nor rewritten;
+    // with codes, only those codes (or the rules they are aliases of) are silenced.
+    let lk003 = "class Node:\n    def __init__(self):\n        self.me = self\n";
+    let both = format!("{FIXABLE}\n\n{lk003}");
+    let files = [
+        ("flake8_bare.py", format!("# flake8: noqa\n{both}")),
+        ("ruff_bare.py", format!("# ruff: noqa\n{both}")),
+        (
+            "flake8_alias.py",
+            format!("#!/usr/bin/env python\n# flake8: noqa: B006\n{both}"),
+        ),
+        ("ruff_code.py", format!("# ruff: noqa: LK003\n{both}")),
+        ("not_own_line.py", format!("x = 1  # flake8: noqa\n{both}")),
+    ];
+    let as_str: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
+    let directory = tree(&as_str);
+    assert_eq!(
+        found(directory.path(), &["--select", "LK001,LK003"]),
+        [
+            "flake8_alias.py:9",
+            "not_own_line.py:2",
+            "not_own_line.py:8",
+            "ruff_code.py:2"
+        ]
+    );
+    let output = run_in(directory.path(), &["--dry-run", "--select", "LK001,LK003"]);
+    let patch = stdout(&output);
+    for untouched in ["flake8_bare.py", "ruff_bare.py", "flake8_alias.py"] {
+        assert!(!patch.contains(untouched), "{untouched}: {patch}");
+    }
+    let output = run_in(directory.path(), &["--select", "LK001,LK003"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    for (path, contents) in &files[..3] {
+        assert_eq!(
+            &read(directory.path(), path),
+            contents,
+            "{path} was rewritten"
+        );
+    }
+    assert!(read(directory.path(), "ruff_code.py").contains("def f(x=None):"));
+}
+
 // ---------------------------------------------------------------- output formats
 
 /// Two files: fixable and unfixable findings, a tab-indented body, a non-ASCII
