@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use thiserror::Error;
 use tree_sitter::{Node, Parser, Tree};
 
-use crate::fix::{apply_fixes, Applicability, Fix};
+use crate::fix::{apply_fixes, compose, Applicability, Change, Fix};
 use crate::noqa::Suppressions;
 use crate::prefilter::code_only;
 use crate::rules::{Finding, Rule};
@@ -258,6 +258,8 @@ pub struct FixOutcome {
     pub applied: Vec<&'static str>,
     /// The findings left in the fixed text, located there.
     pub remaining: Vec<Located>,
+    /// Where `fixed` differs from the input, in bytes of each: what a diff looks at.
+    pub changes: Vec<Change>,
 }
 
 impl FixOutcome {
@@ -359,6 +361,7 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
         outcome
             .applied
             .extend(applied_findings.iter().map(|finding| finding.code));
+        outcome.changes = compose(&outcome.changes, &applied.spans);
         current = applied.text;
         tree = next_tree;
     }

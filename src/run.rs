@@ -16,9 +16,10 @@ use rayon::prelude::*;
 
 use crate::cli::{Args, Command, Mode, RuleArgs};
 use crate::config::Resolver;
-use crate::diff::unified_diff;
+use crate::diff::unified_diff_of_changes;
 use crate::encoding::{declared_encoding, Declared, Encoding};
 use crate::engine::{self, Located};
+use crate::fix::Change;
 use crate::report::{self, Style};
 use crate::rules;
 use crate::settings::{known_selectors_hint, Settings};
@@ -465,8 +466,18 @@ fn process_bytes(
             let shown = path.to_string_lossy();
             let old_text = [bom, text].concat();
             let new_text = [bom, outcome.fixed.as_str()].concat();
+            // Only the changed stretches are compared: diffing the whole texts costs
+            // their length times the number of changes.
+            let changes: Vec<Change> = outcome
+                .changes
+                .iter()
+                .map(|change| Change {
+                    old: change.old.start + bom.len()..change.old.end + bom.len(),
+                    new: change.new.start + bom.len()..change.new.end + bom.len(),
+                })
+                .collect();
             diff = Some(encode_diff(
-                &unified_diff(&old_text, &new_text, &shown),
+                &unified_diff_of_changes(&old_text, &new_text, &shown, &changes),
                 encoding,
             ));
         }

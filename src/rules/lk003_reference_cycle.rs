@@ -1044,9 +1044,23 @@ impl<'a, 'f> Context<'a, 'f> {
             )
             .collect();
         events.sort_by_key(|(offset, _)| *offset);
+        // Every link's two ends, known before the first is added, so that the graph
+        // searches only where a cycle can close.
+        let mut lives: HashMap<&str, u32> = HashMap::new();
+        let mut planned: Vec<(Vertex<'a>, Vertex<'a>)> = Vec::new();
+        for (_, event) in &events {
+            match event {
+                Event::Rebind(i) => *lives.entry(rebound[*i].name).or_default() += 1,
+                Event::Link(i) => {
+                    let (holder, value) = (links[*i].holder, self.text(links[*i].value));
+                    let life = |name| lives.get(name).copied().unwrap_or(0);
+                    planned.push(((holder, life(holder)), (value, life(value))));
+                }
+            }
+        }
+        let mut graph = Graph::new(&planned);
         let mut lives: HashMap<&str, u32> = HashMap::new();
         let mut bound_to: HashMap<&str, Node<'a>> = HashMap::new();
-        let mut graph = Graph::default();
         let mut reported: HashSet<Vec<Vertex<'a>>> = HashSet::new();
         let mut self_loops: HashSet<(Vertex<'a>, &str)> = HashSet::new();
         let mut holders: HashMap<usize, Vertex<'a>> = HashMap::new();

@@ -207,6 +207,53 @@ pub fn compatible(a: &[Arm], b: &[Arm]) -> bool {
     })
 }
 
+/// The arms of the edges on a path, counted so that [`compatible`] with all of them is
+/// decided in time proportional to one edge's arms, however long the path.
+#[derive(Default)]
+pub struct ArmsOnPath {
+    /// Per branching statement: the arms on the path, those of a non-zero alternative,
+    /// and how many of each alternative.
+    branches: HashMap<usize, (usize, usize, HashMap<usize, usize>)>,
+}
+
+impl ArmsOnPath {
+    /// Whether a statement in `arms` can run together with every one on the path.
+    pub fn admits(&self, arms: &[Arm]) -> bool {
+        arms.iter().all(|arm| {
+            let Some((all, nonzero, per_index)) = self.branches.get(&arm.branch) else {
+                return true;
+            };
+            let same = per_index.get(&arm.index).copied().unwrap_or(0);
+            if arm.exclusive_with_zero {
+                all - same == 0
+            } else {
+                arm.index == 0 || nonzero - same == 0
+            }
+        })
+    }
+
+    pub fn add(&mut self, arms: &[Arm]) {
+        for arm in arms {
+            let (all, nonzero, per_index) = self.branches.entry(arm.branch).or_default();
+            *all += 1;
+            *nonzero += usize::from(arm.index != 0);
+            *per_index.entry(arm.index).or_default() += 1;
+        }
+    }
+
+    pub fn remove(&mut self, arms: &[Arm]) {
+        for arm in arms {
+            if let Some((all, nonzero, per_index)) = self.branches.get_mut(&arm.branch) {
+                *all -= 1;
+                *nonzero -= usize::from(arm.index != 0);
+                if let Some(count) = per_index.get_mut(&arm.index) {
+                    *count -= 1;
+                }
+            }
+        }
+    }
+}
+
 /// The decorators on a `def` or `class`, as written without the `@`.
 pub fn decorators<'a>(file: &SourceFile<'a>, definition: Node) -> Vec<&'a str> {
     let Some(decorated) = definition
