@@ -65,6 +65,8 @@ pub fn unified_diff_of_changes(old: &str, new: &str, path: &str, changes: &[Chan
             &old_lines[old_first..old_end],
             &new_lines[new_first..new_end],
         );
+        // Myers takes the lines compared times the differences found.
+        crate::work::add((old_end - old_first + new_end - new_first) * inner.len().max(1));
         for op in inner {
             push_op(&mut ops, shifted(op, old_first, new_first));
         }

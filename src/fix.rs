@@ -139,6 +139,7 @@ struct Accepted<'a> {
 impl<'a> Accepted<'a> {
     /// Whether `edit` overlaps an accepted edit, in the sense of [`Edit::overlaps`].
     fn overlaps(&self, edit: &Edit) -> bool {
+        crate::work::add(1);
         let Range { start, end } = edit.range;
         let reaches_in = |at: usize| {
             self.replacements
@@ -227,6 +228,7 @@ pub fn compose(changes: &[Change], spans: &[(Range<usize>, usize)]) -> Vec<Chang
             (range.start, range.end, growth)
         }))
         .collect();
+    crate::work::add(regions.len());
     regions.sort_by_key(|&(start, end, _)| (start, end));
     let mut merged: Vec<(usize, usize, isize)> = Vec::with_capacity(regions.len());
     for (start, end, growth) in regions {

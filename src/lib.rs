@@ -17,3 +17,4 @@ pub mod semantic;
 pub mod settings;
 pub mod source;
 pub mod walk;
+pub mod work;

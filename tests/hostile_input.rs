@@ -48,3 +48,60 @@ t = [0] * -(10**100)
     // folded to a wrapped or saturated size.
     assert!(!out.contains("`u`") && !out.contains("`t`"), "{out}");
 }
+
+/// A file of `units` LK001 findings, an LK003 two-name cycle every tenth unit, and one
+/// function of `links` chained links that close one cycle (`scripts/big-input.py`).
+fn many_findings(units: usize, links: usize) -> String {
+    let mut text = String::from("import weakref\n\n\n");
+    for n in 0..units {
+        text += &format!("def f{n}(x=[]):\n    # padding\n    return x\n\n\n");
+        if n % 10 == 0 {
+            text += &format!(
+                "def g{n}():\n    a = Node()\n    b = Node()\n    a.peer = b\n    b.peer = a\n    return a\n\n\n"
+            );
+        }
+    }
+    text += "def chain():\n";
+    for i in 0..links {
+        text += &format!("    n{i} = Node()\n");
+    }
+    for i in 0..links {
+        text += &format!("    n{i}.next = n{}\n", (i + 1) % links);
+    }
+    text += "    return n0\n";
+    text
+}
+
+/// The steps counted while checking, fixing and diffing `text` (see `pyleak_fix::work`).
+fn work_for(text: &str) -> u64 {
+    use pyleak_fix::{diff, engine, settings::Settings, work};
+    let mut settings = Settings::default();
+    settings
+        .select_rules(&["LK001".into(), "LK002".into(), "LK003".into()], &[])
+        .unwrap();
+    settings.unsafe_fixes = true;
+    work::take();
+    let findings = engine::check_text(text, &settings).unwrap();
+    assert!(findings.len() > text.len() / 100, "{}", findings.len());
+    let outcome = engine::fix_text(text, &settings).unwrap();
+    assert!(outcome.remaining.len() < findings.len() / 10);
+    let diff = diff::unified_diff_of_changes(text, &outcome.fixed, "x.py", &outcome.changes);
+    assert!(diff.len() > text.len() / 4);
+    work::take()
+}
+
+/// Issue 15: fixing was quadratic in the findings, diffing in the changes, LK003's
+/// cycle search in the links. Four times the input may cost at most about five times
+/// the work, counted in steps, not timed.
+#[test]
+fn four_times_the_input_costs_about_four_times_the_work() {
+    let small = work_for(&many_findings(600, 250));
+    let large = work_for(&many_findings(2400, 1000));
+    assert!(small > 1000, "{small}");
+    eprintln!("steps: {small} for 1x, {large} for 4x");
+    assert!(
+        large < small * 5,
+        "4x the input took {large} steps against {small}: {:.1}x",
+        large as f64 / small as f64
+    );
+}

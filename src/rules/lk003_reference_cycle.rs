@@ -848,6 +848,8 @@ struct Context<'a, 'f> {
     classes: RefCell<HashMap<usize, Rc<ClassMembers<'a>>>>,
     /// The module's own bindings, asked about for every link: computed once.
     module_rebindings: std::cell::OnceCell<Vec<scope::Rebinding<'a, 'a>>>,
+    /// [`Context::module_class`] of every name, asked about for every link: computed once.
+    module_classes: std::cell::OnceCell<HashMap<&'a str, Node<'a>>>,
 }
 
 impl<'a, 'f> Context<'a, 'f> {
@@ -857,6 +859,7 @@ impl<'a, 'f> Context<'a, 'f> {
             bindings: file.bindings(),
             classes: RefCell::new(HashMap::new()),
             module_rebindings: std::cell::OnceCell::new(),
+            module_classes: std::cell::OnceCell::new(),
         }
     }
 
@@ -1282,21 +1285,28 @@ impl<'a, 'f> Context<'a, 'f> {
 
     /// The one module-level class named `name`, when the module binds that name only so.
     fn module_class(&self, name: &str) -> Option<Node<'a>> {
-        let root = self.file.tree.root_node();
-        let mut found = None;
-        for rebinding in self.module_rebindings() {
-            if rebinding.name == name {
-                if found.is_some() {
-                    return None;
-                }
-                found = Some(rebinding.offset);
+        let classes = self.module_classes.get_or_init(|| {
+            let root = self.file.tree.root_node();
+            let classes: HashMap<usize, Node<'a>> = crate::semantic::statements(root)
+                .into_iter()
+                .map(scope::definition_inner)
+                .filter(|d| d.kind() == "class_definition")
+                .map(|d| (d.start_byte(), d))
+                .collect();
+            // Each name with the offset of its one binding, or `None` when bound again.
+            let mut bound: HashMap<&'a str, Option<usize>> = HashMap::new();
+            for rebinding in self.module_rebindings() {
+                bound
+                    .entry(rebinding.name)
+                    .and_modify(|offset| *offset = None)
+                    .or_insert(Some(rebinding.offset));
             }
-        }
-        let offset = found?;
-        crate::semantic::statements(root)
-            .into_iter()
-            .map(scope::definition_inner)
-            .find(|d| d.kind() == "class_definition" && d.start_byte() == offset)
+            bound
+                .into_iter()
+                .filter_map(|(name, offset)| Some((name, *classes.get(&offset?)?)))
+                .collect()
+        });
+        classes.get(name).copied()
     }
 
     /// Whether every class of this module that derives from `class` accepts weak

@@ -103,6 +103,7 @@ impl<'a> Graph<'a> {
                 return None;
             }
             self.budget -= 1;
+            crate::work::add(1);
             let edge = &self.edges[index];
             if seen.contains(&edge.to) || self.component.get(&edge.to).copied() != component {
                 continue;
@@ -140,6 +141,7 @@ fn components<'a>(edges: &[(Vertex<'a>, Vertex<'a>)]) -> HashMap<Vertex<'a>, usi
         adjacency[from].push(to);
     }
     let count = vertices.len();
+    crate::work::add(count + edges.len());
     let mut state = Tarjan {
         index: vec![UNVISITED; count],
         low: vec![0; count],
