@@ -4,14 +4,310 @@
 //! that overflow are reported saturated. Ownership is tested as root, with the binary
 //! run as user nobody through `setpriv` where a user without privileges matters.
 
+use std::fs;
 use std::path::Path;
 use std::process::Output;
+use std::time::Duration;
 
 mod common;
-use common::{code, stderr, stdout, tree};
+use common::{code, read, stderr, stdout, tree, FIXABLE, FIXED};
 
 fn run(directory: &Path, args: &[&str]) -> Output {
     common::run_in(directory, args)
+}
+
+/// The run exited 2 naming `bad` with `message`, fixed `good.py`, and left no
+/// temporary file.
+fn assert_refused(directory: &Path, output: &Output, bad: &str, message: &str) {
+    let err = stderr(output);
+    assert_eq!(code(output), 2, "{}{err}", stdout(output));
+    let expected = format!("error: {bad}: {message}");
+    assert!(
+        err.lines().any(|line| line.starts_with(&expected)),
+        "expected a line starting with {expected:?} in:\n{err}"
+    );
+    assert_eq!(read(directory, "good.py"), FIXED);
+    let leftovers: Vec<String> = fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".pyleak-fix-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[cfg(unix)]
+fn running_as_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// The user the ownership tests hand files to, and run as: nobody.
+#[cfg(unix)]
+const NOBODY: u32 = 65534;
+
+/// As root, the binary run as user nobody through `setpriv` (see tests/robustness.rs);
+/// `None` (the test is skipped) when setpriv is missing or refuses.
+#[cfg(unix)]
+fn as_nobody(directory: &Path, args: &[&str]) -> Option<std::process::Command> {
+    let setpriv = |program: &Path| {
+        let mut command = std::process::Command::new("setpriv");
+        command
+            .arg(format!("--reuid={NOBODY}"))
+            .arg(format!("--regid={NOBODY}"))
+            .arg("--clear-groups")
+            .arg(program);
+        command
+    };
+    let works = setpriv(Path::new("true"))
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !works {
+        eprintln!("skipped: setpriv cannot switch to user {NOBODY}");
+        return None;
+    }
+    let mut command = setpriv(&assert_cmd::cargo::cargo_bin("pyleak-fix"));
+    command.current_dir(directory).args(args);
+    Some(command)
+}
+
+#[cfg(unix)]
+fn owner_group_mode(path: &Path) -> (u32, u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = fs::metadata(path).unwrap();
+    (metadata.uid(), metadata.gid(), metadata.mode() & 0o7777)
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Issue 15: run as root on another user's file, the fixed file was `root:root`, and a
+/// file of mode 4750 became setuid root. Owner, group and mode (setuid and setgid
+/// included) are kept.
+#[cfg(unix)]
+#[test]
+fn a_write_keeps_owner_group_and_mode() {
+    if !running_as_root() {
+        eprintln!("skipped: only root can give files to another user");
+        return;
+    }
+    let directory = tree(&[
+        ("plain.py", FIXABLE.as_bytes()),
+        ("setuid.py", FIXABLE.as_bytes()),
+        ("setgid.py", FIXABLE.as_bytes()),
+        ("private.py", FIXABLE.as_bytes()),
+    ]);
+    let root = directory.path();
+    let cases = [
+        ("plain.py", 0o644),
+        ("setuid.py", 0o4750),
+        ("setgid.py", 0o2755),
+        ("private.py", 0o600),
+    ];
+    for (name, mode) in cases {
+        std::os::unix::fs::chown(root.join(name), Some(NOBODY), Some(NOBODY)).unwrap();
+        set_mode(&root.join(name), mode);
+    }
+    let output = run(root, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    for (name, mode) in cases {
+        assert_eq!(read(root, name), FIXED, "{name}");
+        assert_eq!(
+            owner_group_mode(&root.join(name)),
+            (NOBODY, NOBODY, mode),
+            "{name}"
+        );
+    }
+}
+
+/// A user who may replace a file (the directory is theirs) but not give the new one its
+/// owner leaves it alone, and says so: the setuid file of root stays root's and as it was.
+#[cfg(unix)]
+#[test]
+fn an_owner_that_cannot_be_kept_is_not_written() {
+    if !running_as_root() {
+        eprintln!("skipped: needs root to make a file nobody cannot own");
+        return;
+    }
+    let directory = tree(&[
+        ("rootfile.py", FIXABLE.as_bytes()),
+        ("good.py", FIXABLE.as_bytes()),
+    ]);
+    let root = directory.path();
+    set_mode(&root.join("rootfile.py"), 0o4666);
+    for path in [root.to_path_buf(), root.join("good.py")] {
+        std::os::unix::fs::chown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
+    }
+    set_mode(root, 0o755);
+    let Some(mut command) = as_nobody(root, &["rootfile.py", "good.py"]) else {
+        return;
+    };
+    let output = command.output().unwrap();
+    assert_refused(
+        root,
+        &output,
+        "rootfile.py",
+        "not written: its owner and group (0:0) cannot be kept (permission denied); left unchanged",
+    );
+    assert_eq!(read(root, "rootfile.py"), FIXABLE);
+    assert_eq!(owner_group_mode(&root.join("rootfile.py")), (0, 0, 0o4666));
+    assert_eq!(owner_group_mode(&root.join("good.py")).0, NOBODY);
+}
+
+/// A read-only file in a writable directory was silently rewritten; it is refused as an
+/// editor would, even for root.
+#[cfg(unix)]
+#[test]
+fn a_file_without_write_permission_for_its_owner_is_not_written() {
+    let directory = tree(&[
+        ("readonly.py", FIXABLE.as_bytes()),
+        ("good.py", FIXABLE.as_bytes()),
+    ]);
+    let root = directory.path();
+    set_mode(&root.join("readonly.py"), 0o444);
+    let output = run(root, &[]);
+    assert_refused(
+        root,
+        &output,
+        "readonly.py",
+        "not written: it is read-only (mode 0444, no write permission for its owner); left unchanged",
+    );
+    assert_eq!(read(root, "readonly.py"), FIXABLE);
+    assert_eq!(owner_group_mode(&root.join("readonly.py")).2, 0o444);
+    // Checking and diffing write nothing: they still read it.
+    let output = run(root, &["--dry-run", "readonly.py"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+}
+
+/// A file with more than one hard link is refused: replacing it would split it from its
+/// other names; rewriting it in place would not be atomic.
+#[cfg(unix)]
+#[test]
+fn a_hard_linked_file_is_not_written() {
+    let directory = tree(&[
+        ("linked.py", FIXABLE.as_bytes()),
+        ("good.py", FIXABLE.as_bytes()),
+    ]);
+    let root = directory.path();
+    fs::create_dir(root.join("elsewhere")).unwrap();
+    fs::hard_link(root.join("linked.py"), root.join("elsewhere/other.txt")).unwrap();
+    let output = run(root, &["linked.py", "good.py"]);
+    assert_refused(
+        root,
+        &output,
+        "linked.py",
+        "not written: it has 2 hard links, which replacing it would split",
+    );
+    assert_eq!(read(root, "linked.py"), FIXABLE);
+    assert_eq!(read(root, "elsewhere/other.txt"), FIXABLE);
+}
+
+/// A FIFO named on the command line hung the run; `/dev/zero` was read until memory ran
+/// out. Anything but a regular file, named directly or through a symbolic link, is
+/// refused at once, and the other files go on.
+#[cfg(unix)]
+#[test]
+fn only_regular_files_are_read() {
+    let directory = tree(&[("good.py", FIXABLE.as_bytes())]);
+    let root = directory.path();
+    let status = std::process::Command::new("mkfifo")
+        .args([root.join("fifo.py"), root.join("fifo2")])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::os::unix::fs::symlink("fifo2", root.join("to_fifo.py")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", root.join("zero.py")).unwrap();
+    for mode in [&[][..], &["--check"], &["--dry-run"]] {
+        fs::write(root.join("good.py"), FIXABLE).unwrap();
+        let mut command = common::command(root, mode);
+        command
+            .args(["fifo.py", "to_fifo.py", "zero.py", "/dev/null", "good.py"])
+            .timeout(Duration::from_secs(120));
+        let output = command.output().unwrap();
+        assert!(output.status.code().is_some(), "killed: it hung");
+        let err = stderr(&output);
+        for (name, kind) in [
+            ("fifo.py", "a FIFO"),
+            ("to_fifo.py", "a FIFO"),
+            ("zero.py", "a character device"),
+            ("/dev/null", "a character device"),
+        ] {
+            let expected =
+                format!("error: {name}: not a regular file ({kind}); only regular files are read");
+            assert!(
+                err.lines().any(|line| line == expected),
+                "{expected}\n{err}"
+            );
+        }
+        assert_eq!(code(&output), 2, "{err}");
+        if mode.is_empty() {
+            assert_eq!(read(root, "good.py"), FIXED);
+        } else {
+            assert!(stdout(&output).contains("good.py"), "{}", stdout(&output));
+        }
+    }
+}
+
+/// A file over `max-file-bytes` (100 MB unless configured) is refused with its size,
+/// unread; the option comes from the command line or the configuration.
+#[test]
+fn a_file_over_the_size_limit_is_refused_with_its_size() {
+    let big = format!("{FIXABLE}# {}\n", "x".repeat(1000));
+    let directory = tree(&[("big.py", big.as_bytes()), ("good.py", FIXABLE.as_bytes())]);
+    let root = directory.path();
+    let output = run(root, &["--max-file-bytes", "1_000"]);
+    assert_refused(
+        root,
+        &output,
+        "big.py",
+        "1,029 bytes, more than max-file-bytes (1,000); not read",
+    );
+    assert_eq!(read(root, "big.py"), big);
+
+    fs::write(root.join("good.py"), FIXABLE).unwrap();
+    fs::write(
+        root.join("pyproject.toml"),
+        "[tool.pyleak-fix]\nmax-file-bytes = 1000\n",
+    )
+    .unwrap();
+    let output = run(root, &[]);
+    assert_refused(
+        root,
+        &output,
+        "big.py",
+        "1,029 bytes, more than max-file-bytes (1,000); not read",
+    );
+    // The command line wins over the configuration.
+    let output = run(root, &["--max-file-bytes", "2000", "big.py"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(read(root, "big.py").starts_with(FIXED));
+}
+
+/// A file named directly and through symbolic links is processed once: the second write
+/// used to fail with `File exists` although the file was fixed.
+#[cfg(unix)]
+#[test]
+fn a_file_named_twice_is_processed_once() {
+    let directory = tree(&[("a.py", FIXABLE.as_bytes())]);
+    let root = directory.path();
+    std::os::unix::fs::symlink("a.py", root.join("link.py")).unwrap();
+    std::os::unix::fs::symlink("link.py", root.join("link2.py")).unwrap();
+    let paths = ["link.py", "a.py", "link2.py", "./a.py", "."];
+    let output = run(root, &[&["--dry-run"][..], &paths].concat());
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let out = stdout(&output);
+    assert_eq!(out.matches("--- a/").count(), 1, "{out}");
+    assert!(out.contains("--- a/a.py"), "{out}");
+    let output = run(root, &paths);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+    assert_eq!(read(root, "a.py"), FIXED);
+    assert!(fs::symlink_metadata(root.join("link.py"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
 }
 
 #[test]
