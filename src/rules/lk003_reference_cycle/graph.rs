@@ -238,6 +238,35 @@ mod tests {
     }
 
     #[test]
+    fn searches_stop_at_the_budget_on_a_ring_linked_twice() {
+        // The second round of links closes a cycle with every link, each found by a
+        // walk around the whole ring: quadratic without the budget.
+        let names: Vec<String> = (0..3_000).map(|i| format!("n{i}")).collect();
+        let ring: Vec<(Vertex, Vertex)> = (0..names.len())
+            .map(|i| {
+                (
+                    (names[i].as_str(), 0),
+                    (names[(i + 1) % names.len()].as_str(), 0),
+                )
+            })
+            .collect();
+        let planned: Vec<(Vertex, Vertex)> = ring.iter().chain(&ring).copied().collect();
+        let mut graph = Graph::new(&planned);
+        crate::work::take();
+        let closed = planned
+            .iter()
+            .enumerate()
+            .filter(|(link, &(from, to))| graph.add(from, to, *link, Vec::new()).is_some())
+            .count();
+        let steps = crate::work::take() as usize;
+        assert!(closed >= 2, "{closed}");
+        assert!(
+            steps <= BUDGET_FLOOR + (BUDGET_PER_LINK + 2) * planned.len(),
+            "{steps}"
+        );
+    }
+
+    #[test]
     fn a_long_ring_closes_once_at_its_last_link() {
         let names: Vec<String> = (0..50_000).map(|i| format!("n{i}")).collect();
         let planned: Vec<(Vertex, Vertex)> = (0..names.len())

@@ -565,3 +565,54 @@ pub fn reads_name(file: &SourceFile, node: Node, name: &str) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every arm of two branches (an `if` and a `try`) with three alternatives.
+    fn all_arms() -> Vec<Arm> {
+        let mut arms = Vec::new();
+        for (branch, exclusive_with_zero) in [(1, true), (2, false)] {
+            for index in 0..3 {
+                arms.push(Arm {
+                    branch,
+                    index,
+                    exclusive_with_zero,
+                });
+            }
+        }
+        arms
+    }
+
+    #[test]
+    fn arms_on_a_path_admit_what_pairwise_checks_admit() {
+        let arms = all_arms();
+        // Paths of up to three edges, each edge in up to one arm per branch.
+        let edges: Vec<Vec<Arm>> = std::iter::once(Vec::new())
+            .chain(arms.iter().map(|arm| vec![*arm]))
+            .chain(
+                arms[..3]
+                    .iter()
+                    .flat_map(|a| arms[3..].iter().map(move |b| vec![*a, *b])),
+            )
+            .collect();
+        for first in &edges {
+            for second in &edges {
+                let path = [first.clone(), second.clone()];
+                let mut on_path = ArmsOnPath::default();
+                for edge in &path {
+                    on_path.add(edge);
+                }
+                for edge in &edges {
+                    let pairwise = path.iter().all(|other| compatible(edge, other));
+                    assert_eq!(on_path.admits(edge), pairwise, "{edge:?} after {path:?}");
+                }
+                on_path.remove(second);
+                for edge in &edges {
+                    assert_eq!(on_path.admits(edge), compatible(edge, first));
+                }
+            }
+        }
+    }
+}
