@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 
 use similar::{capture_diff_slices, group_diff_ops, Algorithm, DiffOp, DiffTag};
 
-use crate::fix::Change;
+use crate::fix::{apply_fixes, Applicability, Change, Edit, Fix};
+use crate::source::LineIndex;
 
 /// Lines of unchanged context around each change, as git and diff default to.
 pub const CONTEXT_LINES: usize = 3;
@@ -34,7 +35,7 @@ pub fn unified_diff_with_context(old: &str, new: &str, path: &str, context: usiz
     let _ = writeln!(out, "--- a/{path}");
     let _ = writeln!(out, "+++ b/{path}");
     for hunk in group_diff_ops(ops, context) {
-        write_hunk(&mut out, &hunk, &old_lines, &new_lines);
+        write_hunk(&mut out, &hunk, &old_lines, &new_lines, (0, 0));
     }
     out
 }
@@ -80,7 +81,91 @@ pub fn unified_diff_of_changes(old: &str, new: &str, path: &str, changes: &[Chan
     let _ = writeln!(out, "--- a/{path}");
     let _ = writeln!(out, "+++ b/{path}");
     for hunk in group_diff_ops(ops, CONTEXT_LINES) {
-        write_hunk(&mut out, &hunk, &old_lines, &new_lines);
+        write_hunk(&mut out, &hunk, &old_lines, &new_lines, (0, 0));
+    }
+    out
+}
+
+/// The diff of `edits` (one fix's, sorted and disjoint) applied to `source`, with
+/// `context` lines around each change: the same as [`unified_diff_with_context`] of the
+/// whole texts, but only the lines near the edits are read, so showing every fix of a
+/// big file costs the fixes' size, not the file's times their number. `lines` indexes
+/// `source`. Empty when the edits are not sorted and disjoint.
+pub fn fix_diff(
+    source: &str,
+    lines: &LineIndex,
+    edits: &[Edit],
+    path: &str,
+    context: usize,
+) -> String {
+    let fix = Fix::new("", Applicability::Safe, edits.to_vec());
+    if !fix.is_well_formed(source.len()) {
+        return String::new();
+    }
+    let bytes = source.as_bytes();
+    let line_start = |at: usize| {
+        bytes[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+    };
+    let next_line = |at: usize| {
+        bytes[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| at + i + 1)
+    };
+    // Each edit's lines with `context` lines on each side; windows that meet are one.
+    let mut windows: Vec<(usize, usize, Vec<Edit>)> = Vec::new();
+    for edit in &fix.edits {
+        let mut start = line_start(edit.range.start);
+        for _ in 0..context {
+            if start == 0 {
+                break;
+            }
+            start = line_start(start - 1);
+        }
+        let mut end = next_line(edit.range.end);
+        for _ in 0..context {
+            end = next_line(end);
+        }
+        let shifted = |start: usize| {
+            Edit::replace(
+                edit.range.start - start..edit.range.end - start,
+                edit.content.clone(),
+            )
+        };
+        match windows.last_mut() {
+            Some(last) if start <= last.1 => {
+                last.1 = last.1.max(end);
+                let edit = shifted(last.0);
+                last.2.push(edit);
+            }
+            _ => windows.push((start, end, vec![shifted(start)])),
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "--- a/{path}");
+    let _ = writeln!(out, "+++ b/{path}");
+    let mut growth = 0isize; // lines added by the windows before
+    for (start, end, edits) in windows {
+        let old = &source[start..end];
+        let new = apply_fixes(old, &[&Fix::new("", Applicability::Safe, edits)]).text;
+        let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+        let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+        let first_line = lines.location(source, start).line - 1;
+        let new_first = (first_line as isize + growth) as usize;
+        growth += new_lines.len() as isize - old_lines.len() as isize;
+        let ops = capture_diff_slices(Algorithm::Myers, &old_lines, &new_lines);
+        for hunk in group_diff_ops(ops, context) {
+            write_hunk(
+                &mut out,
+                &hunk,
+                &old_lines,
+                &new_lines,
+                (first_line, new_first),
+            );
+        }
     }
     out
 }
@@ -226,7 +311,15 @@ fn shifted(op: DiffOp, old: usize, new: usize) -> DiffOp {
     }
 }
 
-fn write_hunk(out: &mut String, hunk: &[DiffOp], old_lines: &[&str], new_lines: &[&str]) {
+/// Writes one hunk of ops over `old_lines` and `new_lines`, whose first lines are the
+/// lines numbered `offsets` (0-based) of the files.
+fn write_hunk(
+    out: &mut String,
+    hunk: &[DiffOp],
+    old_lines: &[&str],
+    new_lines: &[&str],
+    offsets: (usize, usize),
+) {
     let (Some(first), Some(last)) = (hunk.first(), hunk.last()) else {
         return;
     };
@@ -237,8 +330,8 @@ fn write_hunk(out: &mut String, hunk: &[DiffOp], old_lines: &[&str], new_lines: 
     let _ = writeln!(
         out,
         "@@ -{} +{} @@",
-        hunk_range(old_start, old_len),
-        hunk_range(new_start, new_len)
+        hunk_range(old_start + offsets.0, old_len),
+        hunk_range(new_start + offsets.1, new_len)
     );
     for op in hunk {
         let (tag, old_range, new_range) = op.as_tag_tuple();
@@ -366,6 +459,48 @@ mod tests {
                 unified_diff(original, &text, "x.py"),
                 "after {count} passes: {text:?}"
             );
+        }
+    }
+
+    /// A fix's diff read from windows around its edits is the diff of the whole texts.
+    #[test]
+    fn a_fix_diff_is_the_diff_of_the_texts() {
+        let source: String = (1..=30).map(|n| format!("line {n}\n")).collect::<String>() + "end";
+        let lines = LineIndex::new(&source);
+        let at = |line: usize| {
+            source
+                .match_indices('\n')
+                .nth(line - 2)
+                .map_or(0, |(i, _)| i + 1)
+        };
+        let fixes: Vec<Vec<Edit>> = vec![
+            vec![Edit::insert(0, "import weakref\n")],
+            vec![
+                Edit::insert(0, "import x\n"),
+                Edit::replace(at(20)..at(21), "twenty\n"),
+            ],
+            vec![
+                Edit::replace(at(5)..at(5) + 4, "LINE"),
+                Edit::insert(at(8), "new\n"),
+            ],
+            vec![
+                Edit::replace(at(3)..at(4), ""),
+                Edit::insert(at(12), "a\nb\n"),
+            ],
+            vec![Edit::replace(at(29)..source.len(), "last\n")],
+            vec![Edit::insert(source.len(), "\n")],
+            vec![Edit::insert(at(10), "x"), Edit::insert(at(10), "y\n")],
+        ];
+        for edits in fixes {
+            let fix = Fix::new("t", Applicability::Safe, edits.clone());
+            let fixed = apply_fixes(&source, &[&fix]).text;
+            for context in [0, 1, 3] {
+                assert_eq!(
+                    fix_diff(&source, &lines, &edits, "x.py", context),
+                    unified_diff_with_context(&source, &fixed, "x.py", context),
+                    "{edits:?} with {context} lines of context"
+                );
+            }
         }
     }
 

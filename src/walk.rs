@@ -126,6 +126,8 @@ fn drop_second_names(files: &mut Vec<PathBuf>) {
             keep[index - 1]
         });
     }
+    #[cfg(not(unix))]
+    let _ = files;
 }
 
 /// Whether the configuration governing `path` excludes it; a broken configuration
