@@ -36,7 +36,8 @@ Configuration:
   [tool.pyleak-fix] in pyproject.toml, or pyleak-fix.toml (same keys, no table), in the
   file's directory or the closest one above it. Keys: select, ignore, extend-select,
   exclude, extend-exclude, per-file-ignores, unsafe-fixes, target-version,
-  large-allocation-bytes, extend-mutable-calls. Options given here override them.
+  large-allocation-bytes, extend-mutable-calls, max-file-bytes. Options given here
+  override them.
 
 Suppressions:
   `# noqa` or `# noqa: LK001` on the line a finding starts on (`# noqa: B006` also
@@ -111,6 +112,10 @@ pub struct Args {
     /// `_` separators are allowed: 50_000_000.
     #[arg(long, value_name = "BYTES", value_parser = parse_byte_count)]
     pub large_allocation_bytes: Option<u64>,
+
+    /// Refuse, unread, files larger than this many bytes [default: 100_000_000].
+    #[arg(long, value_name = "BYTES", value_parser = parse_byte_count)]
+    pub max_file_bytes: Option<u64>,
 
     /// Parse every file, even those no selected rule's prefilter admits (for testing
     /// that the prefilters hide no finding; slower).
@@ -253,6 +258,7 @@ impl Args {
             unsafe_fixes,
             target_version: self.target_version,
             large_allocation_bytes: self.large_allocation_bytes,
+            max_file_bytes: self.max_file_bytes,
             no_prefilter: self.no_prefilter,
             add_noqa: self.add_noqa,
         }

@@ -33,6 +33,7 @@ pub const KEYS: &[&str] = &[
     "target-version",
     "large-allocation-bytes",
     "extend-mutable-calls",
+    "max-file-bytes",
 ];
 
 /// A configuration file that cannot be used: which one, and what is wrong with it.
@@ -60,6 +61,7 @@ pub struct Options {
     pub target_version: Option<PythonVersion>,
     pub large_allocation_bytes: Option<u64>,
     pub extend_mutable_calls: Vec<String>,
+    pub max_file_bytes: Option<u64>,
 }
 
 /// What the command line sets; each one given wins over every configuration file.
@@ -69,6 +71,7 @@ pub struct Overrides {
     pub unsafe_fixes: Option<bool>,
     pub target_version: Option<PythonVersion>,
     pub large_allocation_bytes: Option<u64>,
+    pub max_file_bytes: Option<u64>,
     /// Turns the rules' prefilters off: every file is parsed.
     pub no_prefilter: bool,
     /// `--add-noqa`.
@@ -137,6 +140,9 @@ impl Config {
             .or(options.large_allocation_bytes)
         {
             settings.large_allocation_bytes = bytes;
+        }
+        if let Some(bytes) = overrides.max_file_bytes.or(options.max_file_bytes) {
+            settings.max_file_bytes = bytes;
         }
         settings.apply_selections(&[&options.rules, &overrides.rules]);
         let default_exclude: Vec<String> =
@@ -500,6 +506,19 @@ pub fn parse_options(table: &Table, prefix: &str) -> Result<Options, String> {
                         )
                     })?;
                 options.large_allocation_bytes = Some(bytes);
+            }
+            "max-file-bytes" => {
+                let bytes = value
+                    .as_integer()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| {
+                        format!(
+                            "{name} must be a positive whole number of bytes, not {}",
+                            describe(value)
+                        )
+                    })?;
+                options.max_file_bytes = Some(bytes);
             }
             "extend-mutable-calls" => {
                 options.extend_mutable_calls = strings(

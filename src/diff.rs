@@ -10,6 +10,9 @@ use std::path::{Component, Path, PathBuf};
 
 use similar::{capture_diff_slices, group_diff_ops, Algorithm, DiffOp, DiffTag};
 
+use crate::fix::{apply_fixes, Applicability, Change, Edit, Fix};
+use crate::source::LineIndex;
+
 /// Lines of unchanged context around each change, as git and diff default to.
 pub const CONTEXT_LINES: usize = 3;
 
@@ -60,7 +63,7 @@ impl<'a> LineDiff<'a> {
             return out;
         }
         for hunk in group_diff_ops(self.ops.clone(), context) {
-            write_hunk(&mut out, &hunk, &self.old_lines, &self.new_lines);
+            write_hunk(&mut out, &hunk, &self.old_lines, &self.new_lines, (0, 0));
         }
         out
     }
@@ -241,7 +244,296 @@ fn valid_utf8_mask(bytes: &[u8]) -> Vec<bool> {
     mask
 }
 
-fn write_hunk(out: &mut String, hunk: &[DiffOp], old_lines: &[&str], new_lines: &[&str]) {
+/// [`unified_diff`] for a `new` text whose differences from `old` are known to lie within
+/// `changes` (as [`crate::engine::FixOutcome::changes`] gives them): only the lines those
+/// touch are compared, so the cost is linear in the texts plus the cost of diffing each
+/// changed stretch, however many there are. Outside the changes the texts must agree.
+pub fn unified_diff_of_changes(old: &str, new: &str, path: &str, changes: &[Change]) -> String {
+    if old == new {
+        return String::new();
+    }
+    format!(
+        "--- a/{path}\n+++ b/{path}\n{}",
+        hunks_of_changes(old, new, changes)
+    )
+}
+
+/// The hunks of [`unified_diff_of_changes`], without the `---`/`+++` header (which
+/// [`file_header`] writes for any name); empty when the texts are equal.
+pub fn hunks_of_changes(old: &str, new: &str, changes: &[Change]) -> String {
+    if old == new {
+        return String::new();
+    }
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+    let old_starts = line_starts(&old_lines);
+    let new_starts = line_starts(&new_lines);
+    let mut ops: Vec<DiffOp> = Vec::new();
+    let (mut old_line, mut new_line) = (0, 0); // the first line not yet in `ops`
+    for chunk in line_chunks(old.as_bytes(), new.as_bytes(), changes) {
+        let old_first = old_starts.partition_point(|&start| start < chunk.old.start);
+        let new_first = new_starts.partition_point(|&start| start < chunk.new.start);
+        let old_end = old_starts.partition_point(|&start| start < chunk.old.end);
+        let new_end = new_starts.partition_point(|&start| start < chunk.new.end);
+        debug_assert_eq!(old_first - old_line, new_first - new_line);
+        push_op(&mut ops, equal(old_line, new_line, old_first - old_line));
+        let inner = capture_diff_slices(
+            Algorithm::Myers,
+            &old_lines[old_first..old_end],
+            &new_lines[new_first..new_end],
+        );
+        // Myers takes the lines compared times the differences found.
+        crate::work::add((old_end - old_first + new_end - new_first) * inner.len().max(1));
+        for op in inner {
+            push_op(&mut ops, shifted(op, old_first, new_first));
+        }
+        (old_line, new_line) = (old_end, new_end);
+    }
+    push_op(
+        &mut ops,
+        equal(old_line, new_line, old_lines.len() - old_line),
+    );
+    let mut out = String::with_capacity(4096);
+    for hunk in group_diff_ops(ops, CONTEXT_LINES) {
+        write_hunk(&mut out, &hunk, &old_lines, &new_lines, (0, 0));
+    }
+    out
+}
+
+/// The diff of `edits` (one fix's, sorted and disjoint) applied to `source`, with
+/// `context` lines around each change: the same as [`unified_diff_with_context`] of the
+/// whole texts, but only the lines near the edits are read, so showing every fix of a
+/// big file costs the fixes' size, not the file's times their number. `lines` indexes
+/// `source`. Empty when the edits are not sorted and disjoint.
+pub fn fix_diff(
+    source: &str,
+    lines: &LineIndex,
+    edits: &[Edit],
+    path: &str,
+    context: usize,
+) -> String {
+    let fix = Fix::new("", Applicability::Safe, edits.to_vec());
+    if !fix.is_well_formed(source.len()) {
+        return String::new();
+    }
+    let bytes = source.as_bytes();
+    let line_start = |at: usize| {
+        bytes[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+    };
+    let next_line = |at: usize| {
+        bytes[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| at + i + 1)
+    };
+    // Each edit's lines with `context` lines on each side; windows that meet are one.
+    let mut windows: Vec<(usize, usize, Vec<Edit>)> = Vec::new();
+    for edit in &fix.edits {
+        let mut start = line_start(edit.range.start);
+        for _ in 0..context {
+            if start == 0 {
+                break;
+            }
+            start = line_start(start - 1);
+        }
+        let mut end = next_line(edit.range.end);
+        for _ in 0..context {
+            end = next_line(end);
+        }
+        let shifted = |start: usize| {
+            Edit::replace(
+                edit.range.start - start..edit.range.end - start,
+                edit.content.clone(),
+            )
+        };
+        match windows.last_mut() {
+            Some(last) if start <= last.1 => {
+                last.1 = last.1.max(end);
+                let edit = shifted(last.0);
+                last.2.push(edit);
+            }
+            _ => windows.push((start, end, vec![shifted(start)])),
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "--- a/{path}");
+    let _ = writeln!(out, "+++ b/{path}");
+    let mut growth = 0isize; // lines added by the windows before
+    for (start, end, edits) in windows {
+        let old = &source[start..end];
+        let new = apply_fixes(old, &[&Fix::new("", Applicability::Safe, edits)]).text;
+        let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+        let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
+        let first_line = lines.location(source, start).line - 1;
+        let new_first = (first_line as isize + growth) as usize;
+        growth += new_lines.len() as isize - old_lines.len() as isize;
+        let ops = capture_diff_slices(Algorithm::Myers, &old_lines, &new_lines);
+        for hunk in group_diff_ops(ops, context) {
+            write_hunk(
+                &mut out,
+                &hunk,
+                &old_lines,
+                &new_lines,
+                (first_line, new_first),
+            );
+        }
+    }
+    out
+}
+
+/// The byte offset where each line starts.
+fn line_starts(lines: &[&str]) -> Vec<usize> {
+    let mut at = 0;
+    lines
+        .iter()
+        .map(|line| {
+            let start = at;
+            at += line.len();
+            start
+        })
+        .collect()
+}
+
+/// `changes` widened to whole lines (the same number of unchanged bytes on each side, so
+/// that what lies between the chunks stays equal), and merged where they share a line.
+fn line_chunks(old: &[u8], new: &[u8], changes: &[Change]) -> Vec<Change> {
+    let at_line_start = |text: &[u8], at: usize| at == 0 || text[at - 1] == b'\n';
+    let mut chunks: Vec<Change> = Vec::new();
+    for change in changes {
+        // The bytes before a change are unchanged (changes never touch), so both sides
+        // go back the same distance to the line start.
+        let back = change.old.start
+            - old[..change.old.start]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |at| at + 1);
+        // The bytes after are unchanged too, but the last byte of the change may end a
+        // line on one side only: then both take the rest of that line.
+        let forward = if at_line_start(old, change.old.end) && at_line_start(new, change.new.end) {
+            0
+        } else {
+            old[change.old.end..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(old.len() - change.old.end, |at| at + 1)
+        };
+        let chunk = Change {
+            old: change.old.start - back..change.old.end + forward,
+            new: change.new.start - back..change.new.end + forward,
+        };
+        match chunks.last_mut() {
+            Some(last) if chunk.old.start < last.old.end => {
+                last.old.end = chunk.old.end;
+                last.new.end = chunk.new.end;
+            }
+            _ => chunks.push(chunk),
+        }
+    }
+    chunks
+}
+
+fn equal(old_index: usize, new_index: usize, len: usize) -> DiffOp {
+    DiffOp::Equal {
+        old_index,
+        new_index,
+        len,
+    }
+}
+
+/// Appends `op`, joining it to the op before it when both keep lines or both change
+/// them, as one diff of the whole texts would (its hunks split and its `-` lines come
+/// before its `+` lines the same way); an empty op is dropped.
+fn push_op(ops: &mut Vec<DiffOp>, op: DiffOp) {
+    let (tag, old, new) = op.as_tag_tuple();
+    if old.is_empty() && new.is_empty() {
+        return;
+    }
+    let Some(last) = ops.last_mut() else {
+        ops.push(op);
+        return;
+    };
+    let (last_tag, last_old, last_new) = last.as_tag_tuple();
+    let keeps = |tag: DiffTag| tag == DiffTag::Equal;
+    if keeps(tag) != keeps(last_tag) {
+        ops.push(op);
+        return;
+    }
+    let (old, new) = (last_old.start..old.end, last_new.start..new.end);
+    *last = if keeps(tag) {
+        equal(old.start, new.start, old.len())
+    } else if new.is_empty() {
+        DiffOp::Delete {
+            old_index: old.start,
+            old_len: old.len(),
+            new_index: new.start,
+        }
+    } else if old.is_empty() {
+        DiffOp::Insert {
+            old_index: old.start,
+            new_index: new.start,
+            new_len: new.len(),
+        }
+    } else {
+        DiffOp::Replace {
+            old_index: old.start,
+            old_len: old.len(),
+            new_index: new.start,
+            new_len: new.len(),
+        }
+    };
+}
+
+fn shifted(op: DiffOp, old: usize, new: usize) -> DiffOp {
+    match op {
+        DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } => equal(old_index + old, new_index + new, len),
+        DiffOp::Delete {
+            old_index,
+            old_len,
+            new_index,
+        } => DiffOp::Delete {
+            old_index: old_index + old,
+            old_len,
+            new_index: new_index + new,
+        },
+        DiffOp::Insert {
+            old_index,
+            new_index,
+            new_len,
+        } => DiffOp::Insert {
+            old_index: old_index + old,
+            new_index: new_index + new,
+            new_len,
+        },
+        DiffOp::Replace {
+            old_index,
+            old_len,
+            new_index,
+            new_len,
+        } => DiffOp::Replace {
+            old_index: old_index + old,
+            old_len,
+            new_index: new_index + new,
+            new_len,
+        },
+    }
+}
+
+/// Writes one hunk of ops over `old_lines` and `new_lines`, whose first lines are the
+/// lines numbered `offsets` (0-based) of the files.
+fn write_hunk(
+    out: &mut String,
+    hunk: &[DiffOp],
+    old_lines: &[&str],
+    new_lines: &[&str],
+    offsets: (usize, usize),
+) {
     let (Some(first), Some(last)) = (hunk.first(), hunk.last()) else {
         return;
     };
@@ -252,8 +544,8 @@ fn write_hunk(out: &mut String, hunk: &[DiffOp], old_lines: &[&str], new_lines: 
     let _ = writeln!(
         out,
         "@@ -{} +{} @@",
-        hunk_range(old_start, old_len),
-        hunk_range(new_start, new_len)
+        hunk_range(old_start + offsets.0, old_len),
+        hunk_range(new_start + offsets.1, new_len)
     );
     for op in hunk {
         let (tag, old_range, new_range) = op.as_tag_tuple();
@@ -347,6 +639,83 @@ mod tests {
             unified_diff(old, new, "x.py"),
             "--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,4 @@\n-def f(x=[]):\r\n+def f(x=None):\r\n+    if x is None:\r\n+        x = []\r\n     return x\r\n"
         );
+    }
+
+    /// Every diff of changes equals the diff of the whole texts, on fixes of several
+    /// passes, lines that lose or gain their line break, and changes sharing a line.
+    #[test]
+    fn a_diff_of_changes_is_the_diff_of_the_texts() {
+        use crate::fix::{apply_fixes, compose, Applicability, Edit, Fix};
+        let original = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\nn\no\np";
+        let passes: Vec<Vec<Vec<Edit>>> = vec![
+            vec![vec![Edit::replace(2..3, "B")]],
+            vec![vec![Edit::delete(1..2)], vec![Edit::insert(8, "x\ny\n")]],
+            vec![vec![Edit::replace(0..1, "A"), Edit::replace(4..5, "C\n")]],
+            vec![vec![Edit::insert(30, "!")], vec![Edit::replace(24..25, "")]],
+            vec![vec![Edit::replace(28..31, "p\nq\n")]],
+            vec![vec![Edit::insert(0, "top\n")], vec![Edit::insert(31, "\n")]],
+        ];
+        for count in 1..=passes.len() {
+            let mut text = original.to_string();
+            let mut changes = Vec::new();
+            for pass in &passes[..count] {
+                let fixes: Vec<Fix> = pass
+                    .iter()
+                    .map(|edits| Fix::new("t", Applicability::Safe, edits.clone()))
+                    .collect();
+                let refs: Vec<&Fix> = fixes.iter().collect();
+                let applied = apply_fixes(&text, &refs);
+                changes = compose(&changes, &applied.spans);
+                text = applied.text;
+            }
+            assert_eq!(
+                unified_diff_of_changes(original, &text, "x.py", &changes),
+                unified_diff(original, &text, "x.py"),
+                "after {count} passes: {text:?}"
+            );
+        }
+    }
+
+    /// A fix's diff read from windows around its edits is the diff of the whole texts.
+    #[test]
+    fn a_fix_diff_is_the_diff_of_the_texts() {
+        let source: String = (1..=30).map(|n| format!("line {n}\n")).collect::<String>() + "end";
+        let lines = LineIndex::new(&source);
+        let at = |line: usize| {
+            source
+                .match_indices('\n')
+                .nth(line - 2)
+                .map_or(0, |(i, _)| i + 1)
+        };
+        let fixes: Vec<Vec<Edit>> = vec![
+            vec![Edit::insert(0, "import weakref\n")],
+            vec![
+                Edit::insert(0, "import x\n"),
+                Edit::replace(at(20)..at(21), "twenty\n"),
+            ],
+            vec![
+                Edit::replace(at(5)..at(5) + 4, "LINE"),
+                Edit::insert(at(8), "new\n"),
+            ],
+            vec![
+                Edit::replace(at(3)..at(4), ""),
+                Edit::insert(at(12), "a\nb\n"),
+            ],
+            vec![Edit::replace(at(29)..source.len(), "last\n")],
+            vec![Edit::insert(source.len(), "\n")],
+            vec![Edit::insert(at(10), "x"), Edit::insert(at(10), "y\n")],
+        ];
+        for edits in fixes {
+            let fix = Fix::new("t", Applicability::Safe, edits.clone());
+            let fixed = apply_fixes(&source, &[&fix]).text;
+            for context in [0, 1, 3] {
+                assert_eq!(
+                    fix_diff(&source, &lines, &edits, "x.py", context),
+                    unified_diff_with_context(&source, &fixed, "x.py", context),
+                    "{edits:?} with {context} lines of context"
+                );
+            }
+        }
     }
 
     #[test]

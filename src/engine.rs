@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use thiserror::Error;
 use tree_sitter::{Node, Parser, Tree};
 
-use crate::fix::{apply_fixes, Applicability, Fix};
+use crate::fix::{apply_fixes, compose, Applicability, Change, Fix};
 use crate::noqa::{add_noqa_edits, noqa_line, Suppressions};
 use crate::oracle;
 use crate::prefilter::code_only;
@@ -290,6 +290,8 @@ pub struct FixOutcome {
     /// `--add-noqa`: the code of each finding left after fixing that a `# noqa` comment
     /// added to `fixed` now silences (then `remaining` is empty).
     pub silenced: Vec<&'static str>,
+    /// Where `fixed` differs from the input, in bytes of each: what a diff looks at.
+    pub changes: Vec<Change>,
 }
 
 impl FixOutcome {
@@ -359,7 +361,10 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
             // `--add-noqa`: the findings left are silenced rather than left.
             let with_noqa = if settings.add_noqa && !findings.is_empty() {
                 outcome.silenced = findings.iter().map(|finding| finding.code).collect();
-                Some(add_noqa(&file, &findings, settings)?)
+                let (text, spans) = add_noqa(&file, &findings, settings)?;
+                // The comments are changes too: the dry run's diff must show them.
+                outcome.changes = compose(&outcome.changes, &spans);
+                Some(text)
             } else {
                 outcome.remaining = locate(&file, findings);
                 None
@@ -414,6 +419,7 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
         outcome
             .applied
             .extend(applied_findings.iter().map(|finding| finding.code));
+        outcome.changes = compose(&outcome.changes, &applied.spans);
         current = applied.text;
         tree = next_tree;
     }
@@ -424,11 +430,12 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
 /// ([`add_noqa_edits`]). Held to the fixes' standard: tree-sitter and the [`oracle`]
 /// must accept the result, and the rules must find nothing left in it; otherwise the
 /// file is left as it is.
+/// Returns the text and where the comments went ([`crate::fix::AppliedFixes::spans`]).
 fn add_noqa(
     file: &SourceFile,
     findings: &[Finding],
     settings: &Settings,
-) -> Result<String, EngineError> {
+) -> Result<(String, Vec<(std::ops::Range<usize>, usize)>), EngineError> {
     let fix = Fix::new(
         "Add `# noqa` comments",
         Applicability::Safe,
@@ -455,7 +462,7 @@ fn add_noqa(
     if !run_rules(&SourceFile::new(&applied.text, &tree), settings).is_empty() {
         return Err(broken());
     }
-    Ok(applied.text)
+    Ok((applied.text, applied.spans))
 }
 
 #[cfg(test)]

@@ -21,3 +21,4 @@ pub mod settings;
 pub mod source;
 pub mod statistics;
 pub mod walk;
+pub mod work;

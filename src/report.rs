@@ -2,7 +2,7 @@
 //! the summary line. Kept in one place so that what the tool says, and how, is decided
 //! here alone.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -11,9 +11,9 @@ use clap::ValueEnum;
 use serde_json::{json, Value};
 
 use crate::config::absolute;
-use crate::diff::{unified_diff_with_context, PatchBase};
+use crate::diff::{fix_diff, PatchBase};
 use crate::engine::Located;
-use crate::fix::{apply_fixes, Applicability, Fix};
+use crate::fix::{Applicability, Fix};
 use crate::outcome::{FileOutcome, FileReport, Mode};
 use crate::rules;
 use crate::source::{LineIndex, Location};
@@ -398,8 +398,23 @@ fn write_statistics(out: &mut impl Write, style: &Style, listed: &[Listed]) -> i
     }
 }
 
+/// The line index of each file's text, built once however many findings it has (once
+/// per finding made a report quadratic in a file's findings). Keyed by the text's
+/// address: every text stays borrowed, so unmoved and distinct, while this lives.
+#[derive(Default)]
+struct LineIndexes(HashMap<(usize, usize), LineIndex>);
+
+impl LineIndexes {
+    fn of(&mut self, source: &str) -> &LineIndex {
+        self.0
+            .entry((source.as_ptr() as usize, source.len()))
+            .or_insert_with(|| LineIndex::new(source))
+    }
+}
+
 /// Lists the findings in the chosen format.
 fn write_findings(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io::Result<()> {
+    let mut indexes = LineIndexes::default();
     match style.format {
         OutputFormat::Concise => {
             for finding in listed {
@@ -409,7 +424,7 @@ fn write_findings(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io:
         }
         OutputFormat::Full => {
             for finding in listed {
-                write_full(out, style, finding)?;
+                write_full(out, style, finding, &mut indexes)?;
             }
             Ok(())
         }
@@ -422,11 +437,15 @@ fn write_findings(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io:
         OutputFormat::Json => {
             let findings: Vec<Value> = listed
                 .iter()
-                .map(|finding| json_finding(finding, &style.cwd))
+                .map(|finding| json_finding(finding, &style.cwd, &mut indexes))
                 .collect();
             writeln!(out, "{}", to_pretty_json(&Value::Array(findings)))
         }
-        OutputFormat::Sarif => writeln!(out, "{}", to_pretty_json(&sarif(listed, &style.cwd))),
+        OutputFormat::Sarif => writeln!(
+            out,
+            "{}",
+            to_pretty_json(&sarif(listed, &style.cwd, &mut indexes))
+        ),
     }
 }
 
@@ -467,7 +486,12 @@ fn write_concise(out: &mut impl Write, style: &Style, finding: &Listed) -> io::R
 ///     -def f(x=[]):
 ///     +def f(x=None):
 /// ```
-fn write_full(out: &mut impl Write, style: &Style, finding: &Listed) -> io::Result<()> {
+fn write_full(
+    out: &mut impl Write,
+    style: &Style,
+    finding: &Listed,
+    indexes: &mut LineIndexes,
+) -> io::Result<()> {
     write_concise(out, style, finding)?;
     let Listed {
         path,
@@ -477,9 +501,10 @@ fn write_full(out: &mut impl Write, style: &Style, finding: &Listed) -> io::Resu
     } = finding;
     let number = located.start.line.to_string();
     let gutter = " ".repeat(number.len());
-    let line = source
+    let line_start = indexes.of(source).line_start(located.start.line - 1);
+    let line = source[line_start..]
         .split('\n')
-        .nth(located.start.line - 1)
+        .next()
         .unwrap_or("")
         .trim_end_matches('\r');
     // The carets line up under the finding whatever the line's tabs: each character
@@ -512,9 +537,9 @@ fn write_full(out: &mut impl Write, style: &Style, finding: &Listed) -> io::Resu
             fix.applicability.as_str(),
             fix.title
         )?;
-        let fixed = apply_fixes(source, &[fix]).text;
         // One line of context: enough to place the change, short enough to read.
-        let diff = unified_diff_with_context(source, &fixed, &path.to_string_lossy(), 1);
+        let lines = indexes.of(source);
+        let diff = fix_diff(source, lines, &fix.edits, &path.to_string_lossy(), 1);
         // The `---`/`+++` header names the file, which the first line already does.
         for line in style.diff(&diff).lines().skip(2) {
             writeln!(out, "{gutter}   {}", line.trim_end_matches('\r'))?;
@@ -555,9 +580,8 @@ fn row_column(location: Location) -> Value {
     json!({ "row": location.line, "column": location.column })
 }
 
-/// Each edit's start and end in `source`.
-fn edit_locations(source: &str, fix: &Fix) -> Vec<(Location, Location)> {
-    let lines = LineIndex::new(source);
+/// Each edit's start and end in `source`, which `lines` indexes.
+fn edit_locations(source: &str, lines: &LineIndex, fix: &Fix) -> Vec<(Location, Location)> {
     fix.edits
         .iter()
         .map(|edit| {
@@ -574,7 +598,7 @@ fn rule_url(code: &str) -> Option<String> {
 }
 
 /// One finding in ruff's JSON shape (`cell` is for notebooks, which are not read).
-fn json_finding(finding: &Listed, cwd: &Path) -> Value {
+fn json_finding(finding: &Listed, cwd: &Path, indexes: &mut LineIndexes) -> Value {
     let Listed {
         path,
         located,
@@ -585,7 +609,7 @@ fn json_finding(finding: &Listed, cwd: &Path) -> Value {
         let edits: Vec<Value> = fix
             .edits
             .iter()
-            .zip(edit_locations(source, fix))
+            .zip(edit_locations(source, indexes.of(source), fix))
             .map(|(edit, (start, end))| {
                 json!({
                     "content": edit.content,
@@ -643,7 +667,7 @@ fn sarif_region(start: Location, end: Location) -> Value {
 /// A SARIF 2.1.0 log of one run: every rule in the driver, a result per finding with
 /// its fix as replacements. Columns count Unicode characters, as the rest of the output
 /// does, and the run says so (`columnKind`).
-fn sarif(listed: &[Listed], cwd: &Path) -> Value {
+fn sarif(listed: &[Listed], cwd: &Path, indexes: &mut LineIndexes) -> Value {
     let rules: Vec<Value> = rules::ALL
         .iter()
         .map(|rule| {
@@ -682,7 +706,7 @@ fn sarif(listed: &[Listed], cwd: &Path) -> Value {
                 let replacements: Vec<Value> = fix
                     .edits
                     .iter()
-                    .zip(edit_locations(source, fix))
+                    .zip(edit_locations(source, indexes.of(source), fix))
                     .map(|(edit, (start, end))| {
                         json!({
                             "deletedRegion": sarif_region(start, end),

@@ -16,9 +16,10 @@ use rayon::prelude::*;
 
 use crate::cli::{Args, Command, Mode, RuleArgs};
 use crate::config::Resolver;
-use crate::diff::{self, LineDiff, PatchBase, CONTEXT_LINES};
+use crate::diff::{self, LineDiff, PatchBase};
 use crate::encoding::{declared_encoding, Declared, Encoding};
 use crate::engine::{self, Located};
+use crate::fix::Change;
 use crate::report::{self, Style};
 use crate::rules;
 use crate::settings::{known_selectors_hint, Settings};
@@ -118,8 +119,7 @@ pub fn main(args: Args) -> ExitStatus {
         return run_stdin(&args, &resolver, &style);
     }
     let mode = args.mode();
-    let mut walked = walk::collect_files(&args.paths(), &resolver, args.force_exclude);
-    drop_aliases(&mut walked.files, &args.paths());
+    let walked = walk::collect_files(&args.paths(), &resolver, args.force_exclude);
     let jobs = plan_jobs(&walked.files, &resolver);
     if args.show_files && resolver.errors().is_empty() {
         report::print_files(&walked);
@@ -172,29 +172,6 @@ pub fn main(args: Args) -> ExitStatus {
         return ExitStatus::Interrupted;
     }
     adjust_exit_status(&args, exit_status(mode, &walked, &files), &files)
-}
-
-/// Leaves out each file that an earlier one in `files` names too (through a symbolic
-/// link, or a path with `..`): fixing it twice would fail the second time, and a patch
-/// naming it twice applies nothing. Walking follows no links, so that can only happen
-/// when the command line names overlapping `paths`; only then is each file's real path
-/// looked up.
-fn drop_aliases(files: &mut Vec<PathBuf>, paths: &[PathBuf]) {
-    let mut roots: Vec<PathBuf> = paths
-        .iter()
-        .filter_map(|path| fs::canonicalize(path).ok())
-        .collect();
-    roots.sort();
-    // Sorted by components, whatever lies inside a root comes right after it.
-    let overlap = roots.windows(2).any(|pair| pair[1].starts_with(&pair[0]));
-    if !overlap {
-        return;
-    }
-    let mut seen = std::collections::HashSet::new();
-    files.retain(|file| match fs::canonicalize(file) {
-        Ok(real) => seen.insert(real),
-        Err(_) => true,
-    });
 }
 
 /// What a file not processed because of Ctrl-C gets as its outcome.
@@ -384,13 +361,95 @@ fn process_file(path: &Path, mode: Mode, settings: &Settings) -> Result<FileOutc
     if mode == Mode::Apply && interrupt::requested() {
         return Err(INTERRUPTED.to_string());
     }
-    let bytes =
-        fs::read(path).map_err(|error| format!("cannot read: {}", describe_io_error(&error)))?;
+    let bytes = read_regular_file(path, settings.max_file_bytes)?;
     let (outcome, fixed_bytes) = process_bytes(&bytes, mode, settings)?;
     if let (Mode::Apply, Some(fixed_bytes)) = (mode, fixed_bytes) {
         write_atomically(path, &bytes, &fixed_bytes)?;
     }
     Ok(outcome)
+}
+
+/// Reads the file `path` names (through symbolic links) when it is a regular file of at
+/// most `limit` bytes. Anything else is refused without reading: a FIFO would block the
+/// run, a device such as `/dev/zero` never ends. The file is opened without blocking and
+/// then examined, so that what is read is what was examined.
+pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let cannot_read = |error: io::Error| format!("cannot read: {}", describe_io_error(&error));
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Opening a FIFO to read blocks until a writer comes, unless non-blocking.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let mut file = options.open(path).map_err(cannot_read)?;
+    let metadata = file.metadata().map_err(cannot_read)?;
+    if !metadata.is_file() {
+        return Err(format!(
+            "not a regular file ({}); only regular files are read",
+            file_kind(&metadata.file_type())
+        ));
+    }
+    if metadata.len() > limit {
+        return Err(too_large(metadata.len(), limit));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    // A file growing while it is read stops at the limit too.
+    (&mut file)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64, limit));
+    }
+    Ok(bytes)
+}
+
+fn too_large(bytes: u64, limit: u64) -> String {
+    format!(
+        "{} bytes, more than max-file-bytes ({}); not read",
+        thousands(bytes),
+        thousands(limit)
+    )
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// What a file that is not a regular one is, in a user's words.
+fn file_kind(kind: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
 }
 
 /// Fixes or checks the contents of a file (or of standard input), returning what
@@ -452,12 +511,25 @@ fn process_bytes(
         if mode == Mode::DryRun {
             let old_text = [bom, text].concat();
             let new_text = [bom, outcome.fixed.as_str()].concat();
-            let line_diff = LineDiff::new(&old_text, &new_text);
-            diff = Some(encode_diff(&line_diff.hunks(CONTEXT_LINES), encoding));
+            // Only the changed stretches are compared: diffing the whole texts costs
+            // their length times the number of changes.
+            let changes: Vec<Change> = outcome
+                .changes
+                .iter()
+                .map(|change| Change {
+                    old: change.old.start + bom.len()..change.old.end + bom.len(),
+                    new: change.new.start + bom.len()..change.new.end + bom.len(),
+                })
+                .collect();
+            let hunks = diff::hunks_of_changes(&old_text, &new_text, &changes);
+            diff = Some(encode_diff(&hunks, encoding));
             // The findings left are located in the fixed text; the user reads the file
             // as it is, so they are moved to its lines.
-            for located in &mut outcome.remaining {
-                relocate(located, &line_diff);
+            if !outcome.remaining.is_empty() {
+                let line_diff = LineDiff::new(&old_text, &new_text);
+                for located in &mut outcome.remaining {
+                    relocate(located, &line_diff);
+                }
             }
         }
         fixed_bytes = Some(new_bytes);
@@ -633,6 +705,13 @@ enum WriteStep {
 /// file no longer holds `original`, the bytes the fix was computed from (or is gone), or
 /// when Ctrl-C was pressed. On every failure the temporary file is removed and the
 /// original is left as it was.
+///
+/// The text is all that changes: the temporary file gets the file's owner, group and
+/// mode (setuid, setgid and sticky bits included) before the rename, and when the owner
+/// or group cannot be kept nothing is written. A file without write permission for its
+/// owner is not written (as an editor would refuse), nor is one with more than one hard
+/// link (replacing it would split it from its other names, and rewriting it in place
+/// would not be atomic). Extended attributes and ACLs are not copied.
 pub fn write_atomically(path: &Path, original: &[u8], contents: &[u8]) -> Result<(), String> {
     write_atomically_with(path, original, contents, |step| debug_fault(path, step))
 }
@@ -645,26 +724,31 @@ fn write_atomically_with(
 ) -> Result<(), String> {
     let cannot_write = |error: io::Error| format!("cannot write: {}", describe_io_error(&error));
     let target = fs::canonicalize(path).map_err(cannot_write)?;
-    let permissions = fs::metadata(&target).map_err(cannot_write)?.permissions();
+    let metadata = fs::metadata(&target).map_err(cannot_write)?;
     let (Some(directory), Some(name)) = (target.parent(), target.file_name()) else {
         return Err("cannot write: not a regular file".to_string());
     };
+    may_replace(&metadata)?;
     let mut temporary_name = OsString::from(".");
     temporary_name.push(name);
     temporary_name.push(format!(".pyleak-fix-{}.tmp", std::process::id()));
     let temporary = directory.join(temporary_name);
 
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temporary)
-        .map_err(cannot_write)?;
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        // Nobody else may read the new text before it has the file's own mode.
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&temporary).map_err(cannot_write)?;
     // From here on the temporary file is ours, and is removed on every failure.
     let result = (|| {
         fault(WriteStep::Write).map_err(cannot_write)?;
         file.write_all(contents).map_err(cannot_write)?;
+        keep_owner_and_mode(&file, &metadata)?;
         file.sync_all().map_err(cannot_write)?;
-        file.set_permissions(permissions).map_err(cannot_write)?;
         drop(file);
         fault(WriteStep::Rename).map_err(cannot_write)?;
         if interrupt::requested() {
@@ -685,6 +769,61 @@ fn write_atomically_with(
     }
     sync_directory(directory);
     Ok(())
+}
+
+/// Refuses a file that replacing would change in more than its text.
+fn may_replace(metadata: &fs::Metadata) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mode = metadata.mode() & 0o7777;
+        if mode & 0o200 == 0 {
+            return Err(format!(
+                "not written: it is read-only (mode {mode:04o}, no write permission for its \
+                 owner); left unchanged"
+            ));
+        }
+        if metadata.nlink() > 1 {
+            return Err(format!(
+                "not written: it has {} hard links, which replacing it would split (and \
+                 rewriting it in place would change every name's file); left unchanged",
+                metadata.nlink()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    if metadata.permissions().readonly() {
+        return Err("not written: it is read-only; left unchanged".to_string());
+    }
+    Ok(())
+}
+
+/// Gives the temporary file `file` the original's owner, group and mode. The owner and
+/// group come first: changing them clears the setuid and setgid bits, which the mode then
+/// restores, on a file whose owner is the original's.
+fn keep_owner_and_mode(file: &File, original: &fs::Metadata) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{fchown, MetadataExt, PermissionsExt};
+        let now = file
+            .metadata()
+            .map_err(|error| format!("cannot write: {}", describe_io_error(&error)))?;
+        let (uid, gid) = (original.uid(), original.gid());
+        if (now.uid(), now.gid()) != (uid, gid) {
+            fchown(file, Some(uid), Some(gid)).map_err(|error| {
+                format!(
+                    "not written: its owner and group ({uid}:{gid}) cannot be kept ({}); \
+                     left unchanged",
+                    describe_io_error(&error)
+                )
+            })?;
+        }
+        file.set_permissions(fs::Permissions::from_mode(original.mode() & 0o7777))
+            .map_err(|error| format!("cannot write: {}", describe_io_error(&error)))
+    }
+    #[cfg(not(unix))]
+    file.set_permissions(original.permissions())
+        .map_err(|error| format!("cannot write: {}", describe_io_error(&error)))
 }
 
 /// Debug builds only, for the end-to-end tests: `PYLEAK_FIX_DEBUG_FAULT=disk-full` or

@@ -124,6 +124,10 @@ impl fmt::Display for PythonVersion {
     }
 }
 
+/// The default `max-file-bytes`: 100 MB, five times the largest Python file seen in the
+/// wild (generated code), far less than a run can hold in memory for one file.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 100_000_000;
+
 /// Everything a rule or the fix loop may consult.
 #[derive(Clone)]
 pub struct Settings {
@@ -132,6 +136,8 @@ pub struct Settings {
     pub target_version: PythonVersion,
     /// LK002's threshold.
     pub large_allocation_bytes: u64,
+    /// Files larger than this many bytes are refused unread ([`DEFAULT_MAX_FILE_BYTES`]).
+    pub max_file_bytes: u64,
     /// More qualified names (`mypkg.Registry`) whose calls LK001 treats as mutable.
     pub extend_mutable_calls: Vec<String>,
     /// Whether the rules' prefilters may skip files (always, except to test them).
@@ -147,6 +153,7 @@ impl Default for Settings {
             unsafe_fixes: false,
             target_version: PythonVersion::default(),
             large_allocation_bytes: 10_000_000,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             extend_mutable_calls: Vec::new(),
             prefilter: true,
             add_noqa: false,

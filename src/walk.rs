@@ -82,8 +82,52 @@ pub fn collect_files(paths: &[PathBuf], resolver: &Arc<Resolver>, force_exclude:
     }
     walked.files.sort();
     walked.files.dedup();
+    drop_second_names(&mut walked.files);
     walked.errors.sort_by(|a, b| a.path.cmp(&b.path));
     walked
+}
+
+/// Keeps one name of each file named more than once (directly and through symbolic
+/// links, or by hard links): processing it twice would fix it twice, and the second
+/// write would find it changed. The name kept is the first that is not a symbolic link,
+/// else the first, in path order.
+fn drop_second_names(files: &mut Vec<PathBuf>) {
+    #[cfg(unix)]
+    {
+        use std::collections::HashMap;
+        use std::os::unix::fs::MetadataExt;
+        let identity = |path: &Path| {
+            std::fs::metadata(path)
+                .ok()
+                .map(|metadata| (metadata.dev(), metadata.ino()))
+        };
+        let is_link = |path: &Path| {
+            std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink())
+        };
+        // For each file: the index of the name kept.
+        let mut kept: HashMap<(u64, u64), usize> = HashMap::new();
+        let mut keep = vec![true; files.len()];
+        for (index, path) in files.iter().enumerate() {
+            let Some(id) = identity(path) else { continue };
+            match kept.get(&id).copied() {
+                None => {
+                    kept.insert(id, index);
+                }
+                Some(first) if is_link(&files[first]) && !is_link(path) => {
+                    keep[first] = false;
+                    kept.insert(id, index);
+                }
+                Some(_) => keep[index] = false,
+            }
+        }
+        let mut index = 0;
+        files.retain(|_| {
+            index += 1;
+            keep[index - 1]
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = files;
 }
 
 /// Whether the configuration governing `path` excludes it; a broken configuration

@@ -299,6 +299,8 @@ struct Context<'a, 'f> {
     classes: RefCell<HashMap<usize, Rc<ClassMembers<'a>>>>,
     /// The module's own bindings, asked about for every link: computed once.
     module_rebindings: std::cell::OnceCell<Vec<scope::Rebinding<'a, 'a>>>,
+    /// [`Context::module_class`] of every name, asked about for every link: computed once.
+    module_classes: std::cell::OnceCell<HashMap<&'a str, Node<'a>>>,
 }
 
 impl<'a, 'f> Context<'a, 'f> {
@@ -308,6 +310,7 @@ impl<'a, 'f> Context<'a, 'f> {
             bindings: file.bindings(),
             classes: RefCell::new(HashMap::new()),
             module_rebindings: std::cell::OnceCell::new(),
+            module_classes: std::cell::OnceCell::new(),
         }
     }
 
@@ -518,12 +521,26 @@ impl<'a, 'f> Context<'a, 'f> {
             .chain(members.iter().map(|&i| (links[i].at, Event::Link(i))))
             .collect();
         events.sort_by_key(|(offset, _)| *offset);
+        // Every link's two ends, known before the first is added, so that the graph
+        // searches only where a cycle can close.
+        let mut lives: HashMap<&str, u32> = HashMap::new();
+        let mut planned: Vec<(Vertex<'a>, Vertex<'a>)> = Vec::new();
+        for (_, event) in &events {
+            match event {
+                Event::Rebind(i) => *lives.entry(rebound[*i].name).or_default() += 1,
+                Event::Link(i) => {
+                    let (holder, value) = (links[*i].holder, self.text(links[*i].value));
+                    let life = |name| lives.get(name).copied().unwrap_or(0);
+                    planned.push(((holder, life(holder)), (value, life(value))));
+                }
+            }
+        }
+        let mut graph = Graph::new(&planned);
         let mut lives: HashMap<&str, u32> = HashMap::new();
         let mut bound_to: HashMap<&str, Node<'a>> = HashMap::new();
         // Names bound by unpacking a value read out of a structure
         // (`prev, next, key = self.map.pop(key)`): elements of that structure.
         let mut read_out: HashSet<&str> = HashSet::new();
-        let mut graph = Graph::default();
         let mut reported: HashSet<Vec<Vertex<'a>>> = HashSet::new();
         let mut self_loops: HashSet<(Vertex<'a>, &str)> = HashSet::new();
         let mut holders: HashMap<usize, Vertex<'a>> = HashMap::new();

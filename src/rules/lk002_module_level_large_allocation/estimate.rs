@@ -4,11 +4,14 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
+mod folded;
+
 use super::module::{string_value, Module};
 use super::named_children;
 use crate::semantic::{
     expression_reads, for_each_target, parameter_names, scope_bindings, statements, unparenthesize,
 };
+use folded::Int;
 
 /// How deep constant folding and nested shapes may go: enough for real code, and a stop
 /// for names defined in terms of each other.
@@ -57,6 +60,13 @@ pub(super) struct Estimate {
 impl Estimate {
     pub(super) fn size_text(&self) -> String {
         let size = format_size(self.bytes);
+        if self.bytes >= EXABYTE {
+            // No machine holds it: how far beyond does not matter, and is not "about".
+            return match self.bound {
+                Bound::AtMost => format!("possibly {size}"),
+                Bound::About | Bound::AtLeast => size,
+            };
+        }
         match self.bound {
             Bound::About => format!("~{size}"),
             Bound::AtLeast => format!("at least ~{size}"),
@@ -203,20 +213,20 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
         }
     }
 
-    /// Folds an integer constant expression.
-    fn fold_int(&self, node: Node<'a>, depth: usize) -> Option<i128> {
+    /// Folds an integer constant expression, without ever wrapping (see [`Int`]).
+    fn fold_int(&self, node: Node<'a>, depth: usize) -> Option<Int> {
         if depth > MAX_DEPTH {
             return None;
         }
         let node = unparenthesize(node);
         match node.kind() {
-            "integer" => parse_int(self.text(node)),
+            "integer" => Int::parse(self.text(node)),
             "unary_operator" => {
                 let value = self.fold_int(node.child_by_field_name("argument")?, depth + 1)?;
                 match self.text(node.child_by_field_name("operator")?) {
-                    "-" => value.checked_neg(),
+                    "-" => Some(value.neg()),
                     "+" => Some(value),
-                    "~" => Some(!value),
+                    "~" => Some(value.invert()),
                     _ => None,
                 }
             }
@@ -224,21 +234,13 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                 let left = self.fold_int(node.child_by_field_name("left")?, depth + 1)?;
                 let right = self.fold_int(node.child_by_field_name("right")?, depth + 1)?;
                 match self.text(node.child_by_field_name("operator")?) {
-                    "+" => left.checked_add(right),
-                    "-" => left.checked_sub(right),
-                    "*" => left.checked_mul(right),
-                    "**" => left.checked_pow(u32::try_from(right).ok()?),
-                    "<<" => left.checked_mul(1i128.checked_shl(u32::try_from(right).ok()?)?),
-                    ">>" => Some(left >> u32::try_from(right).ok()?.min(127)),
-                    "//" if right != 0 => {
-                        let quotient = left / right;
-                        let inexact = left % right != 0;
-                        Some(if inexact && (left < 0) != (right < 0) {
-                            quotient - 1
-                        } else {
-                            quotient
-                        })
-                    }
+                    "+" => left.add(right),
+                    "-" => left.sub(right),
+                    "*" => Some(left.mul(right)),
+                    "**" => left.pow(right),
+                    "<<" => left.shl(right),
+                    ">>" => left.shr(right),
+                    "//" => left.floor_div(right),
                     _ => None,
                 }
             }
@@ -252,7 +254,7 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                 if argument.kind() == "float" {
                     let value = parse_float(self.text(argument))?;
                     (value.is_finite() && value.fract() == 0.0 && value.abs() < 1e30)
-                        .then_some(value as i128)
+                        .then_some(Int::Exact(value as i128))
                 } else {
                     self.fold_int(argument, depth + 1)
                 }
@@ -271,7 +273,7 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
     }
 
     fn fold_count(&self, node: Node<'a>, depth: usize) -> Option<u128> {
-        Some(u128::try_from(self.fold_int(node, depth)?.max(0)).unwrap_or(0))
+        Some(self.fold_int(node, depth)?.count())
     }
 
     /// A list, tuple, str or bytes literal, or a repetition of one (`[0] * N`).
@@ -334,17 +336,11 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                 let arguments = positional_arguments(node)?;
                 match function.as_str() {
                     "range" => {
-                        let values: Vec<i128> = arguments
+                        let values: Vec<Int> = arguments
                             .iter()
                             .map(|a| self.fold_int(*a, depth + 1))
                             .collect::<Option<_>>()?;
-                        let (start, stop, step) = match values[..] {
-                            [stop] => (0, stop, 1),
-                            [start, stop] => (start, stop, 1),
-                            [start, stop, step] if step != 0 => (start, stop, step),
-                            _ => return None,
-                        };
-                        Some((range_length(start, stop, step), Element::int()))
+                        Some((range_length(&values)?, Element::int()))
                     }
                     "map" if arguments.len() == 2 => {
                         let (count, _) = self.iterable(arguments[1], vars, depth + 1)?;
@@ -434,7 +430,7 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
             "list_comprehension" => {
                 let e = self.element(body, &vars, depth + 1);
                 (
-                    LIST_HEADER.saturating_add(count.saturating_mul(SLOT + e.bytes)),
+                    LIST_HEADER.saturating_add(count.saturating_mul(SLOT.saturating_add(e.bytes))),
                     format!("a list comprehension of {up_to}{n} {}", e.plural),
                     e.bound,
                 )
@@ -442,7 +438,7 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
             "set_comprehension" => {
                 let e = self.element(body, &vars, depth + 1);
                 (
-                    count.saturating_mul(SET_ENTRY + e.bytes),
+                    count.saturating_mul(SET_ENTRY.saturating_add(e.bytes)),
                     format!("a set comprehension of {up_to}{n} {}", e.plural),
                     e.bound,
                 )
@@ -457,7 +453,8 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                     self.element(value, &vars, depth + 1)
                 };
                 (
-                    count.saturating_mul(DICT_ENTRY + k.bytes + v.bytes),
+                    count
+                        .saturating_mul(DICT_ENTRY.saturating_add(k.bytes).saturating_add(v.bytes)),
                     format!("a dict comprehension of {up_to}{n} entries"),
                     k.bound.and(v.bound),
                 )
@@ -658,11 +655,13 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                 let n = thousands(count);
                 let (bytes, container) = match qualified.as_str() {
                     "tuple" => (
-                        TUPLE_HEADER.saturating_add(count.saturating_mul(SLOT + element.bytes)),
+                        TUPLE_HEADER.saturating_add(
+                            count.saturating_mul(SLOT.saturating_add(element.bytes)),
+                        ),
                         "a tuple",
                     ),
                     "set" | "frozenset" => (
-                        count.saturating_mul(SET_ENTRY + element.bytes),
+                        count.saturating_mul(SET_ENTRY.saturating_add(element.bytes)),
                         if qualified == "set" {
                             "a set"
                         } else {
@@ -670,7 +669,9 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                         },
                     ),
                     _ => (
-                        LIST_HEADER.saturating_add(count.saturating_mul(SLOT + element.bytes)),
+                        LIST_HEADER.saturating_add(
+                            count.saturating_mul(SLOT.saturating_add(element.bytes)),
+                        ),
                         "a list",
                     ),
                 };
@@ -701,7 +702,7 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                 let arguments = positional_arguments(call)?;
                 let (count, key) = self.iterable(*arguments.first()?, &Vars::new(), depth + 1)?;
                 Some(Estimate {
-                    bytes: count.saturating_mul(DICT_ENTRY + key.bytes),
+                    bytes: count.saturating_mul(DICT_ENTRY.saturating_add(key.bytes)),
                     shape: format!("a dict of {} entries", thousands(count)),
                     bound: key.bound,
                 })
@@ -750,22 +751,12 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                 (dimensions, if function == "full" { 2 } else { 1 }, default)
             }
             "arange" => {
-                let values: Vec<i128> = positional
+                let values: Vec<Int> = positional
                     .iter()
                     .take(3)
                     .map(|a| self.fold_int(*a, depth + 1))
                     .collect::<Option<_>>()?;
-                let (start, stop, step) = match values[..] {
-                    [stop] => (0, stop, 1),
-                    [start, stop] => (start, stop, 1),
-                    [start, stop, step] if step != 0 => (start, stop, step),
-                    _ => return None,
-                };
-                (
-                    vec![range_length(start, stop, step)],
-                    3,
-                    (8, "int64".to_string()),
-                )
+                (vec![range_length(&values)?], 3, (8, "int64".to_string()))
             }
             _ => return None,
         };
@@ -847,7 +838,7 @@ impl<'m, 'f, 'a> Sizer<'m, 'f, 'a> {
                     ("U", digits) => (4, digits),
                     _ => return None,
                 };
-                width * digits.parse::<u128>().ok()?
+                digits.parse::<u128>().ok()?.saturating_mul(width)
             }
         };
         Some((bytes, name))
@@ -985,30 +976,15 @@ fn is_literal_arithmetic(node: Node) -> bool {
     }
 }
 
-fn range_length(start: i128, stop: i128, step: i128) -> u128 {
-    let span = if step > 0 {
-        stop.saturating_sub(start)
-    } else {
-        start.saturating_sub(stop)
+/// The length of `range(...)` with these folded arguments (saturated at `u128::MAX`).
+fn range_length(arguments: &[Int]) -> Option<u128> {
+    let (start, stop, step) = match *arguments {
+        [stop] => (Int::Exact(0), stop, Int::Exact(1)),
+        [start, stop] => (start, stop, Int::Exact(1)),
+        [start, stop, step] => (start, stop, step),
+        _ => return None,
     };
-    if span <= 0 {
-        return 0;
-    }
-    let step = step.unsigned_abs();
-    (span as u128).div_ceil(step)
-}
-
-/// A Python integer literal: `1_000`, `0x10`, `0o7`, `0b1`.
-fn parse_int(text: &str) -> Option<i128> {
-    let digits: String = text.chars().filter(|c| *c != '_').collect();
-    let lower = digits.to_ascii_lowercase();
-    let (radix, body) = match lower.get(..2) {
-        Some("0x") => (16, &lower[2..]),
-        Some("0o") => (8, &lower[2..]),
-        Some("0b") => (2, &lower[2..]),
-        _ => (10, lower.as_str()),
-    };
-    i128::from_str_radix(body, radix).ok()
+    Int::range_length(start, stop, step)
 }
 
 fn parse_float(text: &str) -> Option<f64> {
@@ -1094,8 +1070,11 @@ fn string_literal(text: &str) -> Option<Sequence> {
     })
 }
 
-/// `1234567` as `1,234,567`.
+/// `1234567` as `1,234,567`; a saturated count (`u128::MAX`) as `more than 10**38`.
 fn thousands(n: u128) -> String {
+    if n == u128::MAX {
+        return "more than 10**38".to_string();
+    }
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (index, digit) in digits.chars().enumerate() {
@@ -1107,9 +1086,17 @@ fn thousands(n: u128) -> String {
     out
 }
 
-/// Decimal units, one or two significant digits: `40 MB`, `8.1 MB`, `1.5 GB`.
+/// 10**18 bytes: every size from here on (including the saturated `u128::MAX`) reads
+/// `more than 1 EB`.
+const EXABYTE: u128 = 1_000_000_000_000_000_000;
+
+/// Decimal units, one or two significant digits: `40 MB`, `8.1 MB`, `1.5 GB`; from an
+/// exabyte on, `more than 1 EB`.
 fn format_size(bytes: u128) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    if bytes >= EXABYTE {
+        return "more than 1 EB".to_string();
+    }
     let mut value = bytes as f64;
     let mut unit = 0;
     while value >= 1000.0 && unit < UNITS.len() - 1 {
@@ -1160,21 +1147,28 @@ mod tests {
     }
 
     #[test]
-    fn integer_literals_in_every_base() {
-        assert_eq!(parse_int("1_000_000"), Some(1_000_000));
-        assert_eq!(parse_int("0x10_00"), Some(4096));
-        assert_eq!(parse_int("0o17"), Some(15));
-        assert_eq!(parse_int("0B101"), Some(5));
+    fn float_literals() {
         assert_eq!(parse_float("1e6"), Some(1e6));
         assert_eq!(parse_float("2j"), None);
     }
 
     #[test]
-    fn ranges_have_pythons_lengths() {
-        assert_eq!(range_length(0, 10, 1), 10);
-        assert_eq!(range_length(0, 10, 3), 4);
-        assert_eq!(range_length(10, 0, -2), 5);
-        assert_eq!(range_length(5, 0, 1), 0);
+    fn sizes_and_counts_beyond_any_machine_saturate_and_say_so() {
+        assert_eq!(format_size(999_000_000_000_000_000), "1 EB");
+        assert_eq!(format_size(1_000_000_000_000_000_000), "more than 1 EB");
+        assert_eq!(format_size(u128::MAX), "more than 1 EB");
+        assert_eq!(thousands(u128::MAX), "more than 10**38");
+        let estimate = |bound| Estimate {
+            bytes: u128::MAX,
+            shape: String::new(),
+            bound,
+        };
+        assert_eq!(estimate(Bound::About).size_text(), "more than 1 EB");
+        assert_eq!(estimate(Bound::AtLeast).size_text(), "more than 1 EB");
+        assert_eq!(
+            estimate(Bound::AtMost).size_text(),
+            "possibly more than 1 EB"
+        );
     }
 
     #[test]

@@ -228,6 +228,53 @@ pub fn compatible(a: &[Arm], b: &[Arm]) -> bool {
     })
 }
 
+/// The arms of the edges on a path, counted so that [`compatible`] with all of them is
+/// decided in time proportional to one edge's arms, however long the path.
+#[derive(Default)]
+pub struct ArmsOnPath {
+    /// Per branching statement: the arms on the path, those of a non-zero alternative,
+    /// and how many of each alternative.
+    branches: HashMap<usize, (usize, usize, HashMap<usize, usize>)>,
+}
+
+impl ArmsOnPath {
+    /// Whether a statement in `arms` can run together with every one on the path.
+    pub fn admits(&self, arms: &[Arm]) -> bool {
+        arms.iter().all(|arm| {
+            let Some((all, nonzero, per_index)) = self.branches.get(&arm.branch) else {
+                return true;
+            };
+            let same = per_index.get(&arm.index).copied().unwrap_or(0);
+            if arm.exclusive_with_zero {
+                all - same == 0
+            } else {
+                arm.index == 0 || nonzero - same == 0
+            }
+        })
+    }
+
+    pub fn add(&mut self, arms: &[Arm]) {
+        for arm in arms {
+            let (all, nonzero, per_index) = self.branches.entry(arm.branch).or_default();
+            *all += 1;
+            *nonzero += usize::from(arm.index != 0);
+            *per_index.entry(arm.index).or_default() += 1;
+        }
+    }
+
+    pub fn remove(&mut self, arms: &[Arm]) {
+        for arm in arms {
+            if let Some((all, nonzero, per_index)) = self.branches.get_mut(&arm.branch) {
+                *all -= 1;
+                *nonzero -= usize::from(arm.index != 0);
+                if let Some(count) = per_index.get_mut(&arm.index) {
+                    *count -= 1;
+                }
+            }
+        }
+    }
+}
+
 /// The decorators on a `def` or `class`, as written without the `@`.
 pub fn decorators<'a>(file: &SourceFile<'a>, definition: Node) -> Vec<&'a str> {
     let Some(decorated) = definition
@@ -538,4 +585,55 @@ pub fn reads_name(file: &SourceFile, node: Node, name: &str) -> bool {
         stack.extend(current.named_children(&mut cursor));
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every arm of two branches (an `if` and a `try`) with three alternatives.
+    fn all_arms() -> Vec<Arm> {
+        let mut arms = Vec::new();
+        for (branch, exclusive_with_zero) in [(1, true), (2, false)] {
+            for index in 0..3 {
+                arms.push(Arm {
+                    branch,
+                    index,
+                    exclusive_with_zero,
+                });
+            }
+        }
+        arms
+    }
+
+    #[test]
+    fn arms_on_a_path_admit_what_pairwise_checks_admit() {
+        let arms = all_arms();
+        // Paths of up to three edges, each edge in up to one arm per branch.
+        let edges: Vec<Vec<Arm>> = std::iter::once(Vec::new())
+            .chain(arms.iter().map(|arm| vec![*arm]))
+            .chain(
+                arms[..3]
+                    .iter()
+                    .flat_map(|a| arms[3..].iter().map(move |b| vec![*a, *b])),
+            )
+            .collect();
+        for first in &edges {
+            for second in &edges {
+                let path = [first.clone(), second.clone()];
+                let mut on_path = ArmsOnPath::default();
+                for edge in &path {
+                    on_path.add(edge);
+                }
+                for edge in &edges {
+                    let pairwise = path.iter().all(|other| compatible(edge, other));
+                    assert_eq!(on_path.admits(edge), pairwise, "{edge:?} after {path:?}");
+                }
+                on_path.remove(second);
+                for edge in &edges {
+                    assert_eq!(on_path.admits(edge), compatible(edge, first));
+                }
+            }
+        }
+    }
 }

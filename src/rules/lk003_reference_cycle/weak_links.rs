@@ -2,6 +2,8 @@
 //! references, and only on the side of a cycle that the code shows does not own the
 //! other.
 
+use std::collections::HashMap;
+
 use tree_sitter::Node;
 
 use super::scope::{self, method_of, rebindings, Receiver};
@@ -119,21 +121,29 @@ impl<'a> Context<'a, '_> {
 
     /// The one module-level class named `name`, when the module binds that name only so.
     pub(super) fn module_class(&self, name: &str) -> Option<Node<'a>> {
-        let root = self.file.tree.root_node();
-        let mut found = None;
-        for rebinding in self.module_rebindings() {
-            if rebinding.name == name {
-                if found.is_some() {
-                    return None;
-                }
-                found = Some(rebinding.offset);
+        // Asked about for every link: the map of every name is built once.
+        let classes = self.module_classes.get_or_init(|| {
+            let root = self.file.tree.root_node();
+            let classes: HashMap<usize, Node<'a>> = statements(root)
+                .into_iter()
+                .map(scope::definition_inner)
+                .filter(|d| d.kind() == "class_definition")
+                .map(|d| (d.start_byte(), d))
+                .collect();
+            // Each name with the offset of its one binding, or `None` when bound again.
+            let mut bound: HashMap<&'a str, Option<usize>> = HashMap::new();
+            for rebinding in self.module_rebindings() {
+                bound
+                    .entry(rebinding.name)
+                    .and_modify(|offset| *offset = None)
+                    .or_insert(Some(rebinding.offset));
             }
-        }
-        let offset = found?;
-        statements(root)
-            .into_iter()
-            .map(scope::definition_inner)
-            .find(|d| d.kind() == "class_definition" && d.start_byte() == offset)
+            bound
+                .into_iter()
+                .filter_map(|(name, offset)| Some((name, *classes.get(&offset?)?)))
+                .collect()
+        });
+        classes.get(name).copied()
     }
 
     /// Whether every class of this module that derives from `class` accepts weak
