@@ -369,7 +369,7 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
 mod tests {
     use super::*;
     use crate::fix::Edit;
-    use crate::rules::{FixAvailability, Rule};
+    use crate::rules::{FixSafety, Rule};
 
     /// The first node deeper than [`MAX_NESTING`] in preorder, found by visiting every node.
     fn first_too_deep_node(tree: &Tree) -> Option<usize> {
@@ -435,8 +435,15 @@ mod tests {
         fn doc(&self) -> &'static str {
             ""
         }
-        fn fix_availability(&self) -> FixAvailability {
-            FixAvailability::Always
+        fn default_enabled(&self) -> bool {
+            true
+        }
+        fn fix_safety(&self) -> FixSafety {
+            FixSafety {
+                safe: true,
+                unsafe_fix: true,
+                no_fix: false,
+            }
         }
         fn check(&self, file: &SourceFile, _settings: &Settings, findings: &mut Vec<Finding>) {
             if let Some(at) = file.text.find("pass") {
