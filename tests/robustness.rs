@@ -156,6 +156,34 @@ fn latin1_and_cp1252_files_are_fixed_in_their_own_encoding() {
     }
 }
 
+/// `--help` says what is read: UTF-8, or a declared latin-1, cp1252 or ascii (each read
+/// above), not "UTF-8 only".
+#[test]
+fn the_help_names_every_encoding_that_is_read() {
+    use pyleak_fix::encoding::Encoding;
+    let directory = tree(&[]);
+    let output = common::command(directory.path(), &["--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    // An encoding added later does not compile here until it is listed below.
+    let _every = |encoding: Encoding| match encoding {
+        Encoding::Utf8 | Encoding::Latin1 | Encoding::Cp1252 | Encoding::Ascii => (),
+    };
+    for encoding in [
+        Encoding::Utf8,
+        Encoding::Latin1,
+        Encoding::Cp1252,
+        Encoding::Ascii,
+    ] {
+        let name = encoding.name();
+        let named = help.contains(name) || help.contains(&name.to_ascii_uppercase());
+        assert!(named, "--help does not name {name}:\n{help}");
+    }
+    assert!(help.contains("PEP 263"), "{help}");
+    assert!(!help.contains("must be UTF-8"), "{help}");
+}
+
 #[test]
 fn a_coding_declaration_of_utf8_is_plain_utf8() {
     let before = "# -*- coding: utf-8 -*-\ndef f(x=['é']):\n    return x\n";
