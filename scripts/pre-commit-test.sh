@@ -34,6 +34,7 @@ export PRE_COMMIT_HOME="$work/pre-commit-home"
 # without tags, so that `pre-commit autoupdate` pins HEAD rather than an older release.
 git clone --quiet "$repo" "$work/hooks"
 git -C "$work/hooks" tag -l | xargs -r git -C "$work/hooks" tag -d >/dev/null
+rev=$(git -C "$work/hooks" rev-parse HEAD)  # HEAD may have moved since the start
 
 # The README's snippet: the first ```yaml block after "### pre-commit".
 snippet=$(awk '/^### pre-commit$/ {section = 1} section && /^```yaml$/ {inside = 1; next}
