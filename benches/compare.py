@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Side-by-side benchmark: pyleak-fix against ruff on the CPython standard library.
 
-Builds pyleak-fix in release mode, installs ruff from PyPI into a throwaway virtualenv,
+Builds pyleak-fix with the `dist` profile (fat LTO; see Cargo.toml), installs ruff from
+PyPI into a throwaway virtualenv,
 copies the standard library (without site-packages) into a temporary directory, builds a
 10x tree (ten copies) beside it, and runs both tools alternately, several times each,
 reporting the median wall time and the median peak resident memory of each tool, and
@@ -65,9 +66,9 @@ def compare(label, tools, cwd, runs):
 
 def floor(ours, stdlib, runs, ruff_row):
     """Times tree-sitter parsing alone over three lists of files (median of `runs`)."""
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "parse_floor"], cwd=REPO, check=True)
+    subprocess.run(["cargo", "build", "--profile", "dist", "--quiet", "--example", "parse_floor"], cwd=REPO, check=True)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
-    parse_floor = os.path.join(target, "release", "examples", "parse_floor")
+    parse_floor = os.path.join(target, "dist", "examples", "parse_floor")
     report = subprocess.run([ours, "--check", "--unsafe-fixes", "--output-format", "json", "."],
                             cwd=stdlib, capture_output=True, text=True)
     findings = json.loads(report.stdout)
@@ -105,9 +106,9 @@ def main():
     if args.ours:
         ours = os.path.abspath(args.ours)
     else:
-        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+        subprocess.run(["cargo", "build", "--profile", "dist", "--quiet"], cwd=REPO, check=True)
         target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
-        ours = os.path.join(target, "release", "pyleak-fix")
+        ours = os.path.join(target, "dist", "pyleak-fix")
     with tempfile.TemporaryDirectory() as work:
         subprocess.run([sys.executable, "-m", "venv", os.path.join(work, "venv")], check=True)
         subprocess.run([os.path.join(work, "venv", "bin", "pip"), "install", "--quiet", "ruff"], check=True)

@@ -10,9 +10,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The test is about packaging, not the optimized binary: build it without fat LTO, in a
-# target directory of our own that goes away with the rest.
-export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+# Built with the release profile, as pip builds it for users, in a target directory of
+# our own that goes away with the rest.
 export CARGO_TARGET_DIR="$work/target"
 
 python3 -m venv "$work/build"

@@ -24,8 +24,11 @@ Files:
   or .ignore are skipped (inside a git repository or not), and so are directories named
   .git .venv venv .tox .nox build dist node_modules site-packages __pycache__.
   A file named on the command line is always processed, whatever its name, except
-  type stubs (*.pyi), which are always skipped. Files must be UTF-8; a byte-order mark,
-  line endings, tabs and a missing final newline are all kept as they are.
+  type stubs (*.pyi), which are always skipped. A file is read as UTF-8 unless a PEP 263
+  `coding:` comment on its first or second line names latin-1, cp1252 or ascii (or an
+  alias): then it is read and written back in that encoding. Any other declared
+  encoding is refused with an error. A byte-order mark, line endings, tabs and a
+  missing final newline are all kept as they are.
 
 Standard input:
   `pyleak-fix --stdin-filename PATH -` reads the source from stdin; fixing writes the

@@ -469,7 +469,7 @@ fn add_noqa(
 mod tests {
     use super::*;
     use crate::fix::Edit;
-    use crate::rules::{FixAvailability, Rule};
+    use crate::rules::{FixSafety, Rule};
 
     /// The first node deeper than [`MAX_NESTING`] in preorder, found by visiting every node.
     fn first_too_deep_node(tree: &Tree) -> Option<usize> {
@@ -535,8 +535,15 @@ mod tests {
         fn doc(&self) -> &'static str {
             ""
         }
-        fn fix_availability(&self) -> FixAvailability {
-            FixAvailability::Always
+        fn default_enabled(&self) -> bool {
+            true
+        }
+        fn fix_safety(&self) -> FixSafety {
+            FixSafety {
+                safe: true,
+                unsafe_fix: true,
+                no_fix: false,
+            }
         }
         fn check(&self, file: &SourceFile, _settings: &Settings, findings: &mut Vec<Finding>) {
             if let Some(at) = file.text.find("pass") {

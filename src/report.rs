@@ -305,15 +305,17 @@ pub fn print_patch_base_note(base: PatchBase) {
     );
 }
 
-/// `pyleak-fix rule`: each rule's documentation, Markdown as the rule writes it.
+/// `pyleak-fix rule`: each rule's documentation, Markdown as the rule writes it, then
+/// whether it is on by default, which fixes it offers, and where it is documented.
 pub fn print_rule_docs(rules: &[&dyn rules::Rule]) {
     let docs: Vec<String> = rules
         .iter()
         .map(|rule| {
             format!(
-                "{}\nFix availability: {}. Documentation: {}\n",
+                "{}\n\nOn by default: {}. Fix: {} (see Fix safety). Documentation: {}\n",
                 rule.doc().trim_end(),
-                rule.fix_availability().as_str(),
+                if rule.default_enabled() { "yes" } else { "no" },
+                rule.fix_safety().describe(),
                 rule.url()
             )
         })
@@ -321,8 +323,9 @@ pub fn print_rule_docs(rules: &[&dyn rules::Rule]) {
     print_stdout(&docs.join("\n"));
 }
 
-/// `--list-rules`: a table of code, name and fix availability; or, with
-/// `--output-format json`, an array of objects with a summary and a URL too.
+/// `--list-rules`: a table of code, name, whether the rule is on by default, and which
+/// fixes it offers (`safe`, `unsafe`, `none`); or, with `--output-format json`, an array
+/// of objects with a summary and a URL too.
 pub fn print_rule_list(format: OutputFormat) {
     if format == OutputFormat::Json {
         let list: Vec<Value> = rules::ALL
@@ -331,7 +334,9 @@ pub fn print_rule_list(format: OutputFormat) {
                 json!({
                     "code": rule.code(),
                     "name": rule.name(),
-                    "fix": rule.fix_availability().as_str(),
+                    "default": rule.default_enabled(),
+                    "fix": rule.fix_safety().kinds(),
+                    "aliases": rule.aliases(),
                     "summary": rules::summary(*rule),
                     "url": rule.url(),
                 })
@@ -346,14 +351,18 @@ pub fn print_rule_list(format: OutputFormat) {
         .max()
         .unwrap_or(0)
         .max("NAME".len());
-    let mut table = format!("{:<6} {:<name_width$}  FIX\n", "CODE", "NAME");
+    let mut table = format!(
+        "{:<6} {:<name_width$}  {:<7}  FIX\n",
+        "CODE", "NAME", "DEFAULT"
+    );
     for rule in rules::ALL {
         let _ = writeln!(
             table,
-            "{:<6} {:<name_width$}  {}",
+            "{:<6} {:<name_width$}  {:<7}  {}",
             rule.code(),
             rule.name(),
-            rule.fix_availability().as_str()
+            if rule.default_enabled() { "on" } else { "off" },
+            rule.fix_safety().describe()
         );
     }
     print_stdout(&table);
@@ -456,6 +465,11 @@ fn to_pretty_json(value: &Value) -> String {
 /// Prints an error that stops the run before any file is processed.
 pub fn print_error(message: &str) {
     eprintln!("error: {message}");
+}
+
+/// `note: MESSAGE` on stderr: something to know that is not an error.
+pub fn print_note(message: &str) {
+    eprintln!("note: {message}");
 }
 
 /// `PATH:LINE:COL: CODE message`.
@@ -677,7 +691,8 @@ fn sarif(listed: &[Listed], cwd: &Path, indexes: &mut LineIndexes) -> Value {
                 "shortDescription": { "text": rules::summary(*rule) },
                 "fullDescription": { "text": rule.doc(), "markdown": rule.doc() },
                 "helpUri": rule.url(),
-                "properties": { "fixAvailability": rule.fix_availability().as_str() },
+                "defaultConfiguration": { "enabled": rule.default_enabled() },
+                "properties": { "fixSafety": rule.fix_safety().kinds() },
             })
         })
         .collect();

@@ -72,8 +72,14 @@ fn explain_rule(args: &RuleArgs) -> ExitStatus {
         return ExitStatus::Success;
     }
     let code = args.code.as_deref().unwrap_or_default();
-    match rules::by_code(code) {
-        Some(rule) => {
+    match rules::by_code_or_alias(code) {
+        Some((rule, alias)) => {
+            if let Some(alias) = alias {
+                report::print_note(&format!(
+                    "`{alias}` is an alias of {}: another tool's code for the same problem, which `# noqa: {alias}` also silences",
+                    rule.code()
+                ));
+            }
             report::print_rule_docs(&[rule]);
             ExitStatus::Success
         }
@@ -983,8 +989,15 @@ mod tests {
         fn doc(&self) -> &'static str {
             ""
         }
-        fn fix_availability(&self) -> crate::rules::FixAvailability {
-            crate::rules::FixAvailability::None
+        fn default_enabled(&self) -> bool {
+            true
+        }
+        fn fix_safety(&self) -> crate::rules::FixSafety {
+            crate::rules::FixSafety {
+                safe: false,
+                unsafe_fix: false,
+                no_fix: true,
+            }
         }
         fn check(
             &self,

@@ -245,3 +245,35 @@ fn prefilters_hide_no_finding_in_any_fixture() {
     }
     assert!(checked > 0 && admitted > 0);
 }
+
+/// What `--list-rules` says of each rule's fixes is what its fixtures get: every kind of
+/// fix a finding gets (`safe`, `unsafe`, `none`) is one the rule declares, and every kind
+/// it declares occurs in some fixture.
+#[test]
+fn each_rules_declared_fix_safety_is_what_its_fixtures_get() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut seen: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (rule_dir, path) in fixtures() {
+        let text = fs::read_to_string(&path).unwrap();
+        let mut settings = settings_for(&rule_dir, &text);
+        settings.unsafe_fixes = true;
+        for located in check_text(&text, &settings).unwrap() {
+            let finding = located.finding;
+            let kind = finding
+                .fix
+                .as_ref()
+                .map_or("none", |fix| fix.applicability.as_str());
+            seen.entry(finding.code).or_default().insert(kind);
+        }
+    }
+    for rule in rules::ALL {
+        let declared: BTreeSet<&str> = rule.fix_safety().kinds().into_iter().collect();
+        let got = seen.remove(rule.code()).unwrap_or_default();
+        assert_eq!(
+            got,
+            declared,
+            "{}: fixtures get {got:?}, the rule declares {declared:?}",
+            rule.code()
+        );
+    }
+}

@@ -733,7 +733,11 @@ fn rule_prints_the_rules_documentation() {
         "{doc}"
     );
     assert!(doc.contains("## Why it leaks"));
-    assert!(doc.contains("Fix availability: sometimes."));
+    assert!(
+        doc.contains("\n\nOn by default: yes. Fix: safe or none (see Fix safety). Documentation: "),
+        "{doc}"
+    );
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
     assert_eq!(stdout(&run_in(directory.path(), &["rule", "lk001"])), doc);
     assert!(stdout(&run_in(directory.path(), &["rule", "--all"])).contains("# LK001"));
     let output = run_in(directory.path(), &["rule", "LK999"]);
@@ -754,28 +758,47 @@ fn a_path_named_rule_is_reached_as_dot_slash_rule() {
     assert_eq!(code(&output), 1);
 }
 
+/// Another tool's code for a rule (`B006`, which `# noqa` already honours) finds the
+/// rule, and a note on stderr says it is an alias; stdout is the rule's documentation.
 #[test]
-fn list_rules_shows_code_name_and_fix_availability() {
+fn rule_finds_a_rule_by_its_alias_and_says_so() {
+    let directory = tree(&[]);
+    let doc = stdout(&run_in(directory.path(), &["rule", "LK001"]));
+    for alias in ["B006", "b006"] {
+        let output = run_in(directory.path(), &["rule", alias]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        assert_eq!(stdout(&output), doc);
+        assert_eq!(
+            stderr(&output),
+            "note: `B006` is an alias of LK001: another tool's code for the same problem, \
+             which `# noqa: B006` also silences\n"
+        );
+    }
+}
+
+#[test]
+fn list_rules_shows_code_name_default_and_fix_safety() {
     let directory = tree(&[]);
     let output = run_in(directory.path(), &["--list-rules"]);
     assert_eq!(code(&output), 0);
-    let list = stdout(&output);
-    let lines: Vec<&str> = list.lines().collect();
     assert_eq!(
-        lines[0].split_whitespace().collect::<Vec<_>>(),
-        ["CODE", "NAME", "FIX"]
+        stdout(&output),
+        "CODE   NAME                           DEFAULT  FIX\n\
+         LK001  mutable-default-argument       on       safe or none\n\
+         LK002  module-level-large-allocation  on       unsafe or none\n\
+         LK003  reference-cycle                on       unsafe or none\n"
     );
-    assert!(lines
-        .iter()
-        .any(|line| line.split_whitespace().collect::<Vec<_>>()
-            == ["LK001", "mutable-default-argument", "sometimes"]));
+    assert!(!stdout(&output).contains("sometimes"));
     let output = run_in(
         directory.path(),
         &["--list-rules", "--output-format", "json"],
     );
     let parsed: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(parsed[0]["code"], "LK001");
-    assert_eq!(parsed[0]["fix"], "sometimes");
+    assert_eq!(parsed[0]["default"], true);
+    assert_eq!(parsed[0]["fix"], serde_json::json!(["safe", "none"]));
+    assert_eq!(parsed[0]["aliases"], serde_json::json!(["B006"]));
+    assert_eq!(parsed[2]["fix"], serde_json::json!(["unsafe", "none"]));
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use tree_sitter::{Node, Query};
 
-use super::{compile_query, for_each_match_in, Finding, FixAvailability, Rule};
+use super::{compile_query, for_each_match_in, Finding, FixSafety, Rule};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::prefilter::{code_only, ident_at, skip_trivia, word_positions};
 use crate::semantic::{
@@ -162,8 +162,16 @@ impl Rule for MutableDefaultArgument {
         DOC
     }
 
-    fn fix_availability(&self) -> FixAvailability {
-        FixAvailability::Sometimes
+    fn default_enabled(&self) -> bool {
+        true
+    }
+
+    fn fix_safety(&self) -> FixSafety {
+        FixSafety {
+            safe: true,
+            unsafe_fix: false,
+            no_fix: true,
+        }
     }
 
     fn aliases(&self) -> &'static [&'static str] {

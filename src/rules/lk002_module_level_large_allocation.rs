@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 use tree_sitter::{Node, Query};
 
-use super::{compile_query, for_each_match_in, Finding, FixAvailability, Rule};
+use super::{compile_query, for_each_match_in, Finding, FixSafety, Rule};
 use crate::prefilter::{
     for_each_logical_line, has_word, is_ident_byte, skip_trivia, word_positions, BlockKind,
 };
@@ -171,8 +171,16 @@ impl Rule for ModuleLevelLargeAllocation {
         DOC
     }
 
-    fn fix_availability(&self) -> FixAvailability {
-        FixAvailability::Sometimes
+    fn default_enabled(&self) -> bool {
+        true
+    }
+
+    fn fix_safety(&self) -> FixSafety {
+        FixSafety {
+            safe: false,
+            unsafe_fix: true,
+            no_fix: true,
+        }
     }
 
     fn might_match(&self, text: &str, _settings: &Settings) -> bool {

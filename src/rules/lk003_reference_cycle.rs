@@ -20,7 +20,7 @@ use std::sync::LazyLock;
 
 use tree_sitter::{Node, Query};
 
-use super::{compile_query, for_each_match_in, Finding, FixAvailability, Rule};
+use super::{compile_query, for_each_match_in, Finding, FixSafety, Rule};
 use crate::fix::Fix;
 use crate::prefilter::code_only;
 use crate::semantic::{unparenthesize, FileBindings};
@@ -173,8 +173,16 @@ impl Rule for ReferenceCycle {
         DOC
     }
 
-    fn fix_availability(&self) -> FixAvailability {
-        FixAvailability::Sometimes
+    fn default_enabled(&self) -> bool {
+        true
+    }
+
+    fn fix_safety(&self) -> FixSafety {
+        FixSafety {
+            safe: false,
+            unsafe_fix: true,
+            no_fix: true,
+        }
     }
 
     fn might_match(&self, text: &str, _settings: &Settings) -> bool {

@@ -14,21 +14,32 @@ pub mod lk001_mutable_default_argument;
 pub mod lk002_module_level_large_allocation;
 pub mod lk003_reference_cycle;
 
-/// Whether a rule can repair what it finds.
+/// Which fixes a rule's findings can get, for `--list-rules` and `pyleak-fix rule`:
+/// a safe fix (applied by default), an unsafe one (applied only with `--unsafe-fixes`),
+/// or none (the finding's message then says why). A rule sets each that can happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FixAvailability {
-    Always,
-    Sometimes,
-    None,
+pub struct FixSafety {
+    pub safe: bool,
+    pub unsafe_fix: bool,
+    pub no_fix: bool,
 }
 
-impl FixAvailability {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FixAvailability::Always => "always",
-            FixAvailability::Sometimes => "sometimes",
-            FixAvailability::None => "none",
-        }
+impl FixSafety {
+    /// The kinds that can happen, in this order: `safe`, `unsafe`, `none`.
+    pub fn kinds(self) -> Vec<&'static str> {
+        [
+            (self.safe, "safe"),
+            (self.unsafe_fix, "unsafe"),
+            (self.no_fix, "none"),
+        ]
+        .into_iter()
+        .filter_map(|(can, kind)| can.then_some(kind))
+        .collect()
+    }
+
+    /// `safe or none`, `unsafe`, ...
+    pub fn describe(self) -> String {
+        self.kinds().join(" or ")
     }
 }
 
@@ -49,7 +60,12 @@ pub trait Rule: Sync + Send {
     /// The rule's documentation, Markdown under fixed headings: What it finds, Why it
     /// leaks, Example, Fix, Fix safety.
     fn doc(&self) -> &'static str;
-    fn fix_availability(&self) -> FixAvailability;
+    /// Whether the rule runs when the configuration selects nothing. A rule is on by
+    /// default only once it reports what people change on real code (90% precision);
+    /// each rule says so explicitly.
+    fn default_enabled(&self) -> bool;
+    /// Which fixes its findings can get; the rule's "Fix safety" section says when.
+    fn fix_safety(&self) -> FixSafety;
     /// Other tools' codes for the same problem (`B006` for LK001): a `# noqa` naming one
     /// of them silences this rule too, so existing suppressions keep working.
     fn aliases(&self) -> &'static [&'static str] {
@@ -107,6 +123,19 @@ pub fn by_code(code: &str) -> Option<&'static dyn Rule> {
     ALL.iter()
         .copied()
         .find(|rule| rule.code().eq_ignore_ascii_case(code))
+}
+
+/// The rule `code` names, as its own code or as one of its aliases (`B006`, another
+/// tool's code for LK001), case-insensitively; with the alias when that is what matched.
+pub fn by_code_or_alias(code: &str) -> Option<(&'static dyn Rule, Option<&'static str>)> {
+    by_code(code).map(|rule| (rule, None)).or_else(|| {
+        ALL.iter().find_map(|rule| {
+            rule.aliases()
+                .iter()
+                .find(|alias| alias.eq_ignore_ascii_case(code))
+                .map(|alias| (*rule, Some(*alias)))
+        })
+    })
 }
 
 /// Compiles a rule's embedded query. The queries ship inside the binary and are tested,
