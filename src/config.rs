@@ -3,6 +3,11 @@
 //! wins, as in ruff; a `pyproject.toml` without the table does not count). The command
 //! line overrides them; `--config PATH` uses one file for everything and `--isolated`
 //! none.
+//!
+//! The Python version fixes are spelled for is the one place a project's own files speak
+//! without a table: unless `--target-version` or `target-version` says, it is the oldest
+//! Python the closest project declares (`project.requires-python` in a `pyproject.toml`,
+//! else `python_requires` in `setup.cfg`'s `[options]`), table or no table.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -20,6 +25,7 @@ use crate::walk::{describe_io_error, display_path, SKIPPED_DIRECTORIES};
 
 pub const PYPROJECT: &str = "pyproject.toml";
 pub const CONFIG_FILE: &str = "pyleak-fix.toml";
+pub const SETUP_CFG: &str = "setup.cfg";
 
 /// The keys a configuration accepts, in the order the documentation lists them.
 pub const KEYS: &[&str] = &[
@@ -60,6 +66,9 @@ pub struct Options {
     pub target_version: Option<PythonVersion>,
     pub large_allocation_bytes: Option<u64>,
     pub extend_mutable_calls: Vec<String>,
+    /// Not a key: the oldest Python the project file holding (or beside) this
+    /// configuration declares, used when no `target-version` is given.
+    pub requires_python: Option<PythonVersion>,
 }
 
 /// What the command line sets; each one given wins over every configuration file.
@@ -105,6 +114,9 @@ pub struct Config {
     root: PathBuf,
     /// The settings for a file no per-file ignore matches.
     pub settings: Settings,
+    /// The target version the command line or the file itself gives, if either does;
+    /// otherwise the closest project declaration decides (see [`Resolver::settings_for`]).
+    pub explicit_target_version: Option<PythonVersion>,
     exclude: Vec<Pattern>,
     per_file_ignores: Vec<(Pattern, Vec<String>)>,
 }
@@ -116,14 +128,14 @@ impl Config {
         options: &Options,
         overrides: &Overrides,
     ) -> Result<Self, String> {
+        let explicit_target_version = overrides.target_version.or(options.target_version);
         let mut settings = Settings {
             unsafe_fixes: overrides
                 .unsafe_fixes
                 .or(options.unsafe_fixes)
                 .unwrap_or(false),
-            target_version: overrides
-                .target_version
-                .or(options.target_version)
+            target_version: explicit_target_version
+                .or(options.requires_python)
                 .unwrap_or_default(),
             extend_mutable_calls: options.extend_mutable_calls.clone(),
             prefilter: !overrides.no_prefilter,
@@ -155,6 +167,7 @@ impl Config {
             source,
             root,
             settings,
+            explicit_target_version,
             exclude,
             per_file_ignores,
         })
@@ -226,6 +239,9 @@ pub struct Resolver {
     discovery: Discovery,
     defaults: Arc<Config>,
     cache: Mutex<HashMap<PathBuf, Result<Arc<Config>, ConfigError>>>,
+    /// For each directory looked at: the Python the closest project at or above it
+    /// declares (`None` when that project declares none, or there is no project).
+    declared_versions: Mutex<HashMap<PathBuf, Result<Option<PythonVersion>, ConfigError>>>,
 }
 
 impl Resolver {
@@ -271,6 +287,7 @@ impl Resolver {
             discovery,
             defaults,
             cache: Mutex::new(HashMap::new()),
+            declared_versions: Mutex::new(HashMap::new()),
         })
     }
 
@@ -291,6 +308,50 @@ impl Resolver {
             Some(parent) => self.config_for_directory(parent),
             None => Ok(self.fixed_or_defaults()),
         }
+    }
+
+    /// The settings for the file at `path`: its configuration's, with the target version
+    /// the closest project declares when neither the command line nor the configuration
+    /// names one. `--isolated` reads no project file; `--config PATH` takes the version
+    /// from that file (or the `pyproject.toml` beside it) alone.
+    pub fn settings_for(&self, path: &Path) -> Result<Settings, ConfigError> {
+        let config = self.config_for(path)?;
+        let absolute = self.absolute(path);
+        let mut settings = config.settings_for(&absolute);
+        if config.explicit_target_version.is_none()
+            && matches!(self.discovery, Discovery::Hierarchical)
+        {
+            if let Some(version) = match absolute.parent() {
+                Some(parent) => self.declared_version(parent)?,
+                None => None,
+            } {
+                settings.target_version = version;
+            }
+        }
+        Ok(settings)
+    }
+
+    /// The Python the closest project at or above `directory` (absolute, normalized)
+    /// declares. A project is the closest directory with a `pyproject.toml` or a
+    /// `setup.cfg`; the search stops there even when it declares nothing, so that a
+    /// project never takes its Python from another one that happens to enclose it.
+    fn declared_version(&self, directory: &Path) -> Result<Option<PythonVersion>, ConfigError> {
+        if let Some(known) = self.declared_versions.lock().unwrap().get(directory) {
+            return known.clone();
+        }
+        let found = match declared_python(directory, &self.cwd) {
+            Ok(Some(declared)) => Ok(declared),
+            Ok(None) => match directory.parent() {
+                Some(parent) => self.declared_version(parent),
+                None => Ok(None),
+            },
+            Err(error) => Err(error),
+        };
+        self.declared_versions
+            .lock()
+            .unwrap()
+            .insert(directory.to_path_buf(), found.clone());
+        found
     }
 
     fn fixed_or_defaults(&self) -> Arc<Config> {
@@ -353,9 +414,15 @@ impl Resolver {
     /// Every configuration error met so far, once each, sorted by file.
     pub fn errors(&self) -> Vec<ConfigError> {
         let cache = self.cache.lock().unwrap();
+        let declared = self.declared_versions.lock().unwrap();
         let mut errors: Vec<ConfigError> = cache
             .values()
             .filter_map(|found| found.as_ref().err().cloned())
+            .chain(
+                declared
+                    .values()
+                    .filter_map(|found| found.as_ref().err().cloned()),
+            )
             .collect();
         errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
         errors.dedup();
@@ -421,9 +488,7 @@ fn read_config(path: &Path, shown: &Path, cwd: &Path) -> Result<Option<Options>,
         (document, "", requires_python)
     };
     let mut options = parse_options(&table, prefix).map_err(error)?;
-    if options.target_version.is_none() {
-        options.target_version = requires_python;
-    }
+    options.requires_python = requires_python;
     Ok(Some(options))
 }
 
@@ -436,6 +501,89 @@ fn read_toml(path: &Path, shown: &Path) -> Result<Table, ConfigError> {
         .map_err(|e| error(format!("cannot read: {}", describe_io_error(&e))))?;
     text.parse::<Table>()
         .map_err(|e| error(format!("not valid TOML: {}", e.to_string().trim_end())))
+}
+
+/// What the project files in `directory` itself say about Python: `None` when it holds
+/// neither a `pyproject.toml` nor a `setup.cfg`; `Some(None)` when they declare nothing.
+/// `project.requires-python` is read first, then `setup.cfg`'s `options.python_requires`.
+fn declared_python(
+    directory: &Path,
+    cwd: &Path,
+) -> Result<Option<Option<PythonVersion>>, ConfigError> {
+    let pyproject = directory.join(PYPROJECT);
+    let setup_cfg = directory.join(SETUP_CFG);
+    let (has_pyproject, has_setup_cfg) = (pyproject.is_file(), setup_cfg.is_file());
+    if !has_pyproject && !has_setup_cfg {
+        return Ok(None);
+    }
+    if has_pyproject {
+        let shown = display_path(&pyproject, cwd);
+        let document = read_toml(&pyproject, &shown)?;
+        let version = requires_python(&document).map_err(|message| ConfigError {
+            path: shown,
+            message,
+        })?;
+        if version.is_some() {
+            return Ok(Some(version));
+        }
+    }
+    if has_setup_cfg {
+        let shown = display_path(&setup_cfg, cwd);
+        let error = |message: String| ConfigError {
+            path: shown.clone(),
+            message,
+        };
+        let text = fs::read_to_string(&setup_cfg)
+            .map_err(|e| error(format!("cannot read: {}", describe_io_error(&e))))?;
+        if let Some(specifier) = setup_cfg_python_requires(&text) {
+            let version = PythonVersion::from_requires_python(&specifier)
+                .map_err(|message| error(format!("`options.python_requires`: {message}")))?;
+            return Ok(Some(Some(version)));
+        }
+    }
+    Ok(Some(None))
+}
+
+/// The value of `python_requires` in the `[options]` section of a `setup.cfg`, read as
+/// setuptools' configparser reads it: section names are exact, keys ignore case (and
+/// setuptools takes `python-requires` too), `#` and `;` start a comment line, and an
+/// indented line continues the value. Only this one key is wanted, so this is no
+/// general INI reader.
+fn setup_cfg_python_requires(text: &str) -> Option<String> {
+    let mut in_options = false;
+    let mut value: Option<String> = None;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        let indented = line.starts_with([' ', '\t']);
+        if trimmed.is_empty() || trimmed.starts_with(['#', ';']) {
+            continue;
+        }
+        if let Some(current) = value.as_mut().filter(|_| indented) {
+            current.push(' ');
+            current.push_str(trimmed);
+            continue;
+        }
+        if value.is_some() {
+            break;
+        }
+        if let Some(section) = trimmed.strip_prefix('[') {
+            in_options = section.strip_suffix(']').map(str::trim) == Some("options");
+            continue;
+        }
+        if !in_options {
+            continue;
+        }
+        let Some(separator) = trimmed.find(['=', ':']) else {
+            continue;
+        };
+        let key = trimmed[..separator].trim().to_ascii_lowercase();
+        if key == "python_requires" || key == "python-requires" {
+            value = Some(trimmed[separator + 1..].trim().to_string());
+        }
+    }
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// The oldest Python `project.requires-python` admits, if the file says.

@@ -88,9 +88,10 @@ def add_to_list(value, my_list=None):
     my_list.append(value)
     return my_list
 ```
-The default becomes `None`; an annotation `T` becomes `T | None` (Python 3.10+ or with
-`from __future__ import annotations`) or `Optional[T]` (the import is added), unless it
-already admits `None`. The guard goes after the docstring and any `global`/`nonlocal`
+The default becomes `None`; an annotation `T` becomes `T | None` when the target version
+is 3.10 or later, else `Optional[T]` (the import is added; also under `from __future__
+import annotations`, since `typing.get_type_hints` still evaluates it), unless it already
+admits `None`. The guard goes after the docstring and any `global`/`nonlocal`
 statements, in the body's own indentation, and carries the default's original source
 text, comments included. A body written on the `def` line is first expanded into a block.
 
@@ -530,9 +531,11 @@ fn annotation_edits(
     if admits_none(file, expression) {
         return Ok(Vec::new());
     }
-    let postponed = bindings.is_import_of("annotations", "__future__.annotations");
     let range = annotation.byte_range();
-    if settings.target_version.has_union_operator() || postponed {
+    // `X | None` only where the running Python can evaluate it: `from __future__ import
+    // annotations` keeps the annotation a string, but `typing.get_type_hints` (and every
+    // library built on it) still evaluates it, and fails below 3.10.
+    if settings.target_version.has_union_operator() {
         if expression.kind() == "string" {
             // `"Foo" | None` fails at run time; the union goes inside the quotes.
             if let Some(end) = single_string_end(expression) {
