@@ -101,7 +101,8 @@ pub struct Args {
     /// (`Optional[T]` and `functools.lru_cache(maxsize=None)` below py310 and py39)
     /// [default: the configuration's target-version, else the oldest Python the closest
     /// project declares (pyproject.toml `project.requires-python`, else setup.cfg
-    /// `options.python_requires`), else py310].
+    /// `options.python_requires`, else a literal `python_requires=` in setup.py), else
+    /// py310].
     #[arg(long, value_name = "pyXY", value_parser = parse_python_version)]
     pub target_version: Option<PythonVersion>,
 

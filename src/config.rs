@@ -7,7 +7,8 @@
 //! The Python version fixes are spelled for is the one place a project's own files speak
 //! without a table: unless `--target-version` or `target-version` says, it is the oldest
 //! Python the closest project declares (`project.requires-python` in a `pyproject.toml`,
-//! else `python_requires` in `setup.cfg`'s `[options]`), table or no table.
+//! else `python_requires` in `setup.cfg`'s `[options]`, else a literal `python_requires=`
+//! in `setup.py`), table or no table.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -26,6 +27,7 @@ use crate::walk::{describe_io_error, display_path, SKIPPED_DIRECTORIES};
 pub const PYPROJECT: &str = "pyproject.toml";
 pub const CONFIG_FILE: &str = "pyleak-fix.toml";
 pub const SETUP_CFG: &str = "setup.cfg";
+pub const SETUP_PY: &str = "setup.py";
 
 /// The keys a configuration accepts, in the order the documentation lists them.
 pub const KEYS: &[&str] = &[
@@ -332,8 +334,8 @@ impl Resolver {
     }
 
     /// The Python the closest project at or above `directory` (absolute, normalized)
-    /// declares. A project is the closest directory with a `pyproject.toml` or a
-    /// `setup.cfg`; the search stops there even when it declares nothing, so that a
+    /// declares. A project is the closest directory with a `pyproject.toml`, a `setup.cfg`
+    /// or a `setup.py`; the search stops there even when it declares nothing, so that a
     /// project never takes its Python from another one that happens to enclose it.
     fn declared_version(&self, directory: &Path) -> Result<Option<PythonVersion>, ConfigError> {
         if let Some(known) = self.declared_versions.lock().unwrap().get(directory) {
@@ -504,16 +506,19 @@ fn read_toml(path: &Path, shown: &Path) -> Result<Table, ConfigError> {
 }
 
 /// What the project files in `directory` itself say about Python: `None` when it holds
-/// neither a `pyproject.toml` nor a `setup.cfg`; `Some(None)` when they declare nothing.
-/// `project.requires-python` is read first, then `setup.cfg`'s `options.python_requires`.
+/// no `pyproject.toml`, `setup.cfg` or `setup.py`; `Some(None)` when they declare nothing.
+/// `project.requires-python` is read first, then `setup.cfg`'s `options.python_requires`,
+/// then a literal `python_requires=` in `setup.py`.
 fn declared_python(
     directory: &Path,
     cwd: &Path,
 ) -> Result<Option<Option<PythonVersion>>, ConfigError> {
     let pyproject = directory.join(PYPROJECT);
     let setup_cfg = directory.join(SETUP_CFG);
-    let (has_pyproject, has_setup_cfg) = (pyproject.is_file(), setup_cfg.is_file());
-    if !has_pyproject && !has_setup_cfg {
+    let setup_py = directory.join(SETUP_PY);
+    let (has_pyproject, has_setup_cfg, has_setup_py) =
+        (pyproject.is_file(), setup_cfg.is_file(), setup_py.is_file());
+    if !has_pyproject && !has_setup_cfg && !has_setup_py {
         return Ok(None);
     }
     if has_pyproject {
@@ -541,7 +546,55 @@ fn declared_python(
             return Ok(Some(Some(version)));
         }
     }
+    if has_setup_py {
+        // setup.py is a program, not a declaration: a value that cannot be read is not an
+        // error, only no answer.
+        let version = fs::read_to_string(&setup_py)
+            .ok()
+            .and_then(|text| setup_py_python_requires(&text))
+            .and_then(|specifier| PythonVersion::from_requires_python(&specifier).ok());
+        return Ok(Some(version));
+    }
     Ok(Some(None))
+}
+
+/// The string literal passed as `python_requires=` in a `setup.py`, when there is exactly
+/// one such value (`setup(..., python_requires=">=3.6")`, the only place setuptools reads
+/// it). A value built any other way (a variable, a concatenation) is not guessed at.
+fn setup_py_python_requires(text: &str) -> Option<String> {
+    const KEY: &str = "python_requires";
+    let mut found: Option<String> = None;
+    for (at, _) in text.match_indices(KEY) {
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(|c| c == '_' || c.is_alphanumeric() || c == '.') {
+            continue;
+        }
+        let rest = text[at + KEY.len()..].trim_start_matches([' ', '\t']);
+        let Some(rest) = rest.strip_prefix('=') else {
+            continue;
+        };
+        if rest.starts_with('=') {
+            continue;
+        }
+        let rest = rest.trim_start_matches([' ', '\t']);
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let body = &rest[1..];
+        let value = &body[..body.find([quote, '\n', '\\'])?];
+        let after = body[value.len() + 1..].trim_start_matches([' ', '\t']);
+        let ends_argument = after.is_empty() || after.starts_with([',', ')', '\n', '\r', '#']);
+        if body[value.len()..].starts_with(quote)
+            && ends_argument
+            && !rest.starts_with(&format!("{quote}{quote}{quote}"))
+        {
+            if found.as_deref().is_some_and(|seen| seen != value) {
+                return None;
+            }
+            found = Some(value.to_string());
+        } else {
+            return None;
+        }
+    }
+    found
 }
 
 /// The value of `python_requires` in the `[options]` section of a `setup.cfg`, read as
@@ -862,6 +915,44 @@ mod tests {
             .rules
             .is_empty());
         assert!(!config.settings_for(Path::new("/p/a.py")).rules.is_empty());
+    }
+
+    #[test]
+    fn setup_cfg_and_setup_py_give_python_requires() {
+        let cfg = |text: &str| setup_cfg_python_requires(text);
+        assert_eq!(
+            cfg("[options]\npython_requires = >=3.7\n").as_deref(),
+            Some(">=3.7")
+        );
+        assert_eq!(
+            cfg("[options]\nPython-Requires:\n  >=3.8,\n  <4\n[x]\n").as_deref(),
+            Some(">=3.8, <4")
+        );
+        assert_eq!(cfg("[options.extras]\npython_requires = >=3.7\n"), None);
+        assert_eq!(cfg("[metadata]\npython_requires = >=3.7\n"), None);
+        assert_eq!(cfg("[options]\n; python_requires = >=3.7\n"), None);
+
+        let py = |text: &str| setup_py_python_requires(text);
+        assert_eq!(
+            py("setup(\n    name='a',\n    python_requires='>=3.6',\n)\n").as_deref(),
+            Some(">=3.6")
+        );
+        assert_eq!(
+            py("setup(python_requires = \">=3.8, <4\")").as_deref(),
+            Some(">=3.8, <4")
+        );
+        // Not a literal, two different literals, or not the keyword: no answer.
+        assert_eq!(py("setup(python_requires=REQUIRES)"), None);
+        assert_eq!(
+            py("setup(python_requires=\">=3.\" + \"6\")").as_deref(),
+            None
+        );
+        assert_eq!(
+            py("if x:\n    setup(python_requires='>=3.6')\nelse:\n    setup(python_requires='>=3.8')\n"),
+            None
+        );
+        assert_eq!(py("my_python_requires='>=3.6'\nsetup()"), None);
+        assert_eq!(py("setup(python_requires=\"\"\">=3.6\"\"\")"), None);
     }
 
     #[test]

@@ -284,6 +284,20 @@ fn target_version_comes_from_the_closest_project_with_or_without_a_table() {
             "{setup_cfg}"
         );
     }
+    // And a literal `python_requires=` in setup.py, where setup.cfg says nothing.
+    let directory = tree(&[
+        ("setup.cfg", "[flake8]\nmax-line-length = 100\n"),
+        (
+            "setup.py",
+            "from setuptools import setup\n\nsetup(name='a', python_requires='>=3.6')\n",
+        ),
+        ("a.py", ANNOTATED),
+    ]);
+    assert_eq!(
+        fixed_annotation(directory.path(), &[]),
+        OPTIONAL,
+        "setup.py"
+    );
     let directory = tree(&[
         (
             "setup.cfg",
