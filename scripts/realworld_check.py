@@ -29,7 +29,9 @@ PYTEST = ["pytest==8.3.3", "pluggy==1.5.0", "iniconfig==2.0.0", "packaging==24.1
 #   sqlparse   - token trees whose children point back at their parent (LK003);
 #   parso      - a grammar generator with a mutable default (LK001, a safe fix);
 #   jsonschema - a mutable default in its CLI tests (LK001), an exception kept in a dict;
-#   astroid    - AST nodes with parent links built in loops (LK003).
+#   astroid    - AST nodes with parent links built in loops (LK003);
+#   setuptools - 19 safe LK001 fixes, 12 of them in the vendored pyproject validator that
+#                its config tests run (its whole suite needs the network and an hour).
 # `deps` are installed with --no-deps, so the list is the whole environment; `path` is
 # what PYTHONPATH gets (relative to the tree) so the copy under test is the one imported;
 # `tests` are pytest's arguments, run from the tree's top directory.
@@ -67,6 +69,21 @@ PROJECTS = {
         "path": ".",
         "tests": ["tests"],
         "install_self": True,
+    },
+    "setuptools": {
+        "version": "75.1.0",
+        "deps": PYTEST
+        + [
+            "filelock==3.16.1",
+            "ini2toml==0.15",
+            "jaraco.envs==2.6.0",
+            "jaraco.path==3.7.2",
+            "path==17.1.1",
+            "tomli_w==1.2.0",
+        ],
+        "path": ".",
+        # The tests that download example files from the web are left out.
+        "tests": ["setuptools/tests/config", "-m", "not uses_network"],
     },
 }
 
