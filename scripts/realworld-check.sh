@@ -8,6 +8,8 @@
 # Usage: scripts/realworld-check.sh [--projects sqlparse,parso] [--keep]
 #   --projects  which projects (default: all in scripts/realworld_check.py's PROJECTS)
 #   --keep      keep the work directory: the three trees, each mode's diff, junit XML
+# PYLEAK_FIX_ARGS adds options to every pyleak-fix run, e.g.
+#   PYLEAK_FIX_ARGS="--large-allocation-bytes 1000" scripts/realworld-check.sh
 # Cache: sdists and one virtualenv per project under .cache/realworld/ (gitignored);
 # delete it to start afresh. Needs cargo, python3 (venv, pip) and PyPI.
 set -euo pipefail

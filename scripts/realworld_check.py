@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,9 @@ PROJECTS = {
 
 MODES = ["original", "default", "unsafe"]
 
+# One suite run's limit; the slowest here takes about 3 minutes on a quiet machine.
+TEST_TIMEOUT_SECONDS = 1800
+
 
 def log(message):
     print(message, flush=True)
@@ -151,7 +155,7 @@ def unpack(archive, destination):
 
 def findings(binary, tree):
     """Findings per rule and how many carry a safe or unsafe fix, from `--check` JSON."""
-    result = subprocess.run([binary, "--check", "--output-format", "json", "."],
+    result = subprocess.run([*binary, "--check", "--output-format", "json", "."],
                             cwd=tree, capture_output=True, text=True)
     if result.returncode not in (0, 1, 2):
         sys.stderr.write(result.stderr)
@@ -171,10 +175,10 @@ def fix(binary, tree, mode, out):
     """Applies the fixes of MODE in place; keeps the dry-run diff beside; returns the
     number of findings fixed and the stderr lines that are not ordinary refusals."""
     flags = ["--unsafe-fixes"] if mode == "unsafe" else []
-    diff = subprocess.run([binary, "--dry-run", *flags, "."], cwd=tree, capture_output=True, text=True)
+    diff = subprocess.run([*binary, "--dry-run", *flags, "."], cwd=tree, capture_output=True, text=True)
     with open(os.path.join(out, f"{mode}.diff"), "w") as f:
         f.write(diff.stdout)
-    result = subprocess.run([binary, *flags, "."], cwd=tree, capture_output=True, text=True)
+    result = subprocess.run([*binary, *flags, "."], cwd=tree, capture_output=True, text=True)
     if result.returncode not in (0, 1, 2):
         sys.stderr.write(result.stdout + result.stderr)
         raise SystemExit(f"FAIL: pyleak-fix {' '.join(flags)} exited {result.returncode} in {tree}")
@@ -196,12 +200,16 @@ def run_tests(python, spec, tree, report):
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
     })
     start = time.monotonic()
-    subprocess.run(
-        [python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rN",
-         f"--junitxml={report}", "-o", "junit_family=xunit2", *spec["tests"]],
-        cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        timeout=1800,
-    )
+    try:
+        subprocess.run(
+            [python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rN",
+             f"--junitxml={report}", "-o", "junit_family=xunit2", *spec["tests"]],
+            cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            timeout=TEST_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        # A fix that makes a suite hang is a failure of every test not yet reported.
+        log(f"{tree}: the tests did not finish in {TEST_TIMEOUT_SECONDS} s; stopped")
     seconds = time.monotonic() - start
     outcomes, messages = {}, {}
     if os.path.exists(report):
@@ -298,11 +306,14 @@ def main():
     if unknown or not names:
         parser.error(f"unknown project {', '.join(unknown) or '(none)'}; known: {', '.join(PROJECTS)}")
 
+    # Like scripts/stdlib-check.sh: PYLEAK_FIX_ARGS adds options to every pyleak-fix run,
+    # e.g. "--large-allocation-bytes 1000" to put LK002's fixes to these test suites.
+    command = [args.binary, *shlex.split(os.environ.get("PYLEAK_FIX_ARGS", ""))]
     work = tempfile.mkdtemp(prefix="pyleak-fix-realworld.")
     rows = []
     try:
         for name in names:
-            rows.append(check_project(args.binary, args.cache, work, name, PROJECTS[name]))
+            rows.append(check_project(command, args.cache, work, name, PROJECTS[name]))
     finally:
         if args.keep:
             log(f"work directory kept: {work}")
