@@ -107,7 +107,11 @@ pub struct Args {
     pub ignore: Vec<String>,
 
     /// The oldest Python the code must run on; decides how fixes are spelled
-    /// [default: the configuration's, else project.requires-python, else py310].
+    /// (`Optional[T]` and `functools.lru_cache(maxsize=None)` below py310 and py39)
+    /// [default: the configuration's target-version, else the oldest Python the closest
+    /// project declares (pyproject.toml `project.requires-python`, else setup.cfg
+    /// `options.python_requires`, else a literal `python_requires=` in setup.py), else
+    /// py310].
     #[arg(long, value_name = "pyXY", value_parser = parse_python_version)]
     pub target_version: Option<PythonVersion>,
 

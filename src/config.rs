@@ -3,6 +3,12 @@
 //! wins, as in ruff; a `pyproject.toml` without the table does not count). The command
 //! line overrides them; `--config PATH` uses one file for everything and `--isolated`
 //! none.
+//!
+//! The Python version fixes are spelled for is the one place a project's own files speak
+//! without a table: unless `--target-version` or `target-version` says, it is the oldest
+//! Python the closest project declares (`project.requires-python` in a `pyproject.toml`,
+//! else `python_requires` in `setup.cfg`'s `[options]`, else a literal `python_requires=`
+//! in `setup.py`), table or no table.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -20,6 +26,8 @@ use crate::walk::{describe_io_error, display_path, SKIPPED_DIRECTORIES};
 
 pub const PYPROJECT: &str = "pyproject.toml";
 pub const CONFIG_FILE: &str = "pyleak-fix.toml";
+pub const SETUP_CFG: &str = "setup.cfg";
+pub const SETUP_PY: &str = "setup.py";
 
 /// The keys a configuration accepts, in the order the documentation lists them.
 pub const KEYS: &[&str] = &[
@@ -62,6 +70,9 @@ pub struct Options {
     pub large_allocation_bytes: Option<u64>,
     pub extend_mutable_calls: Vec<String>,
     pub max_file_bytes: Option<u64>,
+    /// Not a key: the oldest Python the project file holding (or beside) this
+    /// configuration declares, used when no `target-version` is given.
+    pub requires_python: Option<PythonVersion>,
 }
 
 /// What the command line sets; each one given wins over every configuration file.
@@ -110,6 +121,9 @@ pub struct Config {
     root: PathBuf,
     /// The settings for a file no per-file ignore matches.
     pub settings: Settings,
+    /// The target version the command line or the file itself gives, if either does;
+    /// otherwise the closest project declaration decides (see [`Resolver::settings_for`]).
+    pub explicit_target_version: Option<PythonVersion>,
     exclude: Vec<Pattern>,
     per_file_ignores: Vec<(Pattern, Vec<String>)>,
 }
@@ -121,14 +135,14 @@ impl Config {
         options: &Options,
         overrides: &Overrides,
     ) -> Result<Self, String> {
+        let explicit_target_version = overrides.target_version.or(options.target_version);
         let mut settings = Settings {
             unsafe_fixes: overrides
                 .unsafe_fixes
                 .or(options.unsafe_fixes)
                 .unwrap_or(false),
-            target_version: overrides
-                .target_version
-                .or(options.target_version)
+            target_version: explicit_target_version
+                .or(options.requires_python)
                 .unwrap_or_default(),
             extend_mutable_calls: options.extend_mutable_calls.clone(),
             prefilter: !overrides.no_prefilter,
@@ -164,6 +178,7 @@ impl Config {
             source,
             root,
             settings,
+            explicit_target_version,
             exclude,
             per_file_ignores,
         })
@@ -235,6 +250,9 @@ pub struct Resolver {
     discovery: Discovery,
     defaults: Arc<Config>,
     cache: Mutex<HashMap<PathBuf, Result<Arc<Config>, ConfigError>>>,
+    /// For each directory looked at: the Python the closest project at or above it
+    /// declares (`None` when that project declares none, or there is no project).
+    declared_versions: Mutex<HashMap<PathBuf, Result<Option<PythonVersion>, ConfigError>>>,
 }
 
 impl Resolver {
@@ -280,6 +298,7 @@ impl Resolver {
             discovery,
             defaults,
             cache: Mutex::new(HashMap::new()),
+            declared_versions: Mutex::new(HashMap::new()),
         })
     }
 
@@ -300,6 +319,50 @@ impl Resolver {
             Some(parent) => self.config_for_directory(parent),
             None => Ok(self.fixed_or_defaults()),
         }
+    }
+
+    /// The settings for the file at `path`: its configuration's, with the target version
+    /// the closest project declares when neither the command line nor the configuration
+    /// names one. `--isolated` reads no project file; `--config PATH` takes the version
+    /// from that file (or the `pyproject.toml` beside it) alone.
+    pub fn settings_for(&self, path: &Path) -> Result<Settings, ConfigError> {
+        let config = self.config_for(path)?;
+        let absolute = self.absolute(path);
+        let mut settings = config.settings_for(&absolute);
+        if config.explicit_target_version.is_none()
+            && matches!(self.discovery, Discovery::Hierarchical)
+        {
+            if let Some(version) = match absolute.parent() {
+                Some(parent) => self.declared_version(parent)?,
+                None => None,
+            } {
+                settings.target_version = version;
+            }
+        }
+        Ok(settings)
+    }
+
+    /// The Python the closest project at or above `directory` (absolute, normalized)
+    /// declares. A project is the closest directory with a `pyproject.toml`, a `setup.cfg`
+    /// or a `setup.py`; the search stops there even when it declares nothing, so that a
+    /// project never takes its Python from another one that happens to enclose it.
+    fn declared_version(&self, directory: &Path) -> Result<Option<PythonVersion>, ConfigError> {
+        if let Some(known) = self.declared_versions.lock().unwrap().get(directory) {
+            return known.clone();
+        }
+        let found = match declared_python(directory, &self.cwd) {
+            Ok(Some(declared)) => Ok(declared),
+            Ok(None) => match directory.parent() {
+                Some(parent) => self.declared_version(parent),
+                None => Ok(None),
+            },
+            Err(error) => Err(error),
+        };
+        self.declared_versions
+            .lock()
+            .unwrap()
+            .insert(directory.to_path_buf(), found.clone());
+        found
     }
 
     fn fixed_or_defaults(&self) -> Arc<Config> {
@@ -362,9 +425,15 @@ impl Resolver {
     /// Every configuration error met so far, once each, sorted by file.
     pub fn errors(&self) -> Vec<ConfigError> {
         let cache = self.cache.lock().unwrap();
+        let declared = self.declared_versions.lock().unwrap();
         let mut errors: Vec<ConfigError> = cache
             .values()
             .filter_map(|found| found.as_ref().err().cloned())
+            .chain(
+                declared
+                    .values()
+                    .filter_map(|found| found.as_ref().err().cloned()),
+            )
             .collect();
         errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
         errors.dedup();
@@ -430,9 +499,7 @@ fn read_config(path: &Path, shown: &Path, cwd: &Path) -> Result<Option<Options>,
         (document, "", requires_python)
     };
     let mut options = parse_options(&table, prefix).map_err(error)?;
-    if options.target_version.is_none() {
-        options.target_version = requires_python;
-    }
+    options.requires_python = requires_python;
     Ok(Some(options))
 }
 
@@ -445,6 +512,140 @@ fn read_toml(path: &Path, shown: &Path) -> Result<Table, ConfigError> {
         .map_err(|e| error(format!("cannot read: {}", describe_io_error(&e))))?;
     text.parse::<Table>()
         .map_err(|e| error(format!("not valid TOML: {}", e.to_string().trim_end())))
+}
+
+/// What the project files in `directory` itself say about Python: `None` when it holds
+/// no `pyproject.toml`, `setup.cfg` or `setup.py`; `Some(None)` when they declare nothing.
+/// `project.requires-python` is read first, then `setup.cfg`'s `options.python_requires`,
+/// then a literal `python_requires=` in `setup.py`.
+fn declared_python(
+    directory: &Path,
+    cwd: &Path,
+) -> Result<Option<Option<PythonVersion>>, ConfigError> {
+    let pyproject = directory.join(PYPROJECT);
+    let setup_cfg = directory.join(SETUP_CFG);
+    let setup_py = directory.join(SETUP_PY);
+    let (has_pyproject, has_setup_cfg, has_setup_py) =
+        (pyproject.is_file(), setup_cfg.is_file(), setup_py.is_file());
+    if !has_pyproject && !has_setup_cfg && !has_setup_py {
+        return Ok(None);
+    }
+    if has_pyproject {
+        let shown = display_path(&pyproject, cwd);
+        let document = read_toml(&pyproject, &shown)?;
+        let version = requires_python(&document).map_err(|message| ConfigError {
+            path: shown,
+            message,
+        })?;
+        if version.is_some() {
+            return Ok(Some(version));
+        }
+    }
+    if has_setup_cfg {
+        let shown = display_path(&setup_cfg, cwd);
+        let error = |message: String| ConfigError {
+            path: shown.clone(),
+            message,
+        };
+        let text = fs::read_to_string(&setup_cfg)
+            .map_err(|e| error(format!("cannot read: {}", describe_io_error(&e))))?;
+        if let Some(specifier) = setup_cfg_python_requires(&text) {
+            let version = PythonVersion::from_requires_python(&specifier)
+                .map_err(|message| error(format!("`options.python_requires`: {message}")))?;
+            return Ok(Some(Some(version)));
+        }
+    }
+    if has_setup_py {
+        // setup.py is a program, not a declaration: a value that cannot be read is not an
+        // error, only no answer.
+        let version = fs::read_to_string(&setup_py)
+            .ok()
+            .and_then(|text| setup_py_python_requires(&text))
+            .and_then(|specifier| PythonVersion::from_requires_python(&specifier).ok());
+        return Ok(Some(version));
+    }
+    Ok(Some(None))
+}
+
+/// The string literal passed as `python_requires=` in a `setup.py`, when there is exactly
+/// one such value (`setup(..., python_requires=">=3.6")`, the only place setuptools reads
+/// it). A value built any other way (a variable, a concatenation) is not guessed at.
+fn setup_py_python_requires(text: &str) -> Option<String> {
+    const KEY: &str = "python_requires";
+    let mut found: Option<String> = None;
+    for (at, _) in text.match_indices(KEY) {
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(|c| c == '_' || c.is_alphanumeric() || c == '.') {
+            continue;
+        }
+        let rest = text[at + KEY.len()..].trim_start_matches([' ', '\t']);
+        let Some(rest) = rest.strip_prefix('=') else {
+            continue;
+        };
+        if rest.starts_with('=') {
+            continue;
+        }
+        let rest = rest.trim_start_matches([' ', '\t']);
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let body = &rest[1..];
+        let value = &body[..body.find([quote, '\n', '\\'])?];
+        let after = body[value.len() + 1..].trim_start_matches([' ', '\t']);
+        let ends_argument = after.is_empty() || after.starts_with([',', ')', '\n', '\r', '#']);
+        if body[value.len()..].starts_with(quote)
+            && ends_argument
+            && !rest.starts_with(&format!("{quote}{quote}{quote}"))
+        {
+            if found.as_deref().is_some_and(|seen| seen != value) {
+                return None;
+            }
+            found = Some(value.to_string());
+        } else {
+            return None;
+        }
+    }
+    found
+}
+
+/// The value of `python_requires` in the `[options]` section of a `setup.cfg`, read as
+/// setuptools' configparser reads it: section names are exact, keys ignore case (and
+/// setuptools takes `python-requires` too), `#` and `;` start a comment line, and an
+/// indented line continues the value. Only this one key is wanted, so this is no
+/// general INI reader.
+fn setup_cfg_python_requires(text: &str) -> Option<String> {
+    let mut in_options = false;
+    let mut value: Option<String> = None;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        let indented = line.starts_with([' ', '\t']);
+        if trimmed.is_empty() || trimmed.starts_with(['#', ';']) {
+            continue;
+        }
+        if let Some(current) = value.as_mut().filter(|_| indented) {
+            current.push(' ');
+            current.push_str(trimmed);
+            continue;
+        }
+        if value.is_some() {
+            break;
+        }
+        if let Some(section) = trimmed.strip_prefix('[') {
+            in_options = section.strip_suffix(']').map(str::trim) == Some("options");
+            continue;
+        }
+        if !in_options {
+            continue;
+        }
+        let Some(separator) = trimmed.find(['=', ':']) else {
+            continue;
+        };
+        let key = trimmed[..separator].trim().to_ascii_lowercase();
+        if key == "python_requires" || key == "python-requires" {
+            value = Some(trimmed[separator + 1..].trim().to_string());
+        }
+    }
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// The oldest Python `project.requires-python` admits, if the file says.
@@ -736,6 +937,44 @@ mod tests {
             .rules
             .is_empty());
         assert!(!config.settings_for(Path::new("/p/a.py")).rules.is_empty());
+    }
+
+    #[test]
+    fn setup_cfg_and_setup_py_give_python_requires() {
+        let cfg = |text: &str| setup_cfg_python_requires(text);
+        assert_eq!(
+            cfg("[options]\npython_requires = >=3.7\n").as_deref(),
+            Some(">=3.7")
+        );
+        assert_eq!(
+            cfg("[options]\nPython-Requires:\n  >=3.8,\n  <4\n[x]\n").as_deref(),
+            Some(">=3.8, <4")
+        );
+        assert_eq!(cfg("[options.extras]\npython_requires = >=3.7\n"), None);
+        assert_eq!(cfg("[metadata]\npython_requires = >=3.7\n"), None);
+        assert_eq!(cfg("[options]\n; python_requires = >=3.7\n"), None);
+
+        let py = |text: &str| setup_py_python_requires(text);
+        assert_eq!(
+            py("setup(\n    name='a',\n    python_requires='>=3.6',\n)\n").as_deref(),
+            Some(">=3.6")
+        );
+        assert_eq!(
+            py("setup(python_requires = \">=3.8, <4\")").as_deref(),
+            Some(">=3.8, <4")
+        );
+        // Not a literal, two different literals, or not the keyword: no answer.
+        assert_eq!(py("setup(python_requires=REQUIRES)"), None);
+        assert_eq!(
+            py("setup(python_requires=\">=3.\" + \"6\")").as_deref(),
+            None
+        );
+        assert_eq!(
+            py("if x:\n    setup(python_requires='>=3.6')\nelse:\n    setup(python_requires='>=3.8')\n"),
+            None
+        );
+        assert_eq!(py("my_python_requires='>=3.6'\nsetup()"), None);
+        assert_eq!(py("setup(python_requires=\"\"\">=3.6\"\"\")"), None);
     }
 
     #[test]

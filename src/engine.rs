@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use thiserror::Error;
 use tree_sitter::{Node, Parser, Tree};
 
-use crate::fix::{apply_fixes, compose, Applicability, Change, Fix};
+use crate::fix::{apply_fixes, compose, Applicability, AppliedFixes, Change, Fix};
 use crate::noqa::{add_noqa_edits, noqa_line, Suppressions};
 use crate::oracle;
 use crate::prefilter::code_only;
@@ -361,10 +361,10 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
             // `--add-noqa`: the findings left are silenced rather than left.
             let with_noqa = if settings.add_noqa && !findings.is_empty() {
                 outcome.silenced = findings.iter().map(|finding| finding.code).collect();
-                let (text, spans) = add_noqa(&file, &findings, settings)?;
+                let noqa = add_noqa(&file, &findings, settings)?;
                 // The comments are changes too: the dry run's diff must show them.
-                outcome.changes = compose(&outcome.changes, &spans);
-                Some(text)
+                outcome.changes = compose(&outcome.changes, &noqa.spans);
+                Some(noqa.text)
             } else {
                 outcome.remaining = locate(&file, findings);
                 None
@@ -430,12 +430,13 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
 /// ([`add_noqa_edits`]). Held to the fixes' standard: tree-sitter and the [`oracle`]
 /// must accept the result, and the rules must find nothing left in it; otherwise the
 /// file is left as it is.
-/// Returns the text and where the comments went ([`crate::fix::AppliedFixes::spans`]).
+/// Returns the comments applied: the text, and where they went
+/// ([`AppliedFixes::spans`]).
 fn add_noqa(
     file: &SourceFile,
     findings: &[Finding],
     settings: &Settings,
-) -> Result<(String, Vec<(std::ops::Range<usize>, usize)>), EngineError> {
+) -> Result<AppliedFixes, EngineError> {
     let fix = Fix::new(
         "Add `# noqa` comments",
         Applicability::Safe,
@@ -462,7 +463,7 @@ fn add_noqa(
     if !run_rules(&SourceFile::new(&applied.text, &tree), settings).is_empty() {
         return Err(broken());
     }
-    Ok((applied.text, applied.spans))
+    Ok(applied)
 }
 
 #[cfg(test)]

@@ -239,10 +239,9 @@ pub fn plan_jobs(files: &[PathBuf], resolver: &Resolver) -> Vec<Job> {
     files
         .iter()
         .filter_map(|path| {
-            let config = resolver.config_for(path).ok()?;
             Some(Job {
                 path: path.clone(),
-                settings: config.settings_for(&resolver.absolute(path)),
+                settings: resolver.settings_for(path).ok()?,
             })
         })
         .collect()
@@ -675,7 +674,16 @@ fn run_stdin(args: &Args, resolver: &Resolver, style: &Style) -> ExitStatus {
         }
         return ExitStatus::Success;
     }
-    let settings = config.settings_for(&absolute);
+    let settings = match resolver.settings_for(&path) {
+        Ok(settings) => settings,
+        Err(error) => {
+            if mode == Mode::Apply {
+                report::print_source(&input);
+            }
+            report::print_error(&error.to_string());
+            return ExitStatus::Error;
+        }
+    };
     let result = on_workers(|| catching_panics(|| process_bytes(&input, mode, &settings)));
     let (outcome, fixed_bytes) = match result {
         Ok((outcome, fixed_bytes)) => (Ok(outcome), fixed_bytes),

@@ -324,6 +324,10 @@ behaviour_tests! {
 "#
     future_annotations_get_a_fresh_default_per_call: "future_annotations.py" => r#"
 ("annotated", [], {}, {"a": []}, False),
+("evaluated", [], {}, {"a": [1]}, False),
+"#
+    future_annotations_from_3_10_get_a_fresh_default_per_call: "future_annotations_py310.py" => r#"
+("annotated", [], {}, {"a": []}, False),
 "#
     coroutines_methods_and_nested_functions_get_a_fresh_default_per_call: "async_methods_nested.py" => r#"
 ("gather", [], {}, {"tasks": ["t"]}, False),

@@ -254,6 +254,137 @@ fn target_version_comes_from_the_config_then_requires_python_then_py310() {
 }
 
 #[test]
+fn target_version_comes_from_the_closest_project_with_or_without_a_table() {
+    const UNION: &str = "+def f(x: list | None = None):";
+    const OPTIONAL: &str = "+from typing import Optional";
+    // A pyproject.toml that configures nothing still says which Python the project needs.
+    let directory = tree(&[
+        ("pyproject.toml", "[project]\nrequires-python = \">=3.8\"\n"),
+        ("a.py", ANNOTATED),
+    ]);
+    assert_eq!(fixed_annotation(directory.path(), &[]), OPTIONAL);
+    assert_eq!(
+        fixed_annotation(directory.path(), &["--isolated"]),
+        UNION,
+        "--isolated reads no project file"
+    );
+    assert_eq!(
+        fixed_annotation(directory.path(), &["--target-version", "py310"]),
+        UNION
+    );
+    // So does setup.cfg's `python_requires`, also written over continuation lines.
+    for setup_cfg in [
+        "[metadata]\nname = a\n\n[options]\npython_requires = >=3.7\n",
+        "[options]\n# the oldest\nPython_Requires =\n    >=3.9,\n    <4\npackages = find:\n",
+    ] {
+        let directory = tree(&[("setup.cfg", setup_cfg), ("a.py", ANNOTATED)]);
+        assert_eq!(
+            fixed_annotation(directory.path(), &[]),
+            OPTIONAL,
+            "{setup_cfg}"
+        );
+    }
+    // And a literal `python_requires=` in setup.py, where setup.cfg says nothing.
+    let directory = tree(&[
+        ("setup.cfg", "[flake8]\nmax-line-length = 100\n"),
+        (
+            "setup.py",
+            "from setuptools import setup\n\nsetup(name='a', python_requires='>=3.6')\n",
+        ),
+        ("a.py", ANNOTATED),
+    ]);
+    assert_eq!(
+        fixed_annotation(directory.path(), &[]),
+        OPTIONAL,
+        "setup.py"
+    );
+    let directory = tree(&[
+        (
+            "setup.cfg",
+            "[options.extras_require]\npython_requires = >=3.7\n",
+        ),
+        ("a.py", ANNOTATED),
+    ]);
+    assert_eq!(
+        fixed_annotation(directory.path(), &[]),
+        UNION,
+        "another section"
+    );
+    // requires-python wins over setup.cfg in the same directory.
+    let directory = tree(&[
+        (
+            "pyproject.toml",
+            "[project]\nrequires-python = \">=3.10\"\n",
+        ),
+        ("setup.cfg", "[options]\npython_requires = >=3.7\n"),
+        ("a.py", ANNOTATED),
+    ]);
+    assert_eq!(fixed_annotation(directory.path(), &[]), UNION);
+    // The closest project decides, even one that declares nothing: a project never takes
+    // its Python from another that encloses it.
+    let directory = tree(&[
+        ("pyproject.toml", "[project]\nrequires-python = \">=3.8\"\n"),
+        ("vendored/pyproject.toml", "[build-system]\n"),
+        ("vendored/pkg/a.py", ANNOTATED),
+        (
+            "sub/pyproject.toml",
+            "[project]\nrequires-python = \">=3.11\"\n",
+        ),
+        ("sub/a.py", ANNOTATED),
+    ]);
+    let output = run_in(directory.path(), &["--dry-run", "vendored", "sub"]);
+    assert_eq!(
+        stdout(&output).matches(UNION).count(),
+        2,
+        "{}",
+        stdout(&output)
+    );
+    // A configuration's own target-version still wins over any project declaration, and
+    // a configuration without one defers to the closest project.
+    let directory = tree(&[
+        (
+            "pyproject.toml",
+            "[project]\nrequires-python = \">=3.11\"\n[tool.pyleak-fix]\n",
+        ),
+        ("old/setup.cfg", "[options]\npython_requires = >=3.8\n"),
+        ("old/a.py", ANNOTATED),
+    ]);
+    assert_eq!(fixed_annotation(directory.path(), &[]), OPTIONAL);
+    write(
+        directory.path(),
+        "pyproject.toml",
+        "[tool.pyleak-fix]\ntarget-version = \"py311\"\n",
+    );
+    assert_eq!(fixed_annotation(directory.path(), &[]), UNION);
+    // A declaration that cannot be read stops the run, naming the file (nothing written).
+    let directory = tree(&[
+        ("setup.cfg", "[options]\npython_requires = ^3.8\n"),
+        ("a.py", ANNOTATED),
+    ]);
+    let output = run_in(directory.path(), &[]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).starts_with(
+            "error: setup.cfg: `options.python_requires`: `^3.8` is not a version specifier"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(read(directory.path(), "a.py"), ANNOTATED);
+}
+
+#[test]
+fn help_names_the_default_target_version() {
+    let output = run_in(Path::new("."), &["--help"]);
+    let help = stdout(&output);
+    let default = pyleak_fix::settings::PythonVersion::default().to_string();
+    assert!(
+        help.contains(&format!("else {default}]")),
+        "--help must say the default target version is {default}"
+    );
+}
+
+#[test]
 fn extend_mutable_calls_adds_constructors() {
     let source = "import mypkg\n\n\ndef f(r=mypkg.Registry()):\n    return r\n";
     let directory = tree(&[("a.py", source)]);

@@ -95,10 +95,11 @@ def add_to_list(value, my_list=None):
     my_list.append(value)
     return my_list
 ```
-The default becomes `None`; an annotation `T` becomes `T | None` (Python 3.10+ or with
-`from __future__ import annotations`) or `Optional[T]` (`from typing import Optional`
-is added unless a module-level, unconditional import before the `def` binds it), unless it
-already admits `None`. The guard goes after the docstring and any `global`/`nonlocal`
+The default becomes `None`; an annotation `T` becomes `T | None` when the target version
+is 3.10 or later, else `Optional[T]` (`from typing import Optional` is added unless a
+module-level, unconditional import before the `def` binds it; also under `from __future__
+import annotations`, since `typing.get_type_hints` still evaluates it), unless it already
+admits `None`. The guard goes after the docstring and any `global`/`nonlocal`
 statements, in the body's own indentation, and carries the default's original source
 text, comments included. A body written on the `def`'s logical line (a backslash may carry
 it to the next physical line) is first expanded into a block. Docstrings are the ones
@@ -554,7 +555,7 @@ fn plan_fix(
 
     let mut edits = vec![Edit::replace(value.byte_range(), "None")];
     if let Some(annotation) = parameter.child_by_field_name("type") {
-        edits.extend(annotation_edits(file, settings, bindings, annotation)?);
+        edits.extend(annotation_edits(file, settings, annotation)?);
     }
     edits.push(guard_edit(file, function, body, name, value)?);
     Ok((edits, unsafe_reason))

@@ -14,16 +14,17 @@ use crate::source::SourceFile;
 pub(super) fn annotation_edits(
     file: &SourceFile,
     settings: &Settings,
-    bindings: &FileBindings,
     annotation: Node,
 ) -> Result<Vec<Edit>, String> {
     let expression = annotation.named_child(0).unwrap_or(annotation);
     if admits_none(file, expression) {
         return Ok(Vec::new());
     }
-    let postponed = bindings.is_import_of("annotations", "__future__.annotations");
     let range = annotation.byte_range();
-    if settings.target_version.has_union_operator() || postponed {
+    // `X | None` only where the running Python can evaluate it: `from __future__ import
+    // annotations` keeps the annotation a string, but `typing.get_type_hints` (and every
+    // library built on it) still evaluates it, and fails below 3.10.
+    if settings.target_version.has_union_operator() {
         if expression.kind() == "string" {
             // `"Foo" | None` fails at run time; the union goes inside the quotes.
             if let Some(end) = single_string_end(expression) {
