@@ -170,7 +170,7 @@ impl Rule for MutableDefaultArgument {
     fn fix_safety(&self) -> FixSafety {
         FixSafety {
             safe: true,
-            unsafe_fix: false,
+            unsafe_fix: true,
             no_fix: true,
         }
     }
