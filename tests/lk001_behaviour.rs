@@ -560,6 +560,11 @@ a, b = original["make_counter"](), original["make_counter"]()
 assert (a("x"), b("y")) == (0, 1)
 a, b = fixed["make_counter"](), fixed["make_counter"]()
 assert (a("x"), b("y")) == (0, 0)
+# The first call's generator sees what the second call appends only while shared.
+first = original["lazy_items"](); original["lazy_items"]()
+assert list(first) == [0, 2]
+first = fixed["lazy_items"](); fixed["lazy_items"]()
+assert list(first) == [0]
 "#,
     );
 }

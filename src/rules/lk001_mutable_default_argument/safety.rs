@@ -300,7 +300,7 @@ pub(super) fn unsafe_reason(
     }
     if let Some(line) = nested_reader(file, body, name) {
         return Some(format!(
-            "a nested function or class (line {line}) reads `{name}` and may rely on the one shared object outliving the call"
+            "a nested function, class or generator expression (line {line}) reads `{name}` and may rely on the one shared object outliving the call"
         ));
     }
     None
@@ -456,12 +456,18 @@ fn is_immutable_literal(node: Node) -> bool {
     }
 }
 
-/// The 1-based line of a nested `def`, `lambda` or class in the body that reads `name`.
+/// The 1-based line of a nested `def`, `lambda`, class or generator expression in the
+/// body that reads `name`: each may run after the call returns (a generator expression
+/// reads lazily), so it may rely on the one shared object.
 fn nested_reader(file: &SourceFile, body: Node, name: &str) -> Option<usize> {
     let mut stack = vec![(body, None::<Node>)];
     while let Some((node, nested)) = stack.pop() {
         let nested = match node.kind() {
-            "function_definition" | "class_definition" | "lambda" if nested.is_none() => Some(node),
+            "function_definition" | "class_definition" | "lambda" | "generator_expression"
+                if nested.is_none() =>
+            {
+                Some(node)
+            }
             _ => nested,
         };
         if node.kind() == "identifier" && file.node_text(node) == name {
