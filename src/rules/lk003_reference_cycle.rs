@@ -722,7 +722,7 @@ impl<'a, 'f> Context<'a, 'f> {
         if let Some(reason) = self.ownership_refusal(links, cycle, closing) {
             return Err(reason);
         }
-        fixes::proxy(self, scope, closing)
+        fixes::proxy(self, scope, closing).and_then(|_| Err(no_weak_fix(self.text(closing.value))))
     }
 
     /// The weak property for `self.ATTR = P`, when `P` is the owner (it keeps `self` in
@@ -745,7 +745,19 @@ impl<'a, 'f> Context<'a, 'f> {
             ));
         }
         fixes::weak_property(self, method, owning)
+            .and_then(|_| Err(no_weak_fix(self.text(owning.value))))
     }
+}
+
+/// Why a back-reference that passes every other check still gets no weak link. The
+/// proxy and weak-property edits are still built (their own refusals are the more
+/// precise reason), but never offered: one function cannot show that anything but the
+/// link owns the referent (`Leaf(Tree())`, `Tree().grow()`), and then a weak link
+/// turns a working program into a `ReferenceError` or an `AttributeError` on `None`.
+fn no_weak_fix(value: &str) -> String {
+    format!(
+        "the link may hold the only reference to `{value}` (as in `Leaf(Tree())` or `Tree().grow()`), and a weak link would let it be freed while still in use; where the code shows `{value}` has an owner, make the link weak by hand (`weakref.ref` or a property backed by it), or break the cycle explicitly when done (set the link to `None`)"
+    )
 }
 
 fn finding(site: Node, message: String, fix: Result<Fix, String>) -> Finding {
