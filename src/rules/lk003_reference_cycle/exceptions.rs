@@ -38,19 +38,19 @@ impl<'a> Context<'a, '_> {
             .collect();
         let mut uses = Vec::new();
         collect_names(self.file, block, name, &mut uses);
-        for used in uses {
-            if rebound.iter().any(|&offset| offset <= used.start_byte()) {
-                continue;
-            }
-            let Some(storage) = self.storage(function, used) else {
-                continue;
-            };
-            let message = self.traceback_message(&storage, &format!("exception `{name}`"));
+        let stores: Vec<(Node<'a>, Storage<'a>)> = uses
+            .into_iter()
+            .filter(|used| !rebound.iter().any(|&offset| offset <= used.start_byte()))
+            .filter_map(|used| Some((used, self.storage(function, used)?)))
+            .collect();
+        for (used, storage) in &stores {
+            let (used, storage) = (*used, storage);
+            let message = self.traceback_message(storage, &format!("exception `{name}`"));
             let fix = match traceback_use(self, function, block, name, used) {
                 Some(reason) => Err(format!(
                     "the handler still needs the traceback of `{name}`, which the fix would clear: {reason}"
                 )),
-                None => match self.traceback_read_elsewhere(function, handler, block, &storage) {
+                None => match self.traceback_read_elsewhere(function, handler, block, storage, &stores) {
                     Some(reason) => Err(format!(
                         "the traceback may still be read: {reason}, and `{name}.with_traceback(None)` clears it in place for every holder; store `traceback.format_exc()` text instead, or set the stored exception to `None` once it is handled"
                     )),
@@ -559,17 +559,22 @@ impl<'a> Context<'a, '_> {
         handler: Node<'a>,
         block: Node<'a>,
         storage: &Storage<'a>,
+        stores: &[(Node<'a>, Storage<'a>)],
     ) -> Option<String> {
         let file = self.file;
         let after = storage.site.end_byte();
         let late_call = find_in(block, |n| {
-            if n.kind() != "call" || n.start_byte() < after {
+            if n.kind() != "call"
+                || n.start_byte() < after
+                || stores.iter().any(|(_, other)| other.site == n)
+            {
                 return None;
             }
             let callee = n
                 .child_by_field_name("function")
                 .map_or("", |f| file.node_text(f));
-            (!HARMLESS_CALLS.contains(&callee)).then_some(callee)
+            (!HARMLESS_CALLS.contains(&callee) && !self.is_builtin_exception(callee))
+                .then_some(callee)
         });
         if let Some(callee) = late_call {
             return Some(format!(
@@ -592,6 +597,30 @@ impl<'a> Context<'a, '_> {
         if by_name {
             return Some("the file reads attributes by `vars()` or `__dict__`".to_string());
         }
+        // Every holder the handler gives the exception to shares the cleared traceback.
+        stores
+            .iter()
+            .find_map(|(_, other)| self.place_read(function, other))
+    }
+
+    /// Whether `callee` names a builtin exception class (`RuntimeError`), whose
+    /// constructor reads no traceback: a plain name ending in `Error`, `Exception` or
+    /// `Warning` that this file does not bind.
+    fn is_builtin_exception(&self, callee: &str) -> bool {
+        ["Error", "Exception", "Warning"]
+            .iter()
+            .any(|end| callee.ends_with(end))
+            && callee.chars().all(|c| c.is_ascii_alphanumeric())
+            && !self.module_rebindings().iter().any(|r| r.name == callee)
+            && !self.file.text.contains(&format!("class {callee}"))
+            && !self.file.text.contains(&format!("import {callee}"))
+            && !self.file.text.contains(&format!("as {callee}"))
+    }
+
+    /// Why the place `storage` stores in may be read elsewhere in the file, or `None`.
+    fn place_read(&self, function: Node<'a>, storage: &Storage<'a>) -> Option<String> {
+        let file = self.file;
+        let root = file.tree.root_node();
         match storage.kind {
             StorageKind::Receiver => {
                 // The first attribute after the receiver: `error` in `self.error[k] = e`.
