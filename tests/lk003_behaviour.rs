@@ -1,6 +1,7 @@
-//! LK003's fixes, run: for each fixture with a fix, CPython runs the original and the
-//! fixed text, checks the structure still works (`leaf.parent is tree`,
-//! `node2.next.value`, the stored exception's type and arguments), then, with the cyclic
+//! LK003's fixes, run: for each fixture with a fix (since weak links are no longer
+//! offered, only stored exceptions get one), CPython runs the original and the fixed
+//! text, checks the structure still works (the stored exception's type and arguments),
+//! then, with the cyclic
 //! collector disabled, deletes the last names of the objects and asks weak references
 //! whether reference counting alone freed them. Each group of objects a check tracks
 //! (one per cycle the fixture closes) must still be alive in the original (they wait for
