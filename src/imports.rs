@@ -222,12 +222,15 @@ pub fn import_edit(file: &SourceFile, line: &str, use_at: usize) -> Vec<Edit> {
     let next = top
         .iter()
         .find(|s| last_header.is_none_or(|h| s.start_byte() > h.start_byte()));
-    let wanted_after: usize =
-        if next.is_some_and(|n| is_definition(*n) || n.byte_range().contains(&use_at)) {
-            2
-        } else {
-            1
-        };
+    // A fix that adds a top-level `def` (LK002's module `__getattr__`) writes it in front
+    // of an `if __name__ == "__main__":` block, so that block's gap is a `def`'s too.
+    let wanted_after: usize = if next.is_some_and(|n| {
+        is_definition(*n) || n.byte_range().contains(&use_at) || is_main_block(file, *n)
+    }) {
+        2
+    } else {
+        1
+    };
     if let Some(header) = last_header {
         let at = statement_line_end(file.text, header.end_byte());
         let mut edits = vec![Edit::insert(at, format!("{newline}{newline}{line}"))];
@@ -250,6 +253,15 @@ pub fn import_edit(file: &SourceFile, line: &str, use_at: usize) -> Vec<Edit> {
         at,
         format!("{line}{}", newline.repeat(1 + wanted_after)),
     )]
+}
+
+/// An `if` at module level whose condition reads `__name__`: the script part, in front
+/// of which fixes put new definitions.
+fn is_main_block(file: &SourceFile, statement: Node) -> bool {
+    statement.kind() == "if_statement"
+        && statement
+            .child_by_field_name("condition")
+            .is_some_and(|c| file.node_text(c).contains("__name__"))
 }
 
 /// `__all__ = ...`, `__author__: str = ...`, `__all__ += ...` at module level.

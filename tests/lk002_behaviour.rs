@@ -102,6 +102,7 @@ const COVERED: &[(&str, &[&str], &[&str])] = &[
     ("lazy_existing_import.py", &[], &["BUFFER"]),
     ("lazy_after_comment.py", &[], &["TABLE"]),
     ("lazy_import_in_main_block.py", &[], &["TABLE"]),
+    ("lazy_import_only_in_leading_main_block.py", &[], &["TABLE"]),
     ("lazy_local_bindings.py", &[], &["TABLE"]),
     ("lazy_main_block.py", &[], &["NAMES", "TABLE"]),
     ("lazy_py38.py", &[], &["TABLE"]),

@@ -1,6 +1,7 @@
-//! LK003's fixes, run: for each fixture with a fix, CPython runs the original and the
-//! fixed text, checks the structure still works (`leaf.parent is tree`,
-//! `node2.next.value`, the stored exception's type and arguments), then, with the cyclic
+//! LK003's fixes, run: for each fixture with a fix (since weak links are no longer
+//! offered, only stored exceptions get one), CPython runs the original and the fixed
+//! text, checks the structure still works (the stored exception's type and arguments),
+//! then, with the cyclic
 //! collector disabled, deletes the last names of the objects and asks weak references
 //! whether reference counting alone freed them. Each group of objects a check tracks
 //! (one per cycle the fixture closes) must still be alive in the original (they wait for
@@ -196,6 +197,21 @@ const SKIPPED: &[(&str, &str)] = &[
     ("weak_link_declines.py", NO_FIX),
     ("weakref_import_deleted.py", NO_FIX),
     ("self_loops.py", NO_FIX),
+    ("attribute_split_by_backslash.py", NO_FIX),
+    ("back_link_in_a_loop.py", NO_FIX),
+    ("back_reference.py", NO_FIX),
+    ("back_reference_child.py", NO_FIX),
+    ("crlf_tabs.py", NO_FIX),
+    ("exception_from_a_future.py", NO_FIX),
+    ("exception_helper_prints_traceback.py", NO_FIX),
+    ("exception_reraised_from_another_method.py", NO_FIX),
+    ("import_after_backslash_continuation.py", NO_FIX),
+    ("weak_link_temporary_parent.py", NO_FIX),
+    ("weak_property_temporary_parent.py", NO_FIX),
+    ("weakref_alias.py", NO_FIX),
+    ("weakref_import_after_dunders.py", NO_FIX),
+    ("weakref_import_conditional.py", NO_FIX),
+    ("weakref_import_in_main_block.py", NO_FIX),
     ("ok_exception_chaining.py", NO_FINDING),
     ("ok_look_alikes.py", NO_FINDING),
     ("ok_loop_look_alikes.py", NO_FINDING),
@@ -208,56 +224,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ("ok_weak_links.py", NO_FINDING),
 ];
 
-/// A tree whose `children` has both `append` and `add`, for the `Leaf` classes of
-/// `weakref_alias.py` (`.add`), `crlf_tabs.py`, `attribute_split_by_backslash.py` and
-/// `import_after_backslash_continuation.py` (`.append`).
-const LEAF_IN_A_TREE: &str = r#"
-class Tree:
-    def __init__(self):
-        self.children = _Children()
-
-class _Children(list):
-    def add(self, item):
-        self.append(item)
-
-tree = Tree()
-leaf = ns["Leaf"](tree)
-assert leaf.parent is tree and list(tree.children) == [leaf]
-track("a leaf and its tree", tree, leaf)
-del tree, leaf
-"#;
-
 behaviour_tests! {
-    back_reference_property_keeps_identity_and_breaks_the_cycle: "back_reference.py" => r#"
-tree = ns["Tree"]()
-leaf = ns["Leaf"](tree)
-assert leaf.parent is tree and tree.children == [leaf]
-leaf.reparent(tree)
-assert leaf.parent is tree and tree.children == [leaf, leaf]
-
-group = ns["Group"]()
-member = ns["Member"]()
-member.join(group)
-assert member.group is group and group.members[id(member)] is member
-
-slotted = ns["SlottedTree"]()
-slotted_leaf = ns["SlottedTreeLeaf"](slotted)
-assert slotted_leaf.parent is slotted and slotted.children == [slotted_leaf]
-
-track("a leaf and its tree", tree, leaf)
-track("a member and its group", group, member)
-track("a leaf and its tree with `__weakref__` in its slots", slotted, slotted_leaf)
-del tree, leaf, group, member, slotted, slotted_leaf
-"#;
-    an_attribute_split_by_a_backslash_becomes_a_property: "attribute_split_by_backslash.py" => LEAF_IN_A_TREE;
-    an_import_added_after_a_backslash_continuation_works: "import_after_backslash_continuation.py" => LEAF_IN_A_TREE;
-    child_link_proxy_to_self_keeps_the_tree_navigable_and_breaks_the_cycle: "back_reference_child.py" => r#"
-parent = ns["Parent"]()
-child = parent.add_then_link()
-assert child.parent.children[0] is child
-track("a parent and its child", parent, child)
-del parent, child
-"#;
     stored_exceptions_without_traceback_keep_the_exception_and_free_the_frames: "exception_traceback.py" => r#"
 # `self.error = error`: the job, through the traceback's frame of `run`.
 job = ns["Job"]()
@@ -366,7 +333,8 @@ except LookupError as error:
 else:
     raise AssertionError("first_passing raises")
 assert ns["first_passing"]({"ok": lambda v: None}, value) == "ok"
-track("the value `first_passing` was checking", value)
+# `first_passing` raises the keys of its failures: the stored exceptions may be read
+# there, so no fix (the value stays until the collector runs).
 del value
 
 collected = Marker()
@@ -374,52 +342,6 @@ assert ns["collect"]([failing, failing, lambda v: None], collected) == 2
 track("the value `collect` was checking", collected)
 del collected, failing
 "#;
-    a_back_link_set_in_a_loop_becomes_a_proxy: "back_link_in_a_loop.py" => r#"
-class Leaf:
-    pass
-
-kids = [Leaf(), Leaf()]
-node = ns["Node"](kids)
-assert all(kid.parent.children is node.children for kid in kids)
-track("a node and its children", node, *kids)
-del node, kids
-
-tree = ns["Tree"]()
-tree.children = [Leaf(), Leaf()]
-ns["adopt_known"](tree)
-assert all(sub.parent.children is tree.children for sub in tree.children)
-track("a tree and its children", tree, *tree.children)
-del tree
-"#;
-    weakref_alias_property_keeps_identity_and_breaks_the_cycle: "weakref_alias.py" => LEAF_IN_A_TREE;
-    crlf_tabs_property_keeps_identity_and_breaks_the_cycle: "crlf_tabs.py" => LEAF_IN_A_TREE;
-    an_import_only_in_the_main_block_gets_a_module_level_one: "weakref_import_in_main_block.py" => LEAF_IN_A_TREE;
-    conditional_imports_get_a_module_level_one: "weakref_import_conditional.py" => LEAF_IN_A_TREE;
-    an_import_after_the_module_dunders_works: "weakref_import_after_dunders.py" => LEAF_IN_A_TREE;
-}
-
-#[test]
-fn back_reference_property_reads_none_once_the_parent_is_gone() {
-    let path = fixture_dir().join("back_reference.py");
-    let original = fs::read_to_string(&path).unwrap();
-    let fixed = fix_text(&original, &settings_for("lk003", &original))
-        .unwrap()
-        .fixed;
-    let dir = tempfile::tempdir().unwrap();
-    let check = r#"
-tree = ns["Tree"]()
-leaf = ns["Leaf"](tree)
-del tree
-assert leaf.parent is None
-leaf.parent = None
-assert leaf.parent is None
-track("the leaf", leaf)
-del leaf
-"#;
-    assert_eq!(
-        run(dir.path(), "fixed.py", &fixed, None, check),
-        "freed\tthe leaf"
-    );
 }
 
 /// Every LK003 fixture is covered above or skipped for a reason that holds.

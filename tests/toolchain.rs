@@ -865,7 +865,9 @@ fn rule_prints_the_rules_documentation() {
     );
     assert!(doc.contains("## Why it leaks"));
     assert!(
-        doc.contains("\n\nOn by default: yes. Fix: safe or none (see Fix safety). Documentation: "),
+        doc.contains(
+            "\n\nOn by default: yes. Fix: safe or unsafe or none (see Fix safety). Documentation: "
+        ),
         "{doc}"
     );
     assert!(stderr(&output).is_empty(), "{}", stderr(&output));
@@ -915,7 +917,7 @@ fn list_rules_shows_code_name_default_and_fix_safety() {
     assert_eq!(
         stdout(&output),
         "CODE   NAME                           DEFAULT  FIX\n\
-         LK001  mutable-default-argument       on       safe or none\n\
+         LK001  mutable-default-argument       on       safe or unsafe or none\n\
          LK002  module-level-large-allocation  on       unsafe or none\n\
          LK003  reference-cycle                on       unsafe or none\n"
     );
@@ -927,7 +929,10 @@ fn list_rules_shows_code_name_default_and_fix_safety() {
     let parsed: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(parsed[0]["code"], "LK001");
     assert_eq!(parsed[0]["default"], true);
-    assert_eq!(parsed[0]["fix"], serde_json::json!(["safe", "none"]));
+    assert_eq!(
+        parsed[0]["fix"],
+        serde_json::json!(["safe", "unsafe", "none"])
+    );
     assert_eq!(parsed[0]["aliases"], serde_json::json!(["B006"]));
     assert_eq!(parsed[2]["fix"], serde_json::json!(["unsafe", "none"]));
 }

@@ -3,7 +3,9 @@
 //! Objects that refer to each other are never freed by reference counting: they wait
 //! for CPython's cyclic garbage collector, which runs on allocation counts, not on bytes.
 //! This rule finds, within one function, method or module, the statements that close
-//! such a cycle, and offers weak-reference rewrites where they keep the structure usable.
+//! such a cycle. Only a stored exception gets a fix (`e.with_traceback(None)`, where
+//! nothing else can read the traceback): a weak link may hold the only reference to its
+//! referent, which one function cannot rule out.
 
 mod exceptions;
 mod fixes;
@@ -89,73 +91,57 @@ class Leaf:
 
 ## Fix
 ```python
-import weakref
-
-
-class Leaf:
-    def __init__(self, parent: Tree):
-        self.parent = parent
-        parent.children.append(self)
-
-    @property
-    def parent(self):
-        ref = self._parent_ref
-        return None if ref is None else ref()
-
-    @parent.setter
-    def parent(self, value):
-        self._parent_ref = None if value is None else weakref.ref(value)
+class Job:
+    def run(self):
+        try:
+            self.work()
+        except OSError as e:
+            self.error = e.with_traceback(None)
 ```
-A weak link is offered only where the file shows both that the program keeps working
-and which side to weaken:
-- **ownership**: the cycle is one-to-many, the holder keeping the other object in a
-  container (`parent.children.append(self)`, `group.members[k] = self`); the element's
-  link back to the holder is the one made weak. A one-to-one mutual link
-  (`self.reporter = reporter` with `reporter.linter = self`), or a cycle of three or
-  more objects, gets no fix, and the message says why;
-- **the referent accepts weak references**: it is the method's own instance, a name
-  bound only to calls of a class of this file, or a parameter annotated with one
-  (`parent: Tree`, `parent: "Tree"`), where that class and every class of the file
-  derived from it have no `__slots__` without `"__weakref__"` and only such bases. A
-  builtin container, `int`, `str`, `tuple` or an unannotated parameter gets no fix.
+Only a stored exception gets a fix: `e` is stored as `e.with_traceback(None)`, and only
+where the file shows that nothing else reads the traceback (see Fix safety).
 
-Then a back-reference `self.ATTR = P` becomes a property backed by `weakref.ref`, added
-after the first method that assigns it, so `leaf.parent is tree` stays true; the
-element's `child.ATTR = self` becomes `weakref.proxy(self)`. An exception stored
-from an `except` clause is stored as `e.with_traceback(None)`. `import weakref` is added
-to the module's import block when no module-level, unconditional import before the fix
-binds it (one inside `if __name__ == "__main__":`, `if TYPE_CHECKING:`, `try` or a
-function does not count).
+Weak links are not offered. A weak link is safe only while something else owns the
+referent, and one function cannot show that: in `Leaf(Tree())` or `Tree().grow()` the
+link is the only reference to the tree, and a `weakref.proxy` raises `ReferenceError`
+(a `weakref.ref`-backed property reads `None`) in a program that worked. Back-references,
+mutual links and longer cycles are reported with no fix, and the message says why and
+names the cure: where the code shows the referent has an owner, make the link weak by
+hand (`weakref.ref`, or a property backed by it), or break the cycle explicitly when
+done (set the link to `None`). The older declines still say why a weak link would not
+even fit (a one-to-one link, a container item, a class with `__slots__`, a referent not
+shown to accept weak references).
 
 Self loops, bound methods and closures are reported without a fix: the message names the
 usual cure (a property returning the object, calling the method directly, or
 `weakref.WeakMethod`).
 
 ## Fix safety
-Every fix is unsafe. A weak link no longer keeps its target alive: once nothing else
-refers to the parent, `leaf.parent` is `None` and a proxy raises `ReferenceError`, where
-the code may have relied on the link to keep it; the fix is offered only on the
-element's side of a one-to-many link, whose holder the program reaches first, and
-never on a one-to-one link or a longer cycle, where nothing shows which object owns the
-other. A weak link points only at an instance of a class of this file that accepts weak
-references, so it cannot raise `TypeError` (an annotation is taken at its word: a
-parameter annotated `Tree` that is passed a `list` still fails). An object holding a
-`weakref.ref` cannot be pickled, and `copy.deepcopy` of it shares the referent instead
-of copying it, so a property-fixed class needs `__getstate__`/`__deepcopy__` if it is
-pickled or deep-copied. A proxy is not the object (`is` is false).
-`with_traceback(None)` clears the exception's traceback in place, so a later re-raise or
-report of it elsewhere loses the original stack; exceptions chained to it keep theirs.
-It is declined when the handler itself still needs the traceback: a re-raise (`raise`,
-`raise e`), any other `raise` (it chains `e` as `__cause__` or `__context__`, whose
-report prints `e`'s frames; `raise X from None` does not), a read of
-`e.__traceback__`, a call that reads the handled exception or a traceback (`logging`'s
-`exception()` or `exc_info=`, `traceback.*`, `sys.exc_info()`), `e` passed to any call
-but `str`, `repr`, `type`, `isinstance` and the like (a logger or callback may keep it),
-returned, yielded or stored where this rule does not report it, or read by a nested
-function or lambda. The property fix is declined for classes with `__slots__`,
-when the attribute is already a method, property, descriptor or class attribute, when
-its name is mangled, or when the class deletes it. `import weakref` is added at module
-level unless a module-level, unconditional import before the fix binds it.
+The one fix is unsafe. `with_traceback(None)` clears the traceback of the exception
+object in place, so every holder of that object loses it. It is offered only when all of
+these hold, and otherwise reported with no fix and the reason ("the traceback may still
+be read: ..."):
+- the handler itself does not need the traceback: no re-raise (`raise`, `raise e`), no
+  other `raise` that chains `e` (`raise X`, `raise X from e`; `raise X from None` is
+  fine), no read of `e.__traceback__`, no call that reads the handled exception or a
+  traceback (`logging`'s `exception()` or `exc_info=`, `traceback.*`, `sys.exc_info()`),
+  `e` passed to no call but `str`, `repr`, `type`, `isinstance` and the like, not
+  returned, yielded, stored where this rule does not report it, or read by a nested
+  function or lambda;
+- after the store the handler calls nothing but harmless builtins (`str`, `repr`, `len`,
+  `isinstance`, `print`, a builtin exception's constructor): a helper may call
+  `sys.exc_info()` or `traceback.print_exc()`;
+- the `try` body does not receive an exception that something else holds: no `await`,
+  `yield`, `.result()` or `.exception()` (a future keeps its exception), and no `raise`
+  of an existing object;
+- the stored place is read nowhere else in the file but to write it, add to it, test it,
+  or through `str()`, `repr()`, `len()` or `.args`: for `self.error = e` no other read
+  of an attribute `error`, for `self.errors.append(e)`, a module-level `ERRORS` or a
+  local container no other read of that attribute or name; the file names the attribute
+  in no string, uses no `vars()` or `__dict__`, and a local container is no parameter.
+
+Exceptions chained to the stored one keep their tracebacks. A read from another module
+(`job.error` imported elsewhere) cannot be seen from this file.
 "#;
 
 pub struct ReferenceCycle;
@@ -747,7 +733,7 @@ impl<'a, 'f> Context<'a, 'f> {
         if let Some(reason) = self.ownership_refusal(links, cycle, closing) {
             return Err(reason);
         }
-        fixes::proxy(self, scope, closing)
+        fixes::proxy(self, scope, closing).and_then(|_| Err(no_weak_fix(self.text(closing.value))))
     }
 
     /// The weak property for `self.ATTR = P`, when `P` is the owner (it keeps `self` in
@@ -770,7 +756,19 @@ impl<'a, 'f> Context<'a, 'f> {
             ));
         }
         fixes::weak_property(self, method, owning)
+            .and_then(|_| Err(no_weak_fix(self.text(owning.value))))
     }
+}
+
+/// Why a back-reference that passes every other check still gets no weak link. The
+/// proxy and weak-property edits are still built (their own refusals are the more
+/// precise reason), but never offered: one function cannot show that anything but the
+/// link owns the referent (`Leaf(Tree())`, `Tree().grow()`), and then a weak link
+/// turns a working program into a `ReferenceError` or an `AttributeError` on `None`.
+fn no_weak_fix(value: &str) -> String {
+    format!(
+        "the link may hold the only reference to `{value}` (as in `Leaf(Tree())` or `Tree().grow()`), and a weak link would let it be freed while still in use; where the code shows `{value}` has an owner, make the link weak by hand (`weakref.ref` or a property backed by it), or break the cycle explicitly when done (set the link to `None`)"
+    )
 }
 
 fn finding(site: Node, message: String, fix: Result<Fix, String>) -> Finding {

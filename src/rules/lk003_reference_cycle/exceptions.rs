@@ -38,19 +38,24 @@ impl<'a> Context<'a, '_> {
             .collect();
         let mut uses = Vec::new();
         collect_names(self.file, block, name, &mut uses);
-        for used in uses {
-            if rebound.iter().any(|&offset| offset <= used.start_byte()) {
-                continue;
-            }
-            let Some(storage) = self.storage(function, used) else {
-                continue;
-            };
-            let message = self.traceback_message(&storage, &format!("exception `{name}`"));
+        let stores: Vec<(Node<'a>, Storage<'a>)> = uses
+            .into_iter()
+            .filter(|used| !rebound.iter().any(|&offset| offset <= used.start_byte()))
+            .filter_map(|used| Some((used, self.storage(function, used)?)))
+            .collect();
+        for (used, storage) in &stores {
+            let (used, storage) = (*used, storage);
+            let message = self.traceback_message(storage, &format!("exception `{name}`"));
             let fix = match traceback_use(self, function, block, name, used) {
                 Some(reason) => Err(format!(
                     "the handler still needs the traceback of `{name}`, which the fix would clear: {reason}"
                 )),
-                None => Ok(fixes::without_traceback(used, name)),
+                None => match self.traceback_read_elsewhere(function, handler, block, storage, &stores) {
+                    Some(reason) => Err(format!(
+                        "the traceback may still be read: {reason}, and `{name}.with_traceback(None)` clears it in place for every holder; store `traceback.format_exc()` text instead, or set the stored exception to `None` once it is handled"
+                    )),
+                    None => Ok(fixes::without_traceback(used, name)),
+                },
             };
             out.push(finding(storage.site, message, fix));
         }
@@ -142,6 +147,7 @@ impl<'a> Context<'a, '_> {
                 .any(|r| r.name == holder);
             return (!rebound).then_some(Storage {
                 site,
+                target,
                 holder,
                 kind: StorageKind::Receiver,
             });
@@ -154,6 +160,7 @@ impl<'a> Context<'a, '_> {
         if global {
             return Some(Storage {
                 site,
+                target,
                 holder,
                 kind: StorageKind::Module,
             });
@@ -162,6 +169,7 @@ impl<'a> Context<'a, '_> {
             && !self.breaks_cycle_later(function, holder, site))
         .then_some(Storage {
             site,
+            target,
             holder,
             kind: StorageKind::Local,
         })
@@ -217,6 +225,9 @@ enum StorageKind {
 
 struct Storage<'a> {
     site: Node<'a>,
+    /// What the store changes: `self.error` in `self.error = e`, `self.errors` in
+    /// `self.errors.append(e)`.
+    target: Node<'a>,
     holder: &'a str,
     kind: StorageKind,
 }
@@ -511,4 +522,272 @@ fn handler_alias(handler: Node) -> Option<Node> {
         pattern.child_by_field_name("alias")?.named_child(0)
     })?;
     (alias.kind() == "identifier").then_some(alias)
+}
+
+/// Calls a handler may make after the store without anything reading the traceback:
+/// builtins that see only the exception's type or text.
+const HARMLESS_CALLS: &[&str] = &[
+    "str",
+    "repr",
+    "len",
+    "type",
+    "isinstance",
+    "issubclass",
+    "print",
+    "format",
+    "id",
+    "bool",
+];
+
+/// Methods called on a stored place that neither hand its exceptions out nor read
+/// their tracebacks.
+const HARMLESS_METHODS: &[&str] = &[
+    "append", "add", "clear", "extend", "insert", "remove", "discard",
+];
+
+impl<'a> Context<'a, '_> {
+    /// Why something other than the handler may still read the traceback the fix would
+    /// clear in place (`with_traceback(None)` changes the one exception object every
+    /// holder shares), or `None` when the file shows nothing does: the handler calls only
+    /// harmless builtins after the store, the `try` body does not receive the exception
+    /// from elsewhere (`await`, `yield`, `.result()`, `.exception()`, `raise` of an
+    /// existing object), and the stored place is read nowhere else in the file but
+    /// through `str`, `repr`, `len`, `.args` or a test.
+    fn traceback_read_elsewhere(
+        &self,
+        function: Node<'a>,
+        handler: Node<'a>,
+        block: Node<'a>,
+        storage: &Storage<'a>,
+        stores: &[(Node<'a>, Storage<'a>)],
+    ) -> Option<String> {
+        let file = self.file;
+        let after = storage.site.end_byte();
+        let late_call = find_in(block, |n| {
+            if n.kind() != "call"
+                || n.start_byte() < after
+                || stores.iter().any(|(_, other)| other.site == n)
+            {
+                return None;
+            }
+            let callee = n
+                .child_by_field_name("function")
+                .map_or("", |f| file.node_text(f));
+            (!HARMLESS_CALLS.contains(&callee) && !self.is_builtin_exception(callee))
+                .then_some(callee)
+        });
+        if let Some(callee) = late_call {
+            return Some(format!(
+                "the handler calls `{}(...)` after the store, which may read it (`sys.exc_info()`, `traceback.print_exc()`) or the stored exception",
+                collapse_long(callee)
+            ));
+        }
+        if let Some(body) = handler.parent().and_then(|t| t.child_by_field_name("body")) {
+            if let Some(reason) = self.shared_source(body) {
+                return Some(reason);
+            }
+        }
+        let root = file.tree.root_node();
+        let by_name = contains_node(root, |n| {
+            (n.kind() == "identifier" && file.node_text(n) == "vars")
+                || (n.kind() == "attribute"
+                    && n.child_by_field_name("attribute")
+                        .is_some_and(|a| file.node_text(a) == "__dict__"))
+        });
+        if by_name {
+            return Some("the file reads attributes by `vars()` or `__dict__`".to_string());
+        }
+        // Every holder the handler gives the exception to shares the cleared traceback.
+        stores
+            .iter()
+            .find_map(|(_, other)| self.place_read(function, other))
+    }
+
+    /// Whether `callee` names a builtin exception class (`RuntimeError`), whose
+    /// constructor reads no traceback: a plain name ending in `Error`, `Exception` or
+    /// `Warning` that this file does not bind.
+    fn is_builtin_exception(&self, callee: &str) -> bool {
+        ["Error", "Exception", "Warning"]
+            .iter()
+            .any(|end| callee.ends_with(end))
+            && callee.chars().all(|c| c.is_ascii_alphanumeric())
+            && !self.module_rebindings().iter().any(|r| r.name == callee)
+            && !self.file.text.contains(&format!("class {callee}"))
+            && !self.file.text.contains(&format!("import {callee}"))
+            && !self.file.text.contains(&format!("as {callee}"))
+    }
+
+    /// Why the place `storage` stores in may be read elsewhere in the file, or `None`.
+    fn place_read(&self, function: Node<'a>, storage: &Storage<'a>) -> Option<String> {
+        let file = self.file;
+        let root = file.tree.root_node();
+        match storage.kind {
+            StorageKind::Receiver => {
+                // The first attribute after the receiver: `error` in `self.error[k] = e`.
+                let mut place = storage.target;
+                while let Some(object) = place.child_by_field_name("object").or_else(|| {
+                    (place.kind() == "subscript")
+                        .then(|| place.child_by_field_name("value"))
+                        .flatten()
+                }) {
+                    if object.kind() == "identifier" {
+                        break;
+                    }
+                    place = object;
+                }
+                let attribute = place
+                    .child_by_field_name("attribute")
+                    .map(|a| file.node_text(a))?;
+                let quoted = contains_node(root, |n| {
+                    n.kind() == "string_content" && file.node_text(n) == attribute
+                });
+                if quoted {
+                    return Some(format!("the file names `{attribute}` in a string"));
+                }
+                self.first_read(root, storage, |n| {
+                    n.kind() == "attribute"
+                        && n.child_by_field_name("attribute")
+                            .is_some_and(|a| file.node_text(a) == attribute)
+                })
+            }
+            StorageKind::Module => self.first_read(root, storage, |n| {
+                n.kind() == "identifier" && file.node_text(n) == storage.holder
+            }),
+            StorageKind::Local => {
+                let parameter = function
+                    .child_by_field_name("parameters")
+                    .is_some_and(|p| reads_name(file, p, storage.holder));
+                if parameter {
+                    return Some(format!(
+                        "`{}` is a parameter, so the caller holds it too",
+                        storage.holder
+                    ));
+                }
+                self.first_read(function, storage, |n| {
+                    n.kind() == "identifier" && file.node_text(n) == storage.holder
+                })
+            }
+        }
+    }
+
+    /// Why the `try` body may receive an exception object that something else holds too.
+    fn shared_source(&self, body: Node<'a>) -> Option<String> {
+        let file = self.file;
+        find_in(body, |n| match n.kind() {
+            "await" => Some(
+                "the `try` body awaits, and a task or future keeps the exception it raises"
+                    .to_string(),
+            ),
+            "yield" => Some(
+                "the `try` body yields, and the exception may be thrown in by the caller"
+                    .to_string(),
+            ),
+            "call" => n
+                .child_by_field_name("function")
+                .and_then(|f| f.child_by_field_name("attribute"))
+                .map(|a| file.node_text(a))
+                .filter(|a| matches!(*a, "result" | "exception"))
+                .map(|a| {
+                    format!(
+                        "the `try` body calls `.{a}()`, whose future keeps the exception it raises"
+                    )
+                }),
+            "raise_statement" => n
+                .named_child(0)
+                .filter(|r| matches!(r.kind(), "identifier" | "attribute" | "subscript"))
+                .map(|r| {
+                    format!(
+                        "the `try` body raises `{}`, an exception held elsewhere",
+                        collapse_long(file.node_text(r))
+                    )
+                }),
+            _ => None,
+        })
+    }
+
+    /// The first read under `scope`, of a node `is_place` accepts and outside the store's
+    /// own target, that may hand out the stored exception or its traceback.
+    fn first_read(
+        &self,
+        scope: Node<'a>,
+        storage: &Storage<'a>,
+        is_place: impl Fn(Node<'a>) -> bool,
+    ) -> Option<String> {
+        let file = self.file;
+        let own = storage.target.byte_range();
+        let mut stack = vec![scope];
+        while let Some(n) = stack.pop() {
+            if is_place(n) && !(own.start <= n.start_byte() && n.end_byte() <= own.end) {
+                if !harmless_read(file, n) {
+                    let statement = std::iter::successors(Some(n), |p| p.parent())
+                        .find(|p| {
+                            p.parent()
+                                .is_some_and(|q| q.kind() == "block" || q.kind() == "module")
+                        })
+                        .unwrap_or(n);
+                    return Some(format!(
+                        "`{}` reads `{}`, where it is stored",
+                        collapse_long(file.node_text(statement)),
+                        collapse_long(file.node_text(n))
+                    ));
+                }
+                continue;
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+        None
+    }
+}
+
+/// Whether the occurrence `node` of a stored place only writes it, adds to it, tests it,
+/// or reads its text, `len` or `.args`: nothing that hands out the exception.
+fn harmless_read(file: &SourceFile, node: Node) -> bool {
+    let mut node = node;
+    while let Some(parent) = node
+        .parent()
+        .filter(|p| p.kind() == "parenthesized_expression")
+    {
+        node = parent;
+    }
+    let Some(parent) = node.parent() else {
+        return false;
+    };
+    let is_field = |field: &str| parent.child_by_field_name(field) == Some(node);
+    match parent.kind() {
+        "assignment" | "augmented_assignment" => is_field("left"),
+        "global_statement" | "delete_statement" | "comparison_operator" | "not_operator" => true,
+        "if_statement" | "elif_clause" | "while_statement" => is_field("condition"),
+        "attribute" if is_field("object") => {
+            let attribute = parent
+                .child_by_field_name("attribute")
+                .map_or("", |a| file.node_text(a));
+            attribute == "args"
+                || (HARMLESS_METHODS.contains(&attribute)
+                    && parent.parent().is_some_and(|c| {
+                        c.kind() == "call" && c.child_by_field_name("function") == Some(parent)
+                    }))
+        }
+        "argument_list" => parent
+            .parent()
+            .and_then(|c| c.child_by_field_name("function"))
+            .is_some_and(|f| {
+                matches!(file.node_text(f), "str" | "repr" | "len" | "print" | "bool")
+            }),
+        _ => false,
+    }
+}
+
+/// The first answer `probe` gives for `node` or a node under it, in document order.
+fn find_in<'t, T>(node: Node<'t>, mut probe: impl FnMut(Node<'t>) -> Option<T>) -> Option<T> {
+    let mut stack = vec![node];
+    while let Some(current) = stack.pop() {
+        if let Some(found) = probe(current) {
+            return Some(found);
+        }
+        let mut cursor = current.walk();
+        let children: Vec<Node> = current.named_children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    None
 }

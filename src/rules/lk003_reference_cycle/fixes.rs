@@ -1,4 +1,7 @@
-//! LK003's fixes: weak links in place of strong ones.
+//! LK003's fixes. Only `without_traceback` is ever offered; the weak-link edits
+//! (`proxy`, `weak_property`) are still built for their refusals (a `__slots__` class, a
+//! mangled name, ...), but the rule turns every one it could build into "no fix": the
+//! link may hold the only reference to its referent.
 
 use tree_sitter::Node;
 
