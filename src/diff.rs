@@ -88,6 +88,63 @@ impl<'a> LineDiff<'a> {
     }
 }
 
+/// Lines of a fixed text mapped back to the original through the changes that made it
+/// ([`crate::engine::FixOutcome::changes`]): a binary search per line, so mapping every
+/// finding left costs near-linear time however many changes there are (a whole-text
+/// diff would cost the text's length times the changes).
+pub struct LineMap<'a> {
+    old: &'a str,
+    new: &'a str,
+    old_lines: LineIndex,
+    new_lines: LineIndex,
+    changes: &'a [Change],
+}
+
+impl<'a> LineMap<'a> {
+    /// `changes` must be sorted and disjoint, in bytes of `old` and `new`.
+    pub fn new(old: &'a str, new: &'a str, changes: &'a [Change]) -> Self {
+        LineMap {
+            old,
+            new,
+            old_lines: LineIndex::new(old),
+            new_lines: LineIndex::new(new),
+            changes,
+        }
+    }
+
+    /// Where the 1-based line `new_line` of the new text is in the old one: the same
+    /// line when no change touches it (`exact`), otherwise the old line where the change
+    /// that touches it starts (the place to look), not `exact`.
+    pub fn old_line(&self, new_line: usize) -> (usize, bool) {
+        let index = new_line.saturating_sub(1);
+        let line_start = self
+            .new_lines
+            .try_line_start(index)
+            .unwrap_or(self.new.len());
+        let line_end = self
+            .new_lines
+            .try_line_start(index + 1)
+            .unwrap_or(self.new.len());
+        let old_line_of = |offset: usize| self.old_lines.location(self.old, offset).line;
+        // Changes are sorted and disjoint, so both ends only grow: the first change that
+        // ends after the line starts (or starts there) is the only one that can touch it.
+        let next = self.changes.partition_point(|change| {
+            change.new.end <= line_start && change.new.start < line_start
+        });
+        if let Some(change) = self.changes.get(next) {
+            if change.new.start < line_end {
+                return (old_line_of(change.old.start), false);
+            }
+        }
+        // Untouched: moved by what the changes before it added or removed.
+        let shift = self.changes[..next].last().map_or(0, |change| {
+            change.new.end as isize - change.old.end as isize
+        });
+        let old_offset = (line_start as isize - shift).clamp(0, self.old.len() as isize);
+        (old_line_of(old_offset as usize), true)
+    }
+}
+
 /// `--- a/NAME` and `+++ b/NAME` for the file `name` (its path relative to the patch's
 /// base directory, components joined with `/`, as raw bytes), quoted as git quotes it
 /// when it must be ([`quote_name`]), and followed by a tab when it holds a space, as git
@@ -118,7 +175,12 @@ pub fn quote_name(name: &[u8]) -> Vec<u8> {
     let needs_escape = |(index, &byte): (usize, &u8)| {
         byte < 0x20 || byte == 0x7f || byte == b'"' || byte == b'\\' || !valid[index]
     };
-    if !name.iter().enumerate().any(needs_escape) {
+    // GNU patch drops whitespace at either end of an unquoted name; quoted, it keeps it.
+    let edge_space = name
+        .rsplit(|&byte| byte == b'/')
+        .next()
+        .is_some_and(|last| last.first() == Some(&b' ') || last.last() == Some(&b' '));
+    if !edge_space && !name.iter().enumerate().any(needs_escape) {
         return name.to_vec();
     }
     let mut quoted = vec![b'"'];
@@ -721,6 +783,9 @@ mod tests {
     #[test]
     fn names_are_quoted_as_git_quotes_them() {
         assert_eq!(quote_name(b"a/x.py"), b"a/x.py");
+        assert_eq!(quote_name(b"a/in side.py"), b"a/in side.py");
+        // GNU patch strips an unquoted name's edge spaces (found by a tester).
+        assert_eq!(quote_name(b"a/ ab.py "), b"\"a/ ab.py \"");
         assert_eq!(quote_name("a/é y.py".as_bytes()), "a/é y.py".as_bytes());
         assert_eq!(quote_name(b"a/n\nt\tr\r.py"), b"\"a/n\\nt\\tr\\r.py\"");
         assert_eq!(quote_name(b"a/q\"b\\.py"), b"\"a/q\\\"b\\\\.py\"");
@@ -775,6 +840,26 @@ mod tests {
         assert_eq!(diff.old_line(1), (1, false));
         assert_eq!(diff.old_line(2), (1, false));
         assert_eq!(LineDiff::new("a\n", "a\n").hunks(3), "");
+        // The change-based map agrees with the whole diff's.
+        let (old, new) = ("a\nb\nc\nd\ne\n", "a\nB\nx\nc\nd\ne!\n");
+        let changes = [
+            Change {
+                old: 2..3,
+                new: 2..5,
+            },
+            Change {
+                old: 9..9,
+                new: 11..12,
+            },
+        ];
+        let map = LineMap::new(old, new, &changes);
+        let whole = LineDiff::new(old, new);
+        for line in [1, 4, 5] {
+            assert_eq!(map.old_line(line), whole.old_line(line), "line {line}");
+        }
+        assert_eq!(map.old_line(2), (2, false));
+        assert_eq!(map.old_line(3), (2, false));
+        assert_eq!(map.old_line(6), (5, false));
     }
 
     #[test]

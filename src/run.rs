@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::cli::{Args, Command, Mode, RuleArgs};
 use crate::config::Resolver;
-use crate::diff::{self, LineDiff, PatchBase};
+use crate::diff::{self, LineMap, PatchBase};
 use crate::encoding::{declared_encoding, Declared, Encoding};
 use crate::engine::{self, Located};
 use crate::fix::Change;
@@ -388,6 +388,15 @@ pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
         // Opening a FIFO to read blocks until a writer comes, unless non-blocking.
         options.custom_flags(libc::O_NONBLOCK);
     }
+    // A socket cannot be opened at all: say what it is rather than why open failed.
+    if let Ok(metadata) = fs::metadata(path) {
+        if !metadata.is_file() {
+            return Err(format!(
+                "not a regular file ({}); only regular files are read",
+                file_kind(&metadata.file_type())
+            ));
+        }
+    }
     let mut file = options.open(path).map_err(cannot_read)?;
     let metadata = file.metadata().map_err(cannot_read)?;
     if !metadata.is_file() {
@@ -531,9 +540,9 @@ fn process_bytes(
             // The findings left are located in the fixed text; the user reads the file
             // as it is, so they are moved to its lines.
             if !outcome.remaining.is_empty() {
-                let line_diff = LineDiff::new(&old_text, &new_text);
+                let map = LineMap::new(text, &outcome.fixed, &outcome.changes);
                 for located in &mut outcome.remaining {
-                    relocate(located, &line_diff);
+                    relocate(located, &map);
                 }
             }
         }
@@ -593,7 +602,7 @@ fn encode_diff(hunks: &str, encoding: Encoding) -> Vec<u8> {
 
 /// Moves a finding located in a fixed text to the old side of `diff`: its own line when
 /// the fix left that line alone, else the first line the fix changed there, column 1.
-fn relocate(located: &mut Located, diff: &LineDiff) {
+fn relocate(located: &mut Located, diff: &LineMap) {
     for location in [&mut located.start, &mut located.end] {
         let (line, exact) = diff.old_line(location.line);
         location.line = line;
@@ -649,7 +658,16 @@ fn run_stdin(args: &Args, resolver: &Resolver, style: &Style) -> ExitStatus {
         .unwrap_or_else(|| PathBuf::from("-"));
     let path = walk::display_path(&name, resolver.cwd());
     let mut input = Vec::new();
-    if let Err(error) = std::io::stdin().read_to_end(&mut input) {
+    // Read no more than the limit allows (plus one byte, to tell): `/dev/zero` piped in
+    // must not exhaust memory. A configured limit is applied once the settings are known.
+    let cap = args
+        .max_file_bytes
+        .unwrap_or(crate::settings::DEFAULT_MAX_FILE_BYTES)
+        .max(crate::settings::DEFAULT_MAX_FILE_BYTES);
+    if let Err(error) = std::io::stdin()
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut input)
+    {
         report::print_error(&format!(
             "cannot read standard input: {}",
             describe_io_error(&error)
@@ -684,6 +702,18 @@ fn run_stdin(args: &Args, resolver: &Resolver, style: &Style) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
+    // More than `cap` was cut off while reading, so it is refused whatever the settings.
+    let limit = settings.max_file_bytes.min(cap);
+    if input.len() as u64 > limit {
+        if mode == Mode::Apply {
+            report::print_source(&input);
+        }
+        report::print_error(&format!(
+            "standard input: {}",
+            too_large(input.len() as u64, limit)
+        ));
+        return ExitStatus::Error;
+    }
     let result = on_workers(|| catching_panics(|| process_bytes(&input, mode, &settings)));
     let (outcome, fixed_bytes) = match result {
         Ok((outcome, fixed_bytes)) => (Ok(outcome), fixed_bytes),

@@ -44,6 +44,11 @@ impl LineIndex {
     pub fn line_start(&self, line_index0: usize) -> usize {
         self.starts[line_index0]
     }
+
+    /// The byte offset where the 0-based line `line_index0` starts, if the text has it.
+    pub fn try_line_start(&self, line_index0: usize) -> Option<usize> {
+        self.starts.get(line_index0).copied()
+    }
 }
 
 /// The file's line ending, taken from its first line break (LF when it has none).

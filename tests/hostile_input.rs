@@ -219,11 +219,21 @@ fn only_regular_files_are_read() {
     assert!(status.success());
     std::os::unix::fs::symlink("fifo2", root.join("to_fifo.py")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", root.join("zero.py")).unwrap();
+    // A socket cannot even be opened: found by a tester, it was reported as "No such
+    // device or address".
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("sock.py")).unwrap();
     for mode in [&[][..], &["--check"], &["--dry-run"]] {
         fs::write(root.join("good.py"), FIXABLE).unwrap();
         let mut command = common::command(root, mode);
         command
-            .args(["fifo.py", "to_fifo.py", "zero.py", "/dev/null", "good.py"])
+            .args([
+                "fifo.py",
+                "to_fifo.py",
+                "zero.py",
+                "/dev/null",
+                "sock.py",
+                "good.py",
+            ])
             .timeout(Duration::from_secs(120));
         let output = command.output().unwrap();
         assert!(output.status.code().is_some(), "killed: it hung");
@@ -233,6 +243,7 @@ fn only_regular_files_are_read() {
             ("to_fifo.py", "a FIFO"),
             ("zero.py", "a character device"),
             ("/dev/null", "a character device"),
+            ("sock.py", "a socket"),
         ] {
             let expected =
                 format!("error: {name}: not a regular file ({kind}); only regular files are read");
@@ -283,6 +294,18 @@ fn a_file_over_the_size_limit_is_refused_with_its_size() {
     let output = run(root, &["--max-file-bytes", "2000", "big.py"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(read(root, "big.py").starts_with(FIXED));
+    // Standard input too is read no further than the limit (found by a tester: it read
+    // `/dev/zero` until memory ran out).
+    let output = common::command(root, &["--check", "--max-file-bytes", "1000", "-"])
+        .write_stdin(big.as_bytes())
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("standard input: 1,029 bytes, more than max-file-bytes (1,000)"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// A file named directly and through symbolic links is processed once: the second write
