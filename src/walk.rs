@@ -139,9 +139,53 @@ fn is_excluded(resolver: &Resolver, path: &Path) -> bool {
     }
 }
 
+/// The ignore files the walk reads in a directory: each must be a regular file of sane
+/// size, or reading it could block (a FIFO) or never end (`/dev/zero`).
+const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore", ".git/info/exclude"];
+
+/// The largest ignore file read, in bytes.
+const MAX_IGNORE_FILE_BYTES: u64 = 10_000_000;
+
+/// Why `directory` cannot be walked safely: an ignore file in it (or, for a root, in an
+/// directory above it, which the walk reads too) that is not a regular file or is huge.
+fn unreadable_ignore_file(directory: &Path) -> Option<(PathBuf, String)> {
+    IGNORE_FILES.iter().find_map(|name| {
+        let path = directory.join(name);
+        let metadata = std::fs::metadata(&path).ok()?;
+        if !metadata.is_file() {
+            return Some((
+                path,
+                "an ignore file that is not a regular file; the directory is not walked".into(),
+            ));
+        }
+        (metadata.len() > MAX_IGNORE_FILE_BYTES).then(|| {
+            let message = format!(
+                "an ignore file of {} bytes, more than {MAX_IGNORE_FILE_BYTES}; the directory is not walked",
+                metadata.len()
+            );
+            (path, message)
+        })
+    })
+}
+
 fn walk_directories(directories: &[PathBuf], resolver: &Arc<Resolver>, walked: &mut Walked) {
     let cwd = resolver.cwd();
     let filter_resolver = Arc::clone(resolver);
+    let refused = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut safe = Vec::new();
+    for directory in directories {
+        let absolute = resolver.absolute(directory);
+        match absolute.ancestors().find_map(unreadable_ignore_file) {
+            Some(bad) => refused.lock().expect("not poisoned").push(bad),
+            None => safe.push(directory.clone()),
+        }
+    }
+    let directories = safe;
+    if directories.is_empty() {
+        record_refused_ignore_files(&refused, cwd, walked);
+        return;
+    }
+    let filter_refused = Arc::clone(&refused);
     let mut builder = WalkBuilder::new(&directories[0]);
     for directory in &directories[1..] {
         builder.add(directory);
@@ -155,7 +199,19 @@ fn walk_directories(directories: &[PathBuf], resolver: &Arc<Resolver>, walked: &
         .filter_entry(move |entry| {
             // Roots are never filtered here: a directory named on the command line is
             // walked (`--force-exclude` was applied to it before).
-            entry.depth() == 0 || !is_excluded(&filter_resolver, entry.path())
+            if entry.depth() == 0 {
+                return true;
+            }
+            if is_excluded(&filter_resolver, entry.path()) {
+                return false;
+            }
+            if entry.file_type().is_some_and(|kind| kind.is_dir()) {
+                if let Some(bad) = unreadable_ignore_file(entry.path()) {
+                    filter_refused.lock().expect("not poisoned").push(bad);
+                    return false;
+                }
+            }
+            true
         });
 
     enum Found {
@@ -195,6 +251,20 @@ fn walk_directories(directories: &[PathBuf], resolver: &Arc<Resolver>, walked: &
             Found::Warning(message) => walked.warnings.push(WalkWarning { message }),
             Found::Error(error) => record_walk_error(error, cwd, walked),
         }
+    }
+    record_refused_ignore_files(&refused, cwd, walked);
+}
+
+fn record_refused_ignore_files(
+    refused: &std::sync::Mutex<Vec<(PathBuf, String)>>,
+    cwd: &Path,
+    walked: &mut Walked,
+) {
+    for (path, message) in refused.lock().expect("not poisoned").drain(..) {
+        walked.errors.push(WalkError {
+            path: display_path(&path, cwd),
+            message,
+        });
     }
 }
 

@@ -424,3 +424,33 @@ fn four_times_the_input_costs_about_four_times_the_work() {
         large as f64 / small as f64
     );
 }
+
+/// An ignore file the walk would read that is not a regular file (found by a tester: a
+/// committed `.gitignore` linked to `/dev/zero` ate the machine's memory; a FIFO hung
+/// the run): its directory is refused by name, exit 2, and the rest is walked.
+#[cfg(unix)]
+#[test]
+fn an_ignore_file_that_is_not_a_regular_file_is_refused_with_its_directory() {
+    let directory = tree(&[
+        ("sub/b.py", FIXABLE.as_bytes()),
+        ("good.py", FIXABLE.as_bytes()),
+    ]);
+    let root = directory.path();
+    std::os::unix::fs::symlink("/dev/zero", root.join("sub/.gitignore")).unwrap();
+    let mut command = common::command(root, &["--check", "."]);
+    let output = command.timeout(Duration::from_secs(120)).output().unwrap();
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "error: sub/.gitignore: an ignore file that is not a regular file; the directory is not walked"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("good.py:1:"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(!stdout(&output).contains("b.py"), "{}", stdout(&output));
+}
