@@ -10,6 +10,8 @@ use std::process::Output;
 use std::time::Duration;
 
 mod common;
+#[cfg(unix)]
+use common::{as_nobody, running_as_root, NOBODY};
 use common::{code, read, stderr, stdout, tree, FIXABLE, FIXED};
 
 fn run(directory: &Path, args: &[&str]) -> Output {
@@ -33,41 +35,6 @@ fn assert_refused(directory: &Path, output: &Output, bad: &str, message: &str) {
         .filter(|name| name.contains(".pyleak-fix-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-}
-
-#[cfg(unix)]
-fn running_as_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
-
-/// The user the ownership tests hand files to, and run as: nobody.
-#[cfg(unix)]
-const NOBODY: u32 = 65534;
-
-/// As root, the binary run as user nobody through `setpriv` (see tests/robustness.rs);
-/// `None` (the test is skipped) when setpriv is missing or refuses.
-#[cfg(unix)]
-fn as_nobody(directory: &Path, args: &[&str]) -> Option<std::process::Command> {
-    let setpriv = |program: &Path| {
-        let mut command = std::process::Command::new("setpriv");
-        command
-            .arg(format!("--reuid={NOBODY}"))
-            .arg(format!("--regid={NOBODY}"))
-            .arg("--clear-groups")
-            .arg(program);
-        command
-    };
-    let works = setpriv(Path::new("true"))
-        .output()
-        .is_ok_and(|output| output.status.success());
-    if !works {
-        eprintln!("skipped: setpriv cannot switch to user {NOBODY}");
-        return None;
-    }
-    let mut command = setpriv(&assert_cmd::cargo::cargo_bin("pyleak-fix"));
-    command.current_dir(directory).args(args);
-    Some(command)
 }
 
 #[cfg(unix)]
@@ -141,8 +108,12 @@ fn an_owner_that_cannot_be_kept_is_not_written() {
         std::os::unix::fs::chown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
     }
     set_mode(root, 0o755);
-    let Some(mut command) = as_nobody(root, &["rootfile.py", "good.py"]) else {
-        return;
+    let mut command = match as_nobody(root, &["rootfile.py", "good.py"]) {
+        Ok(command) => command,
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return;
+        }
     };
     let output = command.output().unwrap();
     assert_refused(

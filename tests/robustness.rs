@@ -18,6 +18,8 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 mod common;
+#[cfg(unix)]
+use common::{as_nobody, running_as_root, NOBODY};
 use common::{tree, FIXABLE, FIXED};
 
 /// The binary, with every rule and unsafe fixes on.
@@ -426,49 +428,6 @@ fn symlink_loops_do_not_hang_the_walk_and_a_named_loop_is_an_error() {
     assert_eq!(fs::read_to_string(root.join("good.py")).unwrap(), FIXED);
 }
 
-/// Whether the effective user is root, for whom permissions do not bind.
-#[cfg(unix)]
-fn running_as_root() -> bool {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() == 0 }
-}
-
-/// The user whose permissions the tests below take when run as root: nobody.
-#[cfg(unix)]
-const NOBODY: u32 = 65534;
-
-/// As root, runs the binary as user nobody through `setpriv`, for whom permissions
-/// bind. `Err` says why this machine cannot: setpriv is missing or refuses. (setpriv
-/// keeps root's capabilities until its `execve`, so the binary need not be reachable by
-/// nobody; the process it starts has none.)
-#[cfg(unix)]
-fn as_nobody(directory: &Path, args: &[&str]) -> Result<std::process::Command, String> {
-    let setpriv = |program: &Path| {
-        let mut command = std::process::Command::new("setpriv");
-        command
-            .arg(format!("--reuid={NOBODY}"))
-            .arg(format!("--regid={NOBODY}"))
-            .arg("--clear-groups")
-            .arg(program);
-        command
-    };
-    let probe = setpriv(Path::new("true"))
-        .output()
-        .map_err(|error| format!("setpriv cannot be run: {error}"))?;
-    if !probe.status.success() {
-        return Err(format!(
-            "setpriv refuses to switch to user {NOBODY}: {}",
-            stderr(&probe).trim()
-        ));
-    }
-    let mut command = setpriv(&assert_cmd::cargo::cargo_bin("pyleak-fix"));
-    command
-        .current_dir(directory)
-        .args(["--select", "LK001,LK002,LK003", "--unsafe-fixes"])
-        .args(args);
-    Ok(command)
-}
-
 /// A directory the run cannot read is an error naming it, and the rest of the tree is
 /// still fixed. Permissions do not bind root, so as root (CI) the binary runs as user
 /// nobody, who owns the tree.
@@ -484,7 +443,10 @@ fn a_directory_without_read_permission_is_an_error_naming_it() {
     let root = directory.path();
     let locked = root.join("locked");
     let output = if running_as_root() {
-        let mut command = match as_nobody(root, &["."]) {
+        let mut command = match as_nobody(
+            root,
+            &["--select", "LK001,LK002,LK003", "--unsafe-fixes", "."],
+        ) {
             Ok(command) => command,
             Err(reason) => {
                 eprintln!("skipped: running as root, and {reason}");

@@ -177,3 +177,43 @@ pub const PYTHON_DEFINITIONS: &str = r#"def definitions(file):
     walk(tree, "")
     return found
 "#;
+
+/// Whether the effective user is root, for whom permissions do not bind.
+#[cfg(unix)]
+pub fn running_as_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// The user whose permissions the ownership and permission tests take when run as root.
+#[cfg(unix)]
+pub const NOBODY: u32 = 65534;
+
+/// As root, runs the binary as user nobody through `setpriv`, for whom permissions
+/// bind. `Err` says why this machine cannot: setpriv is missing or refuses. (setpriv
+/// keeps root's capabilities until its `execve`, so the binary need not be reachable by
+/// nobody; the process it starts has none.)
+#[cfg(unix)]
+pub fn as_nobody(directory: &Path, args: &[&str]) -> Result<std::process::Command, String> {
+    let setpriv = |program: &Path| {
+        let mut command = std::process::Command::new("setpriv");
+        command
+            .arg(format!("--reuid={NOBODY}"))
+            .arg(format!("--regid={NOBODY}"))
+            .arg("--clear-groups")
+            .arg(program);
+        command
+    };
+    let probe = setpriv(Path::new("true"))
+        .output()
+        .map_err(|error| format!("setpriv cannot be run: {error}"))?;
+    if !probe.status.success() {
+        return Err(format!(
+            "setpriv refuses to switch to user {NOBODY}: {}",
+            stderr(&probe).trim()
+        ));
+    }
+    let mut command = setpriv(&assert_cmd::cargo::cargo_bin("pyleak-fix"));
+    command.current_dir(directory).args(args);
+    Ok(command)
+}
