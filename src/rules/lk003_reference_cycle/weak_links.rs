@@ -205,19 +205,8 @@ impl<'a> Context<'a, '_> {
     /// Whether a class decorator may give the class `__slots__` without `__weakref__`:
     /// `@dataclass(slots=True)` (unless `weakref_slot=True`), `@attr.s(slots=True)`.
     fn decorated_with_slots(&self, class: Node<'a>) -> bool {
-        let Some(decorated) = class
-            .parent()
-            .filter(|p| p.kind() == "decorated_definition")
-        else {
-            return false;
-        };
-        let mut cursor = decorated.walk();
-        let decorators: Vec<Node> = decorated
-            .named_children(&mut cursor)
-            .filter(|d| d.kind() == "decorator")
-            .collect();
-        decorators.into_iter().any(|decorator| {
-            let text: String = self.text(decorator).split_whitespace().collect();
+        scope::decorators(self.file, class).into_iter().any(|decorator| {
+            let text: String = decorator.split_whitespace().collect();
             text.contains("slots=True") && !text.contains("weakref_slot=True")
         })
     }
