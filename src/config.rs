@@ -696,31 +696,9 @@ pub fn parse_options(table: &Table, prefix: &str) -> Result<Options, String> {
                 options.target_version = Some(text.parse().map_err(|e| format!("{name}: {e}"))?);
             }
             "large-allocation-bytes" => {
-                let bytes = value
-                    .as_integer()
-                    .and_then(|n| u64::try_from(n).ok())
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| {
-                        format!(
-                            "{name} must be a positive whole number of bytes, not {}",
-                            describe(value)
-                        )
-                    })?;
-                options.large_allocation_bytes = Some(bytes);
+                options.large_allocation_bytes = Some(positive_bytes(&name, value)?);
             }
-            "max-file-bytes" => {
-                let bytes = value
-                    .as_integer()
-                    .and_then(|n| u64::try_from(n).ok())
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| {
-                        format!(
-                            "{name} must be a positive whole number of bytes, not {}",
-                            describe(value)
-                        )
-                    })?;
-                options.max_file_bytes = Some(bytes);
-            }
+            "max-file-bytes" => options.max_file_bytes = Some(positive_bytes(&name, value)?),
             "extend-mutable-calls" => {
                 options.extend_mutable_calls = strings(
                     &name,
@@ -749,6 +727,20 @@ pub fn parse_options(table: &Table, prefix: &str) -> Result<Options, String> {
 }
 
 /// `a string`, `an integer 3`, for messages about a value of the wrong type.
+/// A setting given in bytes: a whole number above 0.
+fn positive_bytes(name: &str, value: &Value) -> Result<u64, String> {
+    value
+        .as_integer()
+        .and_then(|n| u64::try_from(n).ok())
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            format!(
+                "{name} must be a positive whole number of bytes, not {}",
+                describe(value)
+            )
+        })
+}
+
 fn describe(value: &Value) -> String {
     match value {
         Value::String(s) => format!("the string \"{s}\""),

@@ -205,10 +205,12 @@ impl<'a> Context<'a, '_> {
     /// Whether a class decorator may give the class `__slots__` without `__weakref__`:
     /// `@dataclass(slots=True)` (unless `weakref_slot=True`), `@attr.s(slots=True)`.
     fn decorated_with_slots(&self, class: Node<'a>) -> bool {
-        scope::decorators(self.file, class).into_iter().any(|decorator| {
-            let text: String = decorator.split_whitespace().collect();
-            text.contains("slots=True") && !text.contains("weakref_slot=True")
-        })
+        scope::decorators(self.file, class)
+            .into_iter()
+            .any(|decorator| {
+                let text: String = decorator.split_whitespace().collect();
+                text.contains("slots=True") && !text.contains("weakref_slot=True")
+            })
     }
 
     /// Whether every `__slots__ = ...` in the class body lists `"__weakref__"`.
