@@ -553,6 +553,7 @@ mod tests {
                     code: self.code,
                     range: at..at + 4,
                     message: "m".into(),
+                    detail: String::new(),
                     fix: Some(fix),
                 });
             }

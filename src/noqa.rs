@@ -425,6 +425,7 @@ mod tests {
                 code,
                 range: text.find(needle).unwrap()..text.find(needle).unwrap() + 1,
                 message: String::new(),
+                detail: String::new(),
                 fix: None,
             };
             let findings = [

@@ -16,6 +16,7 @@ use crate::engine::Located;
 use crate::fix::{Applicability, Fix};
 use crate::outcome::{FileOutcome, FileReport, Mode};
 use crate::rules;
+use crate::rules::Finding;
 use crate::source::{LineIndex, Location};
 use crate::statistics;
 use crate::walk::Walked;
@@ -544,6 +545,9 @@ fn write_full(
         style.red(located.finding.code)
     )?;
     writeln!(out, "{gutter} {}", style.cyan("|"))?;
+    if !located.finding.detail.is_empty() {
+        writeln!(out, "{gutter} = note: {}", located.finding.detail)?;
+    }
     if let Some(fix) = &located.finding.fix {
         writeln!(
             out,
@@ -646,9 +650,20 @@ fn json_finding(finding: &Listed, cwd: &Path, indexes: &mut LineIndexes) -> Valu
         "fix": fix,
         "location": row_column(located.start),
         "message": located.finding.message,
+        "detail": located.finding.detail,
         "noqa_row": located.noqa_line,
         "url": rule_url(located.finding.code),
     })
+}
+
+/// A SARIF result's text: the concise message, then the detail as its own paragraph,
+/// since code-scanning viewers show only this text beside the code.
+fn sarif_text(finding: &Finding) -> String {
+    if finding.detail.is_empty() {
+        finding.message.clone()
+    } else {
+        format!("{}\n\n{}", finding.message, finding.detail)
+    }
 }
 
 /// `file:///abs/path%20with%20space.py`: an absolute path as a URI, percent-encoding
@@ -709,7 +724,7 @@ fn sarif(listed: &[Listed], cwd: &Path, indexes: &mut LineIndexes) -> Value {
             let mut result = json!({
                 "ruleId": located.finding.code,
                 "level": "error",
-                "message": { "text": located.finding.message },
+                "message": { "text": sarif_text(&located.finding) },
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": { "uri": uri },

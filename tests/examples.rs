@@ -118,5 +118,4 @@ fn the_demo_shows_every_rule_and_each_of_the_articles_shapes() {
             "{file}: {code}\n{findings}"
         );
     }
-    assert!(findings.contains("; no fix: "), "{findings}");
 }

@@ -323,17 +323,38 @@ t = [0] * -(10**100)
     let out = stdout(&output);
     assert_eq!(code(&output), 1, "{out}{}", stderr(&output));
     let lines: Vec<&str> = out.lines().filter(|l| l.contains("LK002")).collect();
-    assert_eq!(
-        lines,
-        [
-            "big.py:1:1: LK002 `x` keeps more than 1 EB (a list of more than 10**38 slots) alive from import until the process exits",
-            "big.py:2:1: LK002 `y` keeps more than 1 EB (a list comprehension of 1,000,000,000,000,000,000 lists of 1,000,000,000 slots) alive from import until the process exits",
-            "big.py:3:1: LK002 `z` keeps more than 1 EB (a bytearray of more than 10**38 zero bytes) alive from import until the process exits",
-            "big.py:4:1: LK002 `w` keeps more than 1 EB (a list of more than 10**38 slots) alive from import until the process exits",
-            "big.py:5:1: LK002 `v` keeps more than 1 EB (a dict comprehension of more than 10**38 entries) alive from import until the process exits",
+    let names = ["x", "y", "z", "w", "v"];
+    let expected: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            format!(
+                "big.py:{}:1: LK002 `{name}` keeps more than 1 EB alive until exit",
+                i + 1
+            )
+        })
+        .collect();
+    assert_eq!(lines, expected, "{out}");
+    // The shapes, in the full output's notes.
+    let full = stdout(&run(
+        directory.path(),
+        &[
+            "--check",
+            "--select",
+            "LK002",
+            "--output-format",
+            "full",
+            "big.py",
         ],
-        "{out}"
-    );
+    ));
+    for shape in [
+        "a list of more than 10**38 slots",
+        "a list comprehension of 1,000,000,000,000,000,000 lists of 1,000,000,000 slots",
+        "a bytearray of more than 10**38 zero bytes",
+        "a dict comprehension of more than 10**38 entries",
+    ] {
+        assert!(full.contains(&format!("The value is {shape}.")), "{full}");
+    }
     // `10**100 - 10**100` is 0, and a negative count makes an empty list: neither is
     // folded to a wrapped or saturated size.
     assert!(!out.contains("`u`") && !out.contains("`t`"), "{out}");

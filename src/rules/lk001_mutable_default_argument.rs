@@ -449,38 +449,21 @@ fn check_parameter(shared: &Shared, parameter: Node) -> Option<Finding> {
     }
     let name_node = parameter.child_by_field_name("name")?;
     let name = file.node_text(name_node);
-    let message = format!(
-        "`{name}` defaults to one {kind} shared by every call: what a call stores in it stays alive as long as the function does"
-    );
+    let message = format!("`{name}` defaults to one {kind} shared by every call");
+    let detail = "The default is built once, when the function is defined: what a call stores in it stays alive as long as the function does, and the next call sees it.".to_string();
     let owner = parameter.parent().and_then(|list| list.parent())?;
-    let fix = match plan_fix(shared, parameter, name_node, value, owner) {
-        Ok((edits, None)) => Some(Fix::new(
-            format!("Default `{name}` to `None` and build a new {kind} in the body"),
-            Applicability::Safe,
-            edits,
-        )),
-        Ok((edits, Some(reason))) => Some(Fix::new(
-            format!(
-                "Default `{name}` to `None` and build a new {kind} in the body (unsafe: {reason})"
+    let fix = plan_fix(shared, parameter, name_node, value, owner).map(|(edits, reason)| {
+        let title = format!("Default `{name}` to `None` and build a new {kind} in the body");
+        match reason {
+            None => Fix::new(title, Applicability::Safe, edits),
+            Some(reason) => Fix::new(
+                format!("{title} (unsafe: {reason})"),
+                Applicability::Unsafe,
+                edits,
             ),
-            Applicability::Unsafe,
-            edits,
-        )),
-        Err(reason) => {
-            return Some(Finding {
-                code: CODE,
-                range: value.byte_range(),
-                message: format!("{message}; no fix: {reason}"),
-                fix: None,
-            })
         }
-    };
-    Some(Finding {
-        code: CODE,
-        range: value.byte_range(),
-        message,
-        fix,
-    })
+    });
+    Some(Finding::new(CODE, value.byte_range(), message, detail, fix))
 }
 
 /// The edits of the fix and, when it is unsafe, why; or why there is none.

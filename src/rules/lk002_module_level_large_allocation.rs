@@ -356,37 +356,46 @@ fn finding<'a>(
 ) -> Finding {
     let file = module.file;
     let names: Vec<&str> = target.names.iter().map(|n| file.node_text(*n)).collect();
-    let (subject, verb, lifetime) = match (target.form, placement) {
+    // The concise message names the binding, the size and how long it lives; the
+    // shape of the value and the full lifetime go to the detail.
+    let (subject, verb, short_lifetime, lifetime) = match (target.form, placement) {
         (_, Placement::ClassBody(class)) => {
             let class_name = class
                 .child_by_field_name("name")
                 .map_or("?", |n| file.node_text(n));
             (
-                format!("class attribute `{class_name}.{}`", names.join("`, `")),
+                format!("`{class_name}.{}`", names.join("`, `")),
                 "keeps",
-                format!("alive as long as class `{class_name}`, normally until the process exits"),
+                format!("as long as class `{class_name}`"),
+                format!("It stays alive as long as class `{class_name}`, normally until the process exits."),
             )
         }
         (Form::Chained, _) => (
             format!("`{}`", names.join("` and `")),
             "keep",
-            "alive from import until the process exits".to_string(),
+            "until exit".to_string(),
+            "It stays alive from import until the process exits.".to_string(),
         ),
         (Form::Other, _) => (
             format!("`{}`", names[0]),
             "keeps",
-            "alive as long as the object it is stored in, often until the process exits"
+            "as long as its holder".to_string(),
+            "It stays alive as long as the object it is stored in, often until the process exits."
                 .to_string(),
         ),
         _ => (
             format!("`{}`", names[0]),
             "keeps",
-            "alive from import until the process exits".to_string(),
+            "until exit".to_string(),
+            "It stays alive from import until the process exits.".to_string(),
         ),
     };
     let message = format!(
-        "{subject} {verb} {} ({}) {lifetime}",
-        estimate.size_text(),
+        "{subject} {verb} {} alive {short_lifetime}",
+        estimate.size_text()
+    );
+    let detail = format!(
+        "The value is {}. {lifetime} Build it on first use (a function with `functools.cache`), or release it (`del`) once it is no longer needed.",
         estimate.shape
     );
     let fix = match (target.form, placement) {
@@ -406,16 +415,7 @@ fn finding<'a>(
         (Form::Unpacked, _) => Err("the name is bound by an unpacking assignment".to_string()),
         (Form::Other, _) => Err("the target is not a plain name".to_string()),
     };
-    let (message, fix) = match fix {
-        Ok(fix) => (message, Some(fix)),
-        Err(reason) => (format!("{message}; no fix: {reason}"), None),
-    };
-    Finding {
-        code: CODE,
-        range: assignment.byte_range(),
-        message,
-        fix,
-    }
+    Finding::new(CODE, assignment.byte_range(), message, detail, fix)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -663,12 +663,13 @@ impl<'a, 'f> Context<'a, 'f> {
                 "a container that holds itself is always a cycle; keep the object out of its own items (a property or method can hand it back)".to_string(),
             ),
         };
-        Finding {
-            code: CODE,
-            range: link.site.byte_range(),
-            message: format!("{message}; no fix: {cure}"),
-            fix: None,
-        }
+        Finding::new(
+            CODE,
+            link.site.byte_range(),
+            message,
+            String::new(),
+            Err(cure),
+        )
     }
 
     fn cycle_finding(&self, scope: Node<'a>, links: &[Link<'a>], cycle: &[usize]) -> Finding {
@@ -772,20 +773,7 @@ fn no_weak_fix(value: &str) -> String {
 }
 
 fn finding(site: Node, message: String, fix: Result<Fix, String>) -> Finding {
-    match fix {
-        Ok(fix) => Finding {
-            code: CODE,
-            range: site.byte_range(),
-            message,
-            fix: Some(fix),
-        },
-        Err(reason) => Finding {
-            code: CODE,
-            range: site.byte_range(),
-            message: format!("{message}; no fix: {reason}"),
-            fix: None,
-        },
-    }
+    Finding::new(CODE, site.byte_range(), message, String::new(), fix)
 }
 
 fn freed_late_one() -> &'static str {

@@ -43,13 +43,57 @@ impl FixSafety {
     }
 }
 
-/// One reported problem. When `fix` is `None` the message says why no fix is offered.
+/// One reported problem.
+///
+/// `message` is what the concise output shows: what and where, in under about 100
+/// characters. `detail` is the rest a reader may want: why the shape keeps memory, what
+/// happens to that memory, the cure, and, when `fix` is `None`, why no fix is offered.
+/// It goes to `--output-format full`, the JSON `detail` field and SARIF.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub code: &'static str,
+    /// Byte range in the file's text.
     pub range: Range<usize>,
     pub message: String,
+    pub detail: String,
     pub fix: Option<Fix>,
+}
+
+impl Finding {
+    /// A finding with its fix, or with the reason there is none (added to `detail` as
+    /// `No fix: REASON.`).
+    pub fn new(
+        code: &'static str,
+        range: Range<usize>,
+        message: String,
+        detail: String,
+        fix: Result<Fix, String>,
+    ) -> Finding {
+        match fix {
+            Ok(fix) => Finding {
+                code,
+                range,
+                message,
+                detail,
+                fix: Some(fix),
+            },
+            Err(reason) => {
+                let reason = reason.trim_end_matches('.');
+                let detail = if detail.is_empty() {
+                    format!("No fix: {reason}.")
+                } else {
+                    format!("{} No fix: {reason}.", detail.trim_end())
+                };
+                Finding {
+                    code,
+                    range,
+                    message,
+                    detail,
+                    fix: None,
+                }
+            }
+        }
+    }
 }
 
 pub trait Rule: Sync + Send {

@@ -498,7 +498,7 @@ mod pep695_tests {
     use crate::engine::check_text;
     use crate::settings::Settings;
 
-    /// Each finding's message and its fix's applicability (`None` when it has no fix).
+    /// Each finding's detail and its fix's applicability (`None` when it has no fix).
     fn outcomes(source: &str) -> Vec<(String, Option<&'static str>)> {
         let mut settings = Settings::default();
         settings.select_rules(&["LK001".into()], &[]).unwrap();
@@ -511,7 +511,7 @@ mod pep695_tests {
                     .fix
                     .as_ref()
                     .map(|f| f.applicability.as_str());
-                (located.finding.message, fix)
+                (located.finding.detail, fix)
             })
             .collect()
     }
@@ -522,7 +522,7 @@ mod pep695_tests {
         let found = outcomes("T = 1\n\n\ndef f[T](x=[T]) -> T:\n    return x\n");
         assert_eq!(found.len(), 1);
         assert!(
-            found[0].0.contains("no fix: the default reads `T`"),
+            found[0].0.contains("No fix: the default reads `T`"),
             "{found:?}"
         );
     }
@@ -532,7 +532,7 @@ mod pep695_tests {
         let found = outcomes("G = 1\n\n\ndef f(x=[G]):\n    type G = int\n    return x, G\n");
         assert_eq!(found.len(), 1);
         assert!(
-            found[0].0.contains("no fix: the default reads `G`"),
+            found[0].0.contains("No fix: the default reads `G`"),
             "{found:?}"
         );
     }
