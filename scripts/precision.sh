@@ -41,7 +41,9 @@ projects=(
   "Twisted 24.7.0 5a60147f044187a127ec7da96d170d49bcce50c6fd36f594e60f4587eff4d394"
   "werkzeug 3.1.3 60723ce945c19328679790e3282cc758aa4a6040e4bb330f53d30fa546d44746"
 )
-rules=LK001,LK002,LK003
+# PRECISION_RULES: the rules to measure (every rule by default would include rules
+# that do not exist yet in an older build).
+rules=${PRECISION_RULES:-LK001,LK002,LK003}
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${PRECISION_CACHE:-$repo/.precision-cache}
@@ -137,10 +139,14 @@ def cause(code, message):
 findings = [json.loads(line) for line in open(sys.argv[1])]
 findings.sort(key=lambda f: (f["project"].lower(), f["file"], f["row"], f["column"], f["code"]))
 verdicts = {}
-try:
-    lines = open(sys.argv[2], encoding="utf-8").read().splitlines()
-except FileNotFoundError:
-    lines = []
+# The table in docs/precision.md, and one page per rule under docs/precision/.
+import glob, os
+lines = []
+for page in [sys.argv[2]] + sorted(glob.glob(os.path.join(os.path.dirname(sys.argv[2]), "precision", "*.md"))):
+    try:
+        lines += open(page, encoding="utf-8").read().splitlines()
+    except FileNotFoundError:
+        pass
 # Classification rows: | project | path:line:column | rule | cause | verdict | why |
 row = re.compile(r"^\|\s*([\w.-]+)\s*\|\s*`?([^|`]+:\d+:\d+)`?\s*\|\s*(LK\d{3})\s*\|\s*([\w-]+)\s*\|\s*([\w-]+)\s*\|(.*)\|\s*$")
 for line in lines:
