@@ -111,7 +111,7 @@ pub struct Args {
     /// [default: the configuration's target-version, else the oldest Python the closest
     /// project declares (pyproject.toml `project.requires-python`, else setup.cfg
     /// `options.python_requires`, else a literal `python_requires=` in setup.py), else
-    /// py310].
+    /// py37, the oldest, so that a fix never uses what an older Python lacks].
     #[arg(long, value_name = "pyXY", value_parser = parse_python_version)]
     pub target_version: Option<PythonVersion>,
 

@@ -13,6 +13,7 @@ pub struct PythonVersion {
 }
 
 impl PythonVersion {
+    pub const PY37: PythonVersion = PythonVersion { major: 3, minor: 7 };
     pub const PY310: PythonVersion = PythonVersion {
         major: 3,
         minor: 10,
@@ -94,9 +95,13 @@ mod tests {
     }
 }
 
+/// When nothing says which Python the code runs on, fixes are spelled for the oldest
+/// one this tool knows: a "safe" fix must not write `T | None` (3.10) or
+/// `functools.cache` (3.9) into a project that still supports 3.8, which would fail
+/// when the module is imported there.
 impl Default for PythonVersion {
     fn default() -> Self {
-        Self::PY310
+        Self::PY37
     }
 }
 

@@ -212,11 +212,12 @@ fn fixed_annotation(directory: &Path, args: &[&str]) -> String {
 }
 
 #[test]
-fn target_version_comes_from_the_config_then_requires_python_then_py310() {
+fn target_version_comes_from_the_config_then_requires_python_then_py37() {
     let directory = tree(&[("a.py", ANNOTATED)]);
+    // Nothing says which Python: the oldest, so the fix runs on any.
     assert_eq!(
         fixed_annotation(directory.path(), &[]),
-        "+def f(x: list | None = None):"
+        "+from typing import Optional"
     );
     write(
         directory.path(),
@@ -265,8 +266,8 @@ fn target_version_comes_from_the_closest_project_with_or_without_a_table() {
     assert_eq!(fixed_annotation(directory.path(), &[]), OPTIONAL);
     assert_eq!(
         fixed_annotation(directory.path(), &["--isolated"]),
-        UNION,
-        "--isolated reads no project file"
+        OPTIONAL,
+        "--isolated reads no project file, so the oldest Python is assumed"
     );
     assert_eq!(
         fixed_annotation(directory.path(), &["--target-version", "py310"]),
@@ -307,8 +308,8 @@ fn target_version_comes_from_the_closest_project_with_or_without_a_table() {
     ]);
     assert_eq!(
         fixed_annotation(directory.path(), &[]),
-        UNION,
-        "another section"
+        OPTIONAL,
+        "another section: nothing declared, the oldest Python"
     );
     // requires-python wins over setup.cfg in the same directory.
     let directory = tree(&[
@@ -323,7 +324,10 @@ fn target_version_comes_from_the_closest_project_with_or_without_a_table() {
     // The closest project decides, even one that declares nothing: a project never takes
     // its Python from another that encloses it.
     let directory = tree(&[
-        ("pyproject.toml", "[project]\nrequires-python = \">=3.8\"\n"),
+        (
+            "pyproject.toml",
+            "[project]\nrequires-python = \">=3.10\"\n",
+        ),
         ("vendored/pyproject.toml", "[build-system]\n"),
         ("vendored/pkg/a.py", ANNOTATED),
         (
@@ -333,9 +337,13 @@ fn target_version_comes_from_the_closest_project_with_or_without_a_table() {
         ("sub/a.py", ANNOTATED),
     ]);
     let output = run_in(directory.path(), &["--dry-run", "vendored", "sub"]);
+    // `vendored` declares nothing (the oldest Python, not the enclosing 3.10), `sub` 3.11.
     assert_eq!(
-        stdout(&output).matches(UNION).count(),
-        2,
+        (
+            stdout(&output).matches(UNION).count(),
+            stdout(&output).matches(OPTIONAL).count()
+        ),
+        (1, 1),
         "{}",
         stdout(&output)
     );
@@ -379,7 +387,7 @@ fn help_names_the_default_target_version() {
     let help = stdout(&output);
     let default = pyleak_fix::settings::PythonVersion::default().to_string();
     assert!(
-        help.contains(&format!("else {default}]")),
+        help.contains(&format!("else {default},")),
         "--help must say the default target version is {default}"
     );
 }

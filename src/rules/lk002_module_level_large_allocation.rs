@@ -84,6 +84,7 @@ def cell(x, y):
 ```
 
 ## Fix
+With `target-version` py39 or later:
 ```python
 import numpy as np
 import functools
@@ -535,6 +536,7 @@ mod tests {
         let settings = Settings {
             rules: vec![&ModuleLevelLargeAllocation],
             unsafe_fixes: true,
+            target_version: "py39".parse().unwrap(),
             ..Settings::default()
         };
         let outcome = crate::engine::fix_text(&examples[0], &settings).unwrap();
