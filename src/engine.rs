@@ -164,17 +164,27 @@ fn run_admitted_rules(
     }
     if !findings.is_empty() {
         let suppressions = Suppressions::collect(file);
-        if !suppressions.is_empty() {
-            findings.retain(|finding| {
-                let aliases = settings
-                    .rules
-                    .iter()
-                    .find(|rule| rule.code() == finding.code)
-                    .map_or(&[][..], |rule| rule.aliases());
-                let line = noqa_line(file, finding.range.start);
-                !suppressions.silences(line, finding.code, aliases)
-            });
-        }
+        findings.retain_mut(|finding| {
+            let aliases = settings
+                .rules
+                .iter()
+                .find(|rule| rule.code() == finding.code)
+                .map_or(&[][..], |rule| rule.aliases());
+            let line = noqa_line(file, finding.range.start);
+            if suppressions.silences(line, finding.code, aliases) {
+                return false;
+            }
+            // ruff warns of such a comment; here the finding it fails to silence says so.
+            if let Some(reason) = suppressions.invalid_on(line) {
+                let note = format!("The `# noqa` comment on this line silences nothing: {reason}.");
+                finding.detail = if finding.detail.is_empty() {
+                    note
+                } else {
+                    format!("{} {note}", finding.detail)
+                };
+            }
+            true
+        });
     }
     findings.sort_by(|a, b| {
         (a.range.start, a.range.end, a.code).cmp(&(b.range.start, b.range.end, b.code))
@@ -777,6 +787,35 @@ mod tests {
         assert_eq!(codes_found("def f(x=[]): pass  # noqa: E501\n"), [1]);
         // In a string it is not a comment.
         assert_eq!(codes_found("def f(x=[], y='# noqa'): pass\n"), [1]);
+    }
+
+    #[test]
+    fn a_noqa_comment_ruff_refuses_silences_nothing_and_the_finding_says_why() {
+        // ruff warns of these and silences nothing; a malformed code is not a blanket noqa.
+        for comment in [
+            "# noqa: B006X",
+            "# noqa:",
+            "# noqa: b006",
+            "# noqa: some words",
+        ] {
+            let text = format!("def f(x=[]):  {comment}\n    return x\n");
+            let found = check_text(&text, &Settings::default()).unwrap();
+            assert_eq!(found.len(), 1, "{comment}");
+            assert!(
+                found[0]
+                    .finding
+                    .detail
+                    .contains("`# noqa` comment on this line silences nothing"),
+                "{comment}: {}",
+                found[0].finding.detail
+            );
+        }
+        assert!(codes_found("def f(x=[]): pass  # noqa: E501,,B006\n").is_empty());
+        assert_eq!(
+            codes_found("def f(x=[]): pass  # noqa: E501, reason B006\n"),
+            [1]
+        );
+        assert!(codes_found("# ruff: noqa: b006\ndef f(x=[]): pass\n").len() == 1);
     }
 
     #[test]

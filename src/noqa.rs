@@ -51,6 +51,8 @@ pub struct Suppressions {
     file: Vec<Codes>,
     /// Line-level directives: 0-based line, what it silences. Sorted by line.
     lines: Vec<(usize, Codes)>,
+    /// Line-level directives ruff would refuse, which silence nothing: 0-based line, why.
+    invalid: Vec<(usize, &'static str)>,
 }
 
 impl Suppressions {
@@ -84,8 +86,11 @@ impl Suppressions {
         // A comment may hold several `#` parts: `# type: ignore  # noqa: LK001`.
         for part in text.split('#').skip(1) {
             let part = part.trim_start();
-            if let Some(codes) = parse_noqa(part) {
-                self.lines.push((line, codes));
+            if let Some(directive) = parse_directive(part) {
+                match directive {
+                    Ok(codes) => self.lines.push((line, codes)),
+                    Err(reason) => self.invalid.push((line, reason)),
+                }
             } else if own_line {
                 if let Some(codes) = parse_file_directive(part) {
                     self.file.push(codes);
@@ -104,8 +109,18 @@ impl Suppressions {
                 .any(|(_, codes)| codes.covers(code, aliases))
     }
 
+    /// Whether nothing is silenced.
     pub fn is_empty(&self) -> bool {
         self.file.is_empty() && self.lines.is_empty()
+    }
+
+    /// Why the `# noqa` comment on the 0-based `line` silences nothing, when it is one
+    /// ruff would refuse (`# noqa:` without codes, `# noqa: B006X`).
+    pub fn invalid_on(&self, line: usize) -> Option<&'static str> {
+        self.invalid
+            .iter()
+            .find(|(at, _)| *at == line)
+            .map(|(_, reason)| *reason)
     }
 }
 
@@ -279,8 +294,20 @@ fn directive_in(text: &str, at: usize) -> Option<(Codes, usize)> {
 }
 
 /// `noqa`, `noqa: LK001,LK003`, `NOQA:B006 because...`: what the part after a `#`
-/// silences, if it is a noqa directive at all.
+/// silences, if it is a valid noqa directive. An invalid one (see [`parse_directive`])
+/// silences nothing, as in ruff.
 fn parse_noqa(part: &str) -> Option<Codes> {
+    parse_directive(part)?.ok()
+}
+
+/// The part after a `#`, if it is a noqa directive at all: what it silences, or why it
+/// is invalid and silences nothing. ruff's reading: after `noqa:` the first word must be
+/// a code (upper-case letters, then digits) and no code may run into other characters
+/// (`B006X`, `B006:`); the list ends at the first word that is not a code (`# noqa:
+/// E501 reason`). A bare `noqa`, or `noqa` followed by anything but a colon, silences
+/// everything. flake8 reads `# noqa:` without codes as bare; ruff refuses it, and so does
+/// this tool, since a suppression that silences more than it says is the riskier reading.
+fn parse_directive(part: &str) -> Option<Result<Codes, &'static str>> {
     let rest = strip_prefix_ignore_ascii_case(part, "noqa")?;
     // `# noqa` followed by a letter or digit is another word (`# noqasomething`).
     if rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
@@ -304,33 +331,48 @@ fn parse_file_directive(part: &str) -> Option<Codes> {
     None
 }
 
-/// After `noqa`: `: LK001, B006 trailing words` lists codes; anything else, or a colon
-/// with no code after it (which flake8 also reads as bare), silences everything.
-fn parse_codes(rest: &str) -> Codes {
+/// Why a `# noqa: ...` list is refused: it names no code.
+pub const NO_CODES: &str = "expected a comma-separated list of codes (e.g. `# noqa: LK001, B006`)";
+/// Why a `# noqa: ...` list is refused: a code runs into other characters.
+pub const BAD_CODE: &str =
+    "expected each code to be upper-case letters followed by digits only (e.g. `B006`)";
+
+/// After `noqa`: `: LK001, B006 trailing words` lists codes; no colon silences everything.
+fn parse_codes(rest: &str) -> Result<Codes, &'static str> {
     let Some(list) = rest.trim_start().strip_prefix(':') else {
-        return Codes::All;
+        return Ok(Codes::All);
     };
     let mut codes = Vec::new();
     for word in list.split(|c: char| c == ',' || c.is_whitespace()) {
         if word.is_empty() {
             continue;
         }
-        if !is_code(word) {
-            break;
+        if is_code(word) {
+            codes.push(word.to_string());
+            continue;
         }
-        codes.push(word.to_ascii_uppercase());
+        if starts_with_code(word) {
+            return Err(BAD_CODE);
+        }
+        break;
     }
     if codes.is_empty() {
-        Codes::All
+        Err(NO_CODES)
     } else {
-        Codes::Listed(codes)
+        Ok(Codes::Listed(codes))
     }
 }
 
-/// Letters then digits: `LK001`, `B006`, `E501`.
+/// Upper-case letters then digits: `LK001`, `B006`, `E501`.
 fn is_code(word: &str) -> bool {
-    let digits = word.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let digits = word.trim_start_matches(|c: char| c.is_ascii_uppercase());
     digits.len() < word.len() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A code with something after it: `B006X`, `B006:`, `B006-fix`.
+fn starts_with_code(word: &str) -> bool {
+    let digits = word.trim_start_matches(|c: char| c.is_ascii_uppercase());
+    digits.len() < word.len() && digits.starts_with(|c: char| c.is_ascii_digit())
 }
 
 fn strip_prefix_ignore_ascii_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
@@ -360,10 +402,30 @@ mod tests {
         assert_eq!(parse_noqa("noqa: LK001"), listed(&["LK001"]));
         assert_eq!(parse_noqa("noqa:LK001,LK003"), listed(&["LK001", "LK003"]));
         assert_eq!(
-            parse_noqa("noqa: lk001, B006 shared on purpose"),
+            parse_noqa("noqa: LK001, B006 shared on purpose"),
             listed(&["LK001", "B006"])
         );
-        assert_eq!(parse_noqa("noqa:"), Some(Codes::All));
+        assert_eq!(parse_noqa("noqa: E501, reason B006"), listed(&["E501"]));
+        assert_eq!(parse_noqa("noqa:E501,,B006"), listed(&["E501", "B006"]));
+        assert_eq!(parse_noqa("noqa - reason"), Some(Codes::All));
+        // What ruff refuses (with a warning) silences nothing.
+        for refused in [
+            "noqa:",
+            "noqa: ",
+            "noqa: lk001",
+            "noqa: some words",
+            "noqa: 123",
+        ] {
+            assert_eq!(parse_directive(refused), Some(Err(NO_CODES)), "{refused}");
+        }
+        for refused in [
+            "noqa: B006X",
+            "noqa: B006:",
+            "noqa: B006-fix",
+            "noqa: E501 B006X",
+        ] {
+            assert_eq!(parse_directive(refused), Some(Err(BAD_CODE)), "{refused}");
+        }
         assert_eq!(parse_noqa("noqasomething"), None);
         assert_eq!(parse_noqa("type: ignore"), None);
     }
@@ -377,10 +439,12 @@ mod tests {
                 "{tool}"
             );
             assert_eq!(
-                parse_file_directive(&format!("{tool}: noqa: B006, lk003")),
+                parse_file_directive(&format!("{tool}: noqa: B006, LK003")),
                 listed(&["B006", "LK003"]),
                 "{tool}"
             );
+            assert_eq!(parse_file_directive(&format!("{tool}: noqa: b006")), None);
+            assert_eq!(parse_file_directive(&format!("{tool}: noqa:")), None);
             assert_eq!(
                 parse_file_directive(&format!("{tool}:noqa:LK001")),
                 listed(&["LK001"])
