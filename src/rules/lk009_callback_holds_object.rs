@@ -37,7 +37,9 @@ A finalizer or registry callback that holds the object it belongs to:
 
 - `weakref.finalize(obj, func, *args, **kwargs)` where `func` or an argument refers to
   `obj`: `weakref.finalize(self, self.close)` (a bound method of `obj`), a lambda or a
-  nested function that reads `obj`, `obj` itself among the arguments or keyword
+  nested function that holds `obj` (reads it from an enclosing function, a closure, or
+  in a parameter default: `lambda o=obj: ...`; a module-level name read in the body is
+  looked up at call time and not held), `obj` itself among the arguments or keyword
   arguments (also inside a tuple, list, set or dict display), a bound method of `obj`
   among the arguments (`self.m` where the class defines `m`), or any of these inside
   `functools.partial(...)` or `types.MethodType(...)`;
@@ -495,7 +497,8 @@ impl<'a> Context<'_, 'a> {
                 }
                 None
             }
-            "lambda" => reads_free(self.file, value, self.target[0])
+            "lambda" => self
+                .closes_over(value)
                 .then(|| format!("a lambda reading `{}`", self.target[0])),
             "call" => {
                 let function = value.child_by_field_name("function")?;
@@ -627,10 +630,38 @@ impl<'a> Context<'_, 'a> {
         None
     }
 
-    /// Whether `name` is a `def` in the function enclosing the call (or the module) that
-    /// reads the target's first name without binding it.
-    fn nested_function_reads(&self, name: &str) -> bool {
+    /// Whether a lambda or `def` holds the target's first name: a parameter default
+    /// reads it (the default is kept on the function), or the body reads it as a free
+    /// variable of an enclosing function (a closure cell). A module-level name read in
+    /// the body is looked up when the function runs: the function does not hold it.
+    fn closes_over(&self, function: Node) -> bool {
         let head = self.target[0];
+        let default_reads = function
+            .child_by_field_name("parameters")
+            .is_some_and(|parameters| {
+                let mut cursor = parameters.walk();
+                let defaults: Vec<Node> = parameters
+                    .named_children(&mut cursor)
+                    .filter_map(|p| p.child_by_field_name("value"))
+                    .collect();
+                defaults
+                    .into_iter()
+                    .any(|value| reads_name(self.file, value, head))
+            });
+        default_reads || (self.is_local(head) && reads_free(self.file, function, head))
+    }
+
+    /// Whether `name` is bound by a function (or lambda) enclosing the call.
+    fn is_local(&self, name: &str) -> bool {
+        crate::semantic::enclosing_scopes(self.call)
+            .into_iter()
+            .filter(|scope| scope.kind() != "class_definition")
+            .any(|scope| crate::semantic::scope_bindings(self.file, scope).contains(name))
+    }
+
+    /// Whether `name` is a `def` in the function enclosing the call (or the module) that
+    /// holds the target's first name (see [`Context::closes_over`]).
+    fn nested_function_reads(&self, name: &str) -> bool {
         let mut current = self.call.parent();
         let scope = loop {
             match current {
@@ -655,7 +686,7 @@ impl<'a> Context<'_, 'a> {
                     let is_it = node
                         .child_by_field_name("name")
                         .is_some_and(|n| self.file.node_text(n) == name);
-                    if is_it && reads_free(self.file, node, head) {
+                    if is_it && self.closes_over(node) {
                         return true;
                     }
                     // Its own nested functions are not in the call's scope.
