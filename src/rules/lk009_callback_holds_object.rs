@@ -33,7 +33,7 @@ const CALLEE_WORDS: &[&str] = &["finalize", "ref", "proxy", "register", "signal"
 const DOC: &str = r#"# LK009 callback-holds-object
 
 ## What it finds
-A finalizer or registry callback that holds the object it belongs to:
+A finalizer or registry callback that holds the object it belongs to. These shapes:
 
 - `weakref.finalize(obj, func, *args, **kwargs)` where `func` or an argument refers to
   `obj`: `weakref.finalize(self, self.close)` (a bound method of `obj`), a lambda or a
@@ -117,8 +117,8 @@ only to read attributes (no method call, no store, no `super()`, no bare `self`)
 attribute it reads is assigned exactly once in the file, by a statement of `__init__`'s
 body before the `weakref.finalize` call, is not a name the class body binds, and is not
 a private (`__x`) name; no other argument refers to `self`; and the file never calls
-`setattr`, `delattr` or `vars`, nor reads `__dict__`. The fix is unsafe all the same (applied with
-`--unsafe-fixes`): a subclass elsewhere that overrides `m` is no longer called by the
+`setattr`, `delattr` or `vars`, nor reads `__dict__`. The fix is unsafe all the same
+(applied with `--unsafe-fixes`): a subclass elsewhere that overrides `m` is no longer called by the
 finalizer, and code elsewhere that rebinds one of the attributes is no longer seen by
 it (the finalizer uses the values as they were at construction).
 
