@@ -28,7 +28,14 @@ static QUERY: LazyLock<Query> = LazyLock::new(|| {
 });
 
 /// The last names of the callees this rule resolves; the prefilter looks for them.
-const CALLEE_WORDS: &[&str] = &["finalize", "ref", "proxy", "register", "signal"];
+const CALLEE_WORDS: &[&str] = &[
+    "finalize",
+    "ref",
+    "ReferenceType",
+    "proxy",
+    "register",
+    "signal",
+];
 
 const DOC: &str = r#"# LK009 callback-holds-object
 
@@ -43,8 +50,8 @@ A finalizer or registry callback that holds the object it belongs to. These shap
   arguments (also inside a tuple, list, set or dict display), a bound method of `obj`
   among the arguments (`self.m` where the class defines `m`), or any of these inside
   `functools.partial(...)` or `types.MethodType(...)`;
-- `weakref.ref(obj, callback)` and `weakref.proxy(obj, callback)` where `callback` refers
-  to `obj` in the same ways;
+- `weakref.ref(obj, callback)` (also as `weakref.ReferenceType`) and
+  `weakref.proxy(obj, callback)` where `callback` refers to `obj` in the same ways;
 - `atexit.register(func, *args, **kwargs)` and `signal.signal(signum, handler)` inside a
   method, where the callback or an argument refers to the method's instance (`self`):
   `atexit.register(self.close)`, `atexit.register(cleanup, self)`,
@@ -300,7 +307,7 @@ fn check_call<'a>(file: &SourceFile<'a>, call: Node<'a>) -> Option<Finding> {
             .holds(argument.value, argument.callable)
             .map(|how| (argument.value, how))
     })?;
-    let object = target.join(".");
+    let object = short(&target.join("."));
     let (message, detail) = match kind {
         Registry::Finalize => (
             format!("finalizer of `{object}` holds it through {how}: it is never collected"),
@@ -337,6 +344,13 @@ fn check_call<'a>(file: &SourceFile<'a>, call: Node<'a>) -> Option<Finding> {
                 .to_string(),
         ),
     };
+    // The concise message stays under about 100 characters: a long `how` is left to
+    // the detail.
+    let message = if message.chars().count() > MESSAGE_LIMIT {
+        message.replacen(&format!(" through {how}"), "", 1)
+    } else {
+        message
+    };
     Some(Finding::new(
         CODE,
         culprit.byte_range(),
@@ -345,6 +359,9 @@ fn check_call<'a>(file: &SourceFile<'a>, call: Node<'a>) -> Option<Finding> {
         fix,
     ))
 }
+
+/// The longest concise message, in characters.
+const MESSAGE_LIMIT: usize = 100;
 
 /// A name or attribute chain as its parts: `self._sock` is `["self", "_sock"]`.
 fn chain<'a>(file: &SourceFile<'a>, node: Node) -> Option<Vec<&'a str>> {
@@ -384,8 +401,7 @@ fn instance_parameter<'a>(file: &SourceFile<'a>, node: Node) -> Option<&'a str> 
             }
             "function_definition" => {
                 let parameters = scope.child_by_field_name("parameters")?;
-                if let Some(class) = class_of_method(scope) {
-                    let _ = class;
+                if class_of_method(scope).is_some() {
                     if fix::has_decorator(file, scope, &["staticmethod", "classmethod"]) {
                         return None;
                     }

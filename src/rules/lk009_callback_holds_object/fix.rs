@@ -322,7 +322,9 @@ fn is_store(attribute: Node) -> bool {
             "assignment" | "augmented_assignment" | "for_statement" | "for_in_clause" => {
                 return parent.child_by_field_name("left") == Some(node);
             }
-            "delete_statement" | "as_pattern" => return true,
+            "delete_statement" => return true,
+            // `with x as self.a`: the target, not the value, is stored.
+            "as_pattern" => return node.kind() == "as_pattern_target",
             _ => return false,
         }
     }
