@@ -180,6 +180,10 @@ behaviour_tests! {
 ("NoAttributes: say reads no attribute, gets a keyword argument",
  lambda ns: ns["NoAttributes"](), lambda ns: list(ns["LOG"])),
 "#;
+    the_import_the_file_already_has_is_used: "fix_imports.py" => r#"
+("Spool: `t.SimpleNamespace`, `finalize` imported by name",
+ lambda ns: ns["Spool"]("s"), lambda ns: list(ns["LOG"])),
+"#;
 }
 
 /// Every LK009 fixture is covered above or skipped for a reason that holds.
