@@ -40,6 +40,17 @@ projects=(
   "tornado 6.4.1 92d3ab53183d8c50f8204a51e6f91d18a15d5ef261e84d452800d4ff6fc504e9"
   "Twisted 24.7.0 5a60147f044187a127ec7da96d170d49bcce50c6fd36f594e60f4587eff4d394"
   "werkzeug 3.1.3 60723ce945c19328679790e3282cc758aa4a6040e4bb330f53d30fa546d44746"
+  # Added for LK009 (finalizers, exit hooks, signal handlers): projects that install
+  # such callbacks, since the sixteen above make too few of them to judge.
+  "gunicorn 27.0.1 b1514965361c8b7e8107a80aa2a92636878df1ccfac6dd204a676426e04d9e3e"
+  "ipython 9.18.1 6319c0f5372c196397899479e6db1783dd7937abae06815d1317e8d5d51aaaaf"
+  "joblib 1.6.0 2ccc96785b12046c08fd6d55839c12857831b54a3c1673ffadd2f04bfc4eda03"
+  "paramiko 5.1.0 239b5f9b2a53006cd54f83cf8495ee742083708ead947882c8dd2786de79f39b"
+  "pexpect 4.9.0 ee7d41123f3c9911050ea2c2dac107568dc43b2d3b0c7557a33212c398ead30f"
+  "prompt_toolkit 3.0.53 9ec8a0ad96d5c56148b3f914aa79c1564c3fde5d2e6b876e7bc327e353cf8fa6"
+  "rq 3.0.0 b41e39b3c36ec3faf9e2402c638a0b25fe18ebb93a1cb15193bc69694f054618"
+  "tqdm 4.70.1 cefd0eca11b2a37a3aee776544d4f4ae913f02688135b5556b8788dfa474afc4"
+  "uvicorn 0.54.0 a2e33cbfaa0306f8e6b0c13e0cb89d7d7a2da3e62b90c66e18c33d9807b28620"
 )
 # PRECISION_RULES: the rules to measure (every rule by default would include rules
 # that do not exist yet in an older build).
