@@ -67,8 +67,10 @@ B019` silences it.
 Not reported: a `staticmethod` or `classmethod`, whichever order the decorators are in
 (`@staticmethod` above the cache caches a plain function, with no instance in its keys;
 the cache above `@staticmethod` binds like a method but then passes the instance as an
-extra argument, which such a function does not take; a cached `classmethod` keys on the
-class, which lives as long as the cache anyway); `__new__`, `__init_subclass__` and
+extra argument, which such a function does not take; `@classmethod` above the cache keys
+on the class, which lives as long as the cache anyway, and the cache above
+`@classmethod` fails when the class is created, a class method object not being
+callable); `__new__`, `__init_subclass__` and
 `__class_getitem__`, which get the class, and a method whose first parameter is named
 `cls`, `mcs`, `mcls`, `metacls` or `klass` (another decorator, such as a
 `classproperty`, calls it with the class); methods of an `Enum` (its members live as
