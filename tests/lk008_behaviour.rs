@@ -47,7 +47,7 @@ d = load("decorators.py")
 Report = d["Report"]
 uses = {
     "total": lambda r: r.total(), "mean": lambda r: r.mean(), "above": lambda r: r.above(1),
-    "below": lambda r: r.below(1), "nth": lambda r: r.nth(0), "scaled": lambda r: r.scaled(2),
+    "below": lambda r: r.below(1), "nth": lambda r: r.nth(0), "every": lambda r: r.every(1), "scaled": lambda r: r.scaled(2),
     "shifted": lambda r: r.shifted(1), "first": lambda r: r.first(), "last": lambda r: r.last(),
     "size": lambda r: r.size, "parenthesized": lambda r: r.parenthesized(),
     "fetch": lambda r: asyncio.run(r.fetch(1)), "conditional": lambda r: r.conditional(),

@@ -57,8 +57,14 @@ reported = {
     "closure": lambda i: d["closure"](f"cl{i}")(),
     "Connection": lambda i: d["Connection"](f"conn{i}"),
     "on_the_fly": lambda i: d["on_the_fly"](f"f{i}"),
+    "fallback": lambda i: d["fallback"](f"fb{i}"),
     "formatted_spec": lambda i: d["formatted_spec"](i + 2),
 }
+sessions = []
+before = loggers()
+for i in range(20):
+    sessions.append(d["Session"]())
+assert loggers() - before >= 20, "Session: a logger per instance"
 for name, call in reported.items():
     assert grows(call) >= 20, f"{name}: no logger per distinct value"
     assert grows(call) == 0 or name == "per_call", f"{name}: the same values make new loggers"
