@@ -332,10 +332,18 @@ mod selection_tests {
     }
 
     #[test]
-    fn every_rule_today_is_on_by_default() {
-        // Changing this is a decision (90% precision on real code): the README's rule
-        // table and `--list-rules` say which rules run by default.
-        assert!(rules::ALL.iter().all(|rule| rule.default_enabled()));
-        assert_eq!(Settings::default().rules.len(), rules::ALL.len());
+    fn the_rules_off_by_default_are_the_ones_measured_below_90_percent() {
+        // Changing this is a decision (90% precision on real code, docs/precision.md):
+        // the README's rule table and `--list-rules` say which rules run by default.
+        let off: Vec<&str> = rules::ALL
+            .iter()
+            .filter(|rule| !rule.default_enabled())
+            .map(|rule| rule.code())
+            .collect();
+        assert_eq!(off, ["LK008", "LK012"]);
+        assert_eq!(
+            Settings::default().rules.len(),
+            rules::ALL.len() - off.len()
+        );
     }
 }
