@@ -885,7 +885,7 @@ fn rule_prints_the_rules_documentation() {
     assert_eq!(code(&output), 2);
     assert_eq!(
         stderr(&output),
-        "error: unknown rule `LK999`; known rules: LK001, LK002, LK003, LK009 (see --list-rules)\n"
+        "error: unknown rule `LK999`; known rules: LK001, LK002, LK003, LK008, LK009, LK012 (see --list-rules)\n"
     );
 }
 
@@ -928,7 +928,9 @@ fn list_rules_shows_code_name_default_and_fix_safety() {
          LK001  mutable-default-argument       on       safe or unsafe or none\n\
          LK002  module-level-large-allocation  on       unsafe or none\n\
          LK003  reference-cycle                on       unsafe or none\n\
-         LK009  callback-holds-object          off      unsafe or none\n"
+         LK008  cached-instance-method         off      none\n\
+         LK009  callback-holds-object          off      unsafe or none\n\
+         LK012  logger-per-call                off      none\n"
     );
     assert!(!stdout(&output).contains("sometimes"));
     let output = run_in(

@@ -13,7 +13,9 @@ use crate::source::SourceFile;
 pub mod lk001_mutable_default_argument;
 pub mod lk002_module_level_large_allocation;
 pub mod lk003_reference_cycle;
+pub mod lk008_cached_instance_method;
 pub mod lk009_callback_holds_object;
+pub mod lk012_logger_per_call;
 
 /// Which fixes a rule's findings can get, for `--list-rules` and `pyleak-fix rule`:
 /// a safe fix (applied by default), an unsafe one (applied only with `--unsafe-fixes`),
@@ -140,7 +142,9 @@ pub static ALL: &[&dyn Rule] = &[
     &lk001_mutable_default_argument::MutableDefaultArgument,
     &lk002_module_level_large_allocation::ModuleLevelLargeAllocation,
     &lk003_reference_cycle::ReferenceCycle,
+    &lk008_cached_instance_method::CachedInstanceMethod,
     &lk009_callback_holds_object::CallbackHoldsObject,
+    &lk012_logger_per_call::LoggerPerCall,
 ];
 
 /// The rule's "What it finds" section up to its first colon or full stop: a one-line
