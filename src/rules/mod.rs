@@ -13,6 +13,7 @@ use crate::source::SourceFile;
 pub mod lk001_mutable_default_argument;
 pub mod lk002_module_level_large_allocation;
 pub mod lk003_reference_cycle;
+pub mod lk010_mutable_class_attribute;
 
 /// Which fixes a rule's findings can get, for `--list-rules` and `pyleak-fix rule`:
 /// a safe fix (applied by default), an unsafe one (applied only with `--unsafe-fixes`),
@@ -139,6 +140,7 @@ pub static ALL: &[&dyn Rule] = &[
     &lk001_mutable_default_argument::MutableDefaultArgument,
     &lk002_module_level_large_allocation::ModuleLevelLargeAllocation,
     &lk003_reference_cycle::ReferenceCycle,
+    &lk010_mutable_class_attribute::MutableClassAttribute,
 ];
 
 /// The rule's "What it finds" section up to its first colon or full stop: a one-line

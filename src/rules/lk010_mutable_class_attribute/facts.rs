@@ -1,0 +1,303 @@
+//! What LK010 needs to know about the whole file: which attribute names are ever
+//! assigned, which are written or read through a class, the string literals, the classes.
+
+use std::collections::{HashMap, HashSet};
+
+use tree_sitter::Node;
+
+use super::{class_name, MUTATING_METHODS};
+use crate::source::SourceFile;
+
+/// How an `obj.NAME` expression is used.
+pub(crate) enum Use<'a> {
+    /// Assigned (`obj.NAME = v`, also in a tuple or `for` target) or deleted.
+    Rebind,
+    /// Changed in place, by the statement given: a mutating method call, an item
+    /// assignment or deletion, an augmented assignment.
+    Mutate(Node<'a>),
+    Read,
+}
+
+/// Receiver names that stand for a class by convention.
+const CLASS_RECEIVERS: &[&str] = &["cls", "klass", "kls", "mcs", "mcls", "metacls"];
+
+pub(crate) struct FileFacts<'a> {
+    /// Attribute names some statement assigns or deletes on any object, or that
+    /// `setattr`/`delattr` names with a string literal.
+    pub assigned_attributes: HashSet<&'a str>,
+    /// Attribute names written (assigned, mutated) through a class: `cls.NAME.append`,
+    /// `Session.NAME = ...`, `type(self).NAME[k] = v`; each with the expression.
+    pub written_through_class: HashMap<&'a str, Vec<Node<'a>>>,
+    /// Attribute names read or written through a class, each with the expressions.
+    pub read_through_class: HashMap<&'a str, Vec<Node<'a>>>,
+    /// The contents of the file's plain string literals.
+    pub strings: HashSet<&'a str>,
+    /// The classes the file defines, by name.
+    pub classes: HashMap<&'a str, Vec<Node<'a>>>,
+}
+
+impl<'a> FileFacts<'a> {
+    pub(crate) fn collect(file: &SourceFile<'a>, classes: &[Node<'a>]) -> Self {
+        let mut by_name: HashMap<&'a str, Vec<Node<'a>>> = HashMap::new();
+        for class in classes {
+            if let Some(name) = class_name(file, *class) {
+                by_name.entry(name).or_default().push(*class);
+            }
+        }
+        let mut facts = FileFacts {
+            assigned_attributes: HashSet::new(),
+            written_through_class: HashMap::new(),
+            read_through_class: HashMap::new(),
+            strings: HashSet::new(),
+            classes: by_name,
+        };
+        let mut stack = vec![file.tree.root_node()];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "attribute" => facts.attribute(file, node),
+                "string" => {
+                    let mut cursor = node.walk();
+                    let parts: Vec<Node> = node.named_children(&mut cursor).collect();
+                    if let [_, content, _] = parts.as_slice() {
+                        if content.kind() == "string_content" {
+                            facts.strings.insert(file.node_text(*content));
+                        }
+                    }
+                }
+                "call" => facts.setattr(file, node),
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        facts
+    }
+
+    fn attribute(&mut self, file: &SourceFile<'a>, node: Node<'a>) {
+        let (Some(object), Some(attribute)) = (
+            node.child_by_field_name("object"),
+            node.child_by_field_name("attribute"),
+        ) else {
+            return;
+        };
+        let name = file.node_text(attribute);
+        let usage = use_of(file, node);
+        if matches!(usage, Use::Rebind) {
+            self.assigned_attributes.insert(name);
+        }
+        if self.is_class_like(file, object) {
+            if !matches!(usage, Use::Read) {
+                self.written_through_class
+                    .entry(name)
+                    .or_default()
+                    .push(node);
+            }
+            self.read_through_class.entry(name).or_default().push(node);
+        }
+    }
+
+    /// `setattr(obj, "NAME", v)`, `delattr(obj, "NAME")`.
+    fn setattr(&mut self, file: &SourceFile<'a>, call: Node<'a>) {
+        let Some(function) = call.child_by_field_name("function") else {
+            return;
+        };
+        if !matches!(file.node_text(function), "setattr" | "delattr") {
+            return;
+        }
+        let Some(arguments) = call.child_by_field_name("arguments") else {
+            return;
+        };
+        if let Some(name) = arguments.named_child(1).filter(|n| n.kind() == "string") {
+            let text = file.node_text(name);
+            self.assigned_attributes
+                .insert(text.trim_matches(|c| c == '"' || c == '\''));
+        }
+    }
+
+    /// A class of this file by name, a conventional class receiver (`cls`),
+    /// `type(...)`, `x.__class__` or `super(...)`.
+    pub(crate) fn is_class_like(&self, file: &SourceFile, object: Node) -> bool {
+        match object.kind() {
+            "identifier" => {
+                let text = file.node_text(object);
+                CLASS_RECEIVERS.contains(&text) || self.classes.contains_key(text)
+            }
+            "call" => object
+                .child_by_field_name("function")
+                .is_some_and(|f| matches!(file.node_text(f), "type" | "super")),
+            "attribute" => object
+                .child_by_field_name("attribute")
+                .is_some_and(|a| file.node_text(a) == "__class__"),
+            _ => false,
+        }
+    }
+
+    /// The first of `accesses` (`X.NAME` expressions) that may reach `class`'s
+    /// attribute: through `cls`, `type(...)`, `super()`, `__class__`, or the name of
+    /// `class`, of a class it inherits from or of one that inherits from it, in this file.
+    pub(crate) fn reaching<'n>(
+        &self,
+        file: &SourceFile,
+        class: Node,
+        accesses: Option<&'n Vec<Node<'a>>>,
+    ) -> Option<Node<'a>> {
+        let own = class_name(file, class)?;
+        accesses?.iter().copied().find(|access| {
+            let Some(object) = access.child_by_field_name("object") else {
+                return false;
+            };
+            if object.kind() != "identifier" {
+                return true;
+            }
+            let other = file.node_text(object);
+            if !self.classes.contains_key(other) {
+                return true;
+            }
+            other == own || self.inherits(file, other, own, 0) || self.inherits(file, own, other, 0)
+        })
+    }
+
+    /// Whether the file's class `sub` inherits from `base`, through classes of the file.
+    pub(crate) fn inherits(&self, file: &SourceFile, sub: &str, base: &str, depth: usize) -> bool {
+        if depth > 20 {
+            return false;
+        }
+        self.classes.get(sub).into_iter().flatten().any(|class| {
+            class
+                .child_by_field_name("superclasses")
+                .is_some_and(|bases| {
+                    let mut cursor = bases.walk();
+                    let names: Vec<&str> = bases
+                        .named_children(&mut cursor)
+                        .filter(|b| b.kind() == "identifier")
+                        .map(|b| file.node_text(b))
+                        .collect();
+                    names
+                        .iter()
+                        .any(|name| *name == base || self.inherits(file, name, base, depth + 1))
+                })
+        })
+    }
+
+    /// A class with no decorator whose bases are `object` or, recursively, plain
+    /// classes of this file (each defined once): its annotated attributes are class
+    /// attributes, not some framework's field defaults.
+    pub(crate) fn is_plain_class(&self, file: &SourceFile, class: Node) -> bool {
+        self.is_plain(file, class, 0)
+    }
+
+    fn is_plain(&self, file: &SourceFile, class: Node, depth: usize) -> bool {
+        if depth > 20
+            || class
+                .parent()
+                .is_some_and(|p| p.kind() == "decorated_definition")
+        {
+            return false;
+        }
+        let Some(bases) = class.child_by_field_name("superclasses") else {
+            return true;
+        };
+        let mut cursor = bases.walk();
+        let all: Vec<Node> = bases.named_children(&mut cursor).collect();
+        all.into_iter().all(|base| {
+            let text = file.node_text(base);
+            text == "object"
+                || base.kind() == "identifier"
+                    && self.classes.get(text).is_some_and(|defs| {
+                        defs.len() == 1 && self.is_plain(file, defs[0], depth + 1)
+                    })
+        })
+    }
+}
+
+/// How the attribute expression `node` is used by the code around it.
+pub(crate) fn use_of<'a>(file: &SourceFile, node: Node<'a>) -> Use<'a> {
+    let Some(parent) = node.parent() else {
+        return Use::Read;
+    };
+    match parent.kind() {
+        "assignment" if parent.child_by_field_name("left") == Some(node) => Use::Rebind,
+        "augmented_assignment" if parent.child_by_field_name("left") == Some(node) => {
+            Use::Mutate(statement_of(parent))
+        }
+        "pattern_list" | "tuple_pattern" | "list_pattern" | "expression_list" | "tuple"
+            if is_target(parent) =>
+        {
+            Use::Rebind
+        }
+        "for_statement" if parent.child_by_field_name("left") == Some(node) => Use::Rebind,
+        "delete_statement" => Use::Rebind,
+        "subscript" if parent.child_by_field_name("value") == Some(node) => {
+            let Some(grand) = parent.parent() else {
+                return Use::Read;
+            };
+            match grand.kind() {
+                "assignment" | "augmented_assignment"
+                    if grand.child_by_field_name("left") == Some(parent) =>
+                {
+                    Use::Mutate(statement_of(grand))
+                }
+                "delete_statement" => Use::Mutate(grand),
+                "expression_list"
+                    if grand
+                        .parent()
+                        .is_some_and(|g| g.kind() == "delete_statement") =>
+                {
+                    Use::Mutate(grand.parent().unwrap_or(grand))
+                }
+                _ => Use::Read,
+            }
+        }
+        "attribute" if parent.child_by_field_name("object") == Some(node) => {
+            let method = parent
+                .child_by_field_name("attribute")
+                .map_or("", |a| file.node_text(a));
+            let called = parent.parent().filter(|g| {
+                g.kind() == "call" && g.child_by_field_name("function") == Some(parent)
+            });
+            match called {
+                Some(call) if MUTATING_METHODS.contains(&method) => Use::Mutate(statement_of(call)),
+                _ => Use::Read,
+            }
+        }
+        _ => Use::Read,
+    }
+}
+
+/// Whether a tuple or list node is (part of) an assignment's or `for`'s target.
+fn is_target(mut node: Node) -> bool {
+    while let Some(parent) = node.parent() {
+        match parent.kind() {
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "expression_list"
+            | "tuple"
+            | "list"
+            | "parenthesized_expression" => node = parent,
+            "assignment" | "for_statement" | "for_in_clause" => {
+                return parent.child_by_field_name("left") == Some(node)
+            }
+            "delete_statement" => return true,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The statement holding `node`, or the node itself when it is in no statement (a
+/// lambda's body).
+fn statement_of(node: Node) -> Node {
+    let mut current = node;
+    loop {
+        if current.kind().ends_with("_statement") {
+            return current;
+        }
+        match current.parent() {
+            Some(parent) if !matches!(parent.kind(), "block" | "module" | "lambda") => {
+                current = parent
+            }
+            _ => return current,
+        }
+    }
+}
