@@ -19,7 +19,7 @@ use crate::source::SourceFile;
 mod facts;
 mod fix;
 
-use facts::{use_of, FileFacts, Use};
+use facts::{use_of, Change, FileFacts, Use};
 
 const CODE: &str = "LK010";
 
@@ -94,15 +94,19 @@ const DOC: &str = r#"# LK010 mutable-class-attribute
 ## What it finds
 A list, dict or set bound in a class body (a display, a comprehension, or a call of
 `list`, `dict`, `set`, `bytearray`, `collections.defaultdict`, `OrderedDict`, `Counter`
-or `deque`; import aliases are followed) that a method mutates through its instance:
-`self.NAME.append(...)` or another mutating method (`extend`, `insert`, `add`,
-`update`, `setdefault`, `pop`, `remove`, `clear`, ...), `self.NAME[k] = v`,
-`del self.NAME[k]`, or an augmented assignment `self.NAME += [...]` (which, on a list,
-dict or set, changes the object in place before binding it on the instance). Nested
-functions in the method count; a nested class or a function whose parameter reuses the
-receiver's name does not.
+or `deque`; import aliases are followed) that a method grows through its instance:
+`self.NAME.append(...)` or another adding method (`extend`, `insert`, `add`,
+`update`, `setdefault`, `appendleft`, ...), `self.NAME[k] = v`, or an augmented
+assignment `self.NAME += [...]` or `|=` (which, on a list, dict or set, changes the
+object in place before binding it on the instance). Nested functions in the method
+count; a nested class or a function whose parameter reuses the receiver's name does
+not. Reported at the value in the class body.
 
 Not reported:
+- when a method also takes out of it through the instance (`pop`, `remove`,
+  `discard`, `clear`, `del self.NAME[k]`, `-=`): a shared pool the class manages on
+  purpose (tornado's `IOLoop._pending_tasks`, a set of running tasks); mutations that
+  neither add nor remove (`sort`, `reverse`) alone are not reported either;
 - when anything in the file assigns or deletes an attribute of that name
   (`self.NAME = []` in `__init__` or any other method, `obj.NAME = ...`,
   `setattr(obj, "NAME", ...)`): instances may have their own;
@@ -308,7 +312,7 @@ fn check_class<'a>(
         let (name, kind) = (binding.name, binding.kind);
         let line = file.location(first.start_byte()).line;
         let message = format!(
-            "class-level {kind} `{name}` is shared by every instance, and mutated (line {line})"
+            "class-level {kind} `{name}` is shared by every instance, which add to it (line {line})"
         );
         let detail = format!(
             "The {kind} is built once, when the class body runs, and belongs to the class: \
@@ -617,8 +621,9 @@ pub(crate) fn walk_receiver_scope<'a>(
     }
 }
 
-/// The first statement (in source order) of an instance method that mutates
-/// `receiver.name`, unless some method rebinds or deletes it on its receiver.
+/// The first statement (in source order) of an instance method that adds to
+/// `receiver.name`, unless some method rebinds or deletes it on its receiver or
+/// removes from it.
 fn first_mutation<'a>(
     file: &SourceFile<'a>,
     methods: &[Method<'a>],
@@ -630,6 +635,7 @@ fn first_mutation<'a>(
             continue;
         };
         let mut rebound = false;
+        let mut removed = false;
         let mut mutations = Vec::new();
         walk_receiver_scope(method.function, receiver, file, &mut |node| {
             if node.kind() != "attribute" {
@@ -649,13 +655,14 @@ fn first_mutation<'a>(
             }
             match use_of(file, node) {
                 Use::Rebind => rebound = true,
-                Use::Mutate(statement) if method.kind == Receiver::Instance => {
+                Use::Mutate(_, Change::Removes) => removed = true,
+                Use::Mutate(statement, Change::Adds) if method.kind == Receiver::Instance => {
                     mutations.push(statement)
                 }
                 _ => {}
             }
         });
-        if rebound {
+        if rebound || removed {
             return None;
         }
         for statement in mutations {

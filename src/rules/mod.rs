@@ -14,6 +14,7 @@ pub mod lk001_mutable_default_argument;
 pub mod lk002_module_level_large_allocation;
 pub mod lk003_reference_cycle;
 pub mod lk010_mutable_class_attribute;
+pub mod lk011_unbounded_module_container;
 
 /// Which fixes a rule's findings can get, for `--list-rules` and `pyleak-fix rule`:
 /// a safe fix (applied by default), an unsafe one (applied only with `--unsafe-fixes`),
@@ -141,6 +142,7 @@ pub static ALL: &[&dyn Rule] = &[
     &lk002_module_level_large_allocation::ModuleLevelLargeAllocation,
     &lk003_reference_cycle::ReferenceCycle,
     &lk010_mutable_class_attribute::MutableClassAttribute,
+    &lk011_unbounded_module_container::UnboundedModuleContainer,
 ];
 
 /// The rule's "What it finds" section up to its first colon or full stop: a one-line

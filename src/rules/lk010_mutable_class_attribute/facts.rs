@@ -13,9 +13,57 @@ pub(crate) enum Use<'a> {
     /// Assigned (`obj.NAME = v`, also in a tuple or `for` target) or deleted.
     Rebind,
     /// Changed in place, by the statement given: a mutating method call, an item
-    /// assignment or deletion, an augmented assignment.
-    Mutate(Node<'a>),
+    /// assignment or deletion, an augmented assignment; with how.
+    Mutate(Node<'a>, Change),
     Read,
+}
+
+/// What a mutation does to the container's size.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    Adds,
+    Removes,
+    /// `sort`, `reverse`, `rotate`, `x[i] += 1` on a list: neither.
+    Keeps,
+}
+
+/// Methods that take out of a list, dict, set or deque, or empty it.
+const REMOVING_METHODS: &[&str] = &[
+    "remove",
+    "pop",
+    "clear",
+    "popitem",
+    "discard",
+    "difference_update",
+    "intersection_update",
+    "symmetric_difference_update",
+    "popleft",
+    "subtract",
+    "__delitem__",
+];
+
+/// Methods that change one in place without adding or removing.
+const KEEPING_METHODS: &[&str] = &["sort", "reverse", "rotate"];
+
+fn method_change(method: &str) -> Change {
+    if REMOVING_METHODS.contains(&method) {
+        Change::Removes
+    } else if KEEPING_METHODS.contains(&method) {
+        Change::Keeps
+    } else {
+        Change::Adds
+    }
+}
+
+fn operator_change(file: &SourceFile, augmented: Node) -> Change {
+    match augmented
+        .child_by_field_name("operator")
+        .map_or("", |o| file.node_text(o))
+    {
+        "-=" | "&=" | "^=" => Change::Removes,
+        "+=" | "|=" => Change::Adds,
+        _ => Change::Keeps,
+    }
 }
 
 /// Receiver names that stand for a class by convention.
@@ -218,7 +266,7 @@ pub(crate) fn use_of<'a>(file: &SourceFile, node: Node<'a>) -> Use<'a> {
     match parent.kind() {
         "assignment" if parent.child_by_field_name("left") == Some(node) => Use::Rebind,
         "augmented_assignment" if parent.child_by_field_name("left") == Some(node) => {
-            Use::Mutate(statement_of(parent))
+            Use::Mutate(statement_of(parent), operator_change(file, parent))
         }
         "pattern_list" | "tuple_pattern" | "list_pattern" | "expression_list" | "tuple"
             if is_target(parent) =>
@@ -232,18 +280,19 @@ pub(crate) fn use_of<'a>(file: &SourceFile, node: Node<'a>) -> Use<'a> {
                 return Use::Read;
             };
             match grand.kind() {
-                "assignment" | "augmented_assignment"
-                    if grand.child_by_field_name("left") == Some(parent) =>
-                {
-                    Use::Mutate(statement_of(grand))
+                "assignment" if grand.child_by_field_name("left") == Some(parent) => {
+                    Use::Mutate(statement_of(grand), Change::Adds)
                 }
-                "delete_statement" => Use::Mutate(grand),
+                "augmented_assignment" if grand.child_by_field_name("left") == Some(parent) => {
+                    Use::Mutate(statement_of(grand), Change::Keeps)
+                }
+                "delete_statement" => Use::Mutate(grand, Change::Removes),
                 "expression_list"
                     if grand
                         .parent()
                         .is_some_and(|g| g.kind() == "delete_statement") =>
                 {
-                    Use::Mutate(grand.parent().unwrap_or(grand))
+                    Use::Mutate(grand.parent().unwrap_or(grand), Change::Removes)
                 }
                 _ => Use::Read,
             }
@@ -256,7 +305,9 @@ pub(crate) fn use_of<'a>(file: &SourceFile, node: Node<'a>) -> Use<'a> {
                 g.kind() == "call" && g.child_by_field_name("function") == Some(parent)
             });
             match called {
-                Some(call) if MUTATING_METHODS.contains(&method) => Use::Mutate(statement_of(call)),
+                Some(call) if MUTATING_METHODS.contains(&method) => {
+                    Use::Mutate(statement_of(call), method_change(method))
+                }
                 _ => Use::Read,
             }
         }
