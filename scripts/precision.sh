@@ -40,6 +40,15 @@ projects=(
   "tornado 6.4.1 92d3ab53183d8c50f8204a51e6f91d18a15d5ef261e84d452800d4ff6fc504e9"
   "Twisted 24.7.0 5a60147f044187a127ec7da96d170d49bcce50c6fd36f594e60f4587eff4d394"
   "werkzeug 3.1.3 60723ce945c19328679790e3282cc758aa4a6040e4bb330f53d30fa546d44746"
+  # Added for LK010 and LK011 (issue 16), which found too little in the sixteen above.
+  "celery 5.4.0 504a19140e8d3029d5acad88330c541d4c3f64c789d85f94756762d8bca7e706"
+  "Flask 3.0.3 ceb27b0af3823ea2737928a4d99d125a06175b8512c445cbd9a9ce200ef76842"
+  "gunicorn 23.0.0 f014447a0101dc57e294f6c18ca6b40227a4c90e9bdb586042628030cba004ec"
+  "kombu 5.4.2 eef572dd2fd9fc614b37580e3caeafdd5af46c1eff31e7fba89138cdb406f2cf"
+  "paramiko 3.5.0 ad11e540da4f55cedda52931f1a3f812a8238a7af7f62a60de538cd80bb28124"
+  "Scrapy 2.11.2 dfbd565384fc3fffeba121f5a3a2d0899ac1f756d41432ca0879933fbfb3401d"
+  "Sphinx 8.1.3 43c1911eecb0d3e161ad78611bc905d1ad0e523e4ddc202a58a821773dc4c927"
+  "SQLAlchemy 2.0.36 7f2767680b6d2398aea7082e45a774b2b0767b5c8d8ffb9c8b683088ea9b29c5"
 )
 # PRECISION_RULES: the rules to measure (every rule by default would include rules
 # that do not exist yet in an older build).
