@@ -130,8 +130,10 @@ A dict, list or set bound once at module level (a display, a comprehension, or a
 of `dict`, `list`, `set`, `collections.defaultdict`, `OrderedDict`, `Counter`, or
 `deque` without `maxlen`; import aliases are followed) that a function adds to
 (`X[k] = v`, `X.append`, `add`, `setdefault`, `update`, `extend`, `insert`,
-`appendleft`, `X |= ...`, `X += ...`; for a `defaultdict` any `X[k]`, which inserts a
-missing key; for a `Counter` or `defaultdict` also `X[k] += n`) while nothing in the
+`appendleft`, `X |= ...`, `X += ...`; for a `defaultdict` an entry grown in place,
+`X[k].append(v)` or `X[k][j] = v`, whose read inserts a missing key (a bare read
+`X[k]` is a lookup with a default and is not counted); for a `Counter` or
+`defaultdict` also `X[k] += n`) while nothing in the
 module removes from it (`del X[k]`, `pop`, `popitem`, `popleft`, `remove`, `discard`,
 `clear`, `X -= ...`, `X &= ...`, slice assignment, rebinding under `global X`, `del X`).
 Reported at the first adding expression inside a function.
@@ -613,8 +615,10 @@ fn use_of<'a>(file: &SourceFile, node: Node<'a>, kind: Kind, in_function: bool) 
                 } else {
                     Use::Read
                 }
-            } else if kind == Kind::DefaultDict && in_function {
-                // A missing key is inserted by the read itself.
+            } else if kind == Kind::DefaultDict && in_function && grows_entry(file, parent) {
+                // `X[k].append(v)`, `X[k][j] = v`: the read inserts a missing key, and the
+                // entry is grown. A bare read is a lookup with a default, as a table
+                // (`LEVELS[name]`) is used; it is not counted.
                 Use::Add(parent)
             } else {
                 Use::Read
@@ -670,6 +674,33 @@ fn use_of<'a>(file: &SourceFile, node: Node<'a>, kind: Kind, in_function: bool) 
             Use::Other
         }
         _ => Use::Escape,
+    }
+}
+
+/// Whether the subscript `X[k]` is grown in place: `X[k].append(v)` (an adding method),
+/// `X[k][j] = v`, `X[k] += v`.
+fn grows_entry(file: &SourceFile, subscript: Node) -> bool {
+    let Some(parent) = subscript.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        "attribute" => {
+            let method = parent
+                .child_by_field_name("attribute")
+                .map_or("", |a| file.node_text(a));
+            ADDING.contains(&method)
+                && parent.parent().is_some_and(|call| {
+                    call.kind() == "call" && call.child_by_field_name("function") == Some(parent)
+                })
+        }
+        "subscript" => {
+            parent.child_by_field_name("value") == Some(subscript)
+                && parent.parent().is_some_and(|g| {
+                    g.kind() == "assignment" && g.child_by_field_name("left") == Some(parent)
+                })
+        }
+        "augmented_assignment" => parent.child_by_field_name("left") == Some(subscript),
+        _ => false,
     }
 }
 
