@@ -877,7 +877,7 @@ fn rule_prints_the_rules_documentation() {
     assert_eq!(code(&output), 2);
     assert_eq!(
         stderr(&output),
-        "error: unknown rule `LK999`; known rules: LK001, LK002, LK003 (see --list-rules)\n"
+        "error: unknown rule `LK999`; known rules: LK001, LK002, LK003, LK010, LK011 (see --list-rules)\n"
     );
 }
 
@@ -919,7 +919,9 @@ fn list_rules_shows_code_name_default_and_fix_safety() {
         "CODE   NAME                           DEFAULT  FIX\n\
          LK001  mutable-default-argument       on       safe or unsafe or none\n\
          LK002  module-level-large-allocation  on       unsafe or none\n\
-         LK003  reference-cycle                on       unsafe or none\n"
+         LK003  reference-cycle                on       unsafe or none\n\
+         LK010  mutable-class-attribute        off      unsafe or none\n\
+         LK011  unbounded-module-container     off      none\n"
     );
     assert!(!stdout(&output).contains("sometimes"));
     let output = run_in(
