@@ -201,60 +201,75 @@ impl<'a> FileFacts<'a> {
             if !self.classes.contains_key(other) {
                 return true;
             }
-            other == own || self.inherits(file, other, own, 0) || self.inherits(file, own, other, 0)
+            other == own || self.inherits(file, other, own) || self.inherits(file, own, other)
         })
     }
 
-    /// Whether the file's class `sub` inherits from `base`, through classes of the file.
-    pub(crate) fn inherits(&self, file: &SourceFile, sub: &str, base: &str, depth: usize) -> bool {
-        if depth > 20 {
-            return false;
+    /// Whether the file's class `sub` inherits from `base`, through classes of the
+    /// file. A search over names, each visited once: diamonds cost no more than chains.
+    pub(crate) fn inherits(&self, file: &SourceFile, sub: &str, base: &str) -> bool {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut pending: Vec<&str> = vec![sub];
+        while let Some(name) = pending.pop() {
+            for class in self.classes.get(name).into_iter().flatten() {
+                let Some(bases) = class.child_by_field_name("superclasses") else {
+                    continue;
+                };
+                let mut cursor = bases.walk();
+                let names: Vec<Node> = bases
+                    .named_children(&mut cursor)
+                    .filter(|b| b.kind() == "identifier")
+                    .collect();
+                for parent in names {
+                    let parent = file.node_text(parent);
+                    if parent == base {
+                        return true;
+                    }
+                    if seen.insert(parent) {
+                        pending.push(parent);
+                    }
+                }
+            }
         }
-        self.classes.get(sub).into_iter().flatten().any(|class| {
-            class
-                .child_by_field_name("superclasses")
-                .is_some_and(|bases| {
-                    let mut cursor = bases.walk();
-                    let names: Vec<&str> = bases
-                        .named_children(&mut cursor)
-                        .filter(|b| b.kind() == "identifier")
-                        .map(|b| file.node_text(b))
-                        .collect();
-                    names
-                        .iter()
-                        .any(|name| *name == base || self.inherits(file, name, base, depth + 1))
-                })
-        })
+        false
     }
 
     /// A class with no decorator whose bases are `object` or, recursively, plain
     /// classes of this file (each defined once): its annotated attributes are class
     /// attributes, not some framework's field defaults.
     pub(crate) fn is_plain_class(&self, file: &SourceFile, class: Node) -> bool {
-        self.is_plain(file, class, 0)
-    }
-
-    fn is_plain(&self, file: &SourceFile, class: Node, depth: usize) -> bool {
-        if depth > 20
-            || class
+        // Every class reached through the bases, each once.
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut pending = vec![class];
+        while let Some(class) = pending.pop() {
+            if !seen.insert(class.id()) {
+                continue;
+            }
+            if class
                 .parent()
                 .is_some_and(|p| p.kind() == "decorated_definition")
-        {
-            return false;
+            {
+                return false;
+            }
+            let Some(bases) = class.child_by_field_name("superclasses") else {
+                continue;
+            };
+            let mut cursor = bases.walk();
+            let all: Vec<Node> = bases.named_children(&mut cursor).collect();
+            for base in all {
+                let text = file.node_text(base);
+                if text == "object" {
+                    continue;
+                }
+                match self.classes.get(text) {
+                    Some(defs) if base.kind() == "identifier" && defs.len() == 1 => {
+                        pending.push(defs[0])
+                    }
+                    _ => return false,
+                }
+            }
         }
-        let Some(bases) = class.child_by_field_name("superclasses") else {
-            return true;
-        };
-        let mut cursor = bases.walk();
-        let all: Vec<Node> = bases.named_children(&mut cursor).collect();
-        all.into_iter().all(|base| {
-            let text = file.node_text(base);
-            text == "object"
-                || base.kind() == "identifier"
-                    && self.classes.get(text).is_some_and(|defs| {
-                        defs.len() == 1 && self.is_plain(file, defs[0], depth + 1)
-                    })
-        })
+        true
     }
 }
 

@@ -84,7 +84,7 @@ pub(super) fn plan<'a>(
     let subclasses = facts
         .classes
         .iter()
-        .filter(|(sub, _)| facts.inherits(file, sub, class_name, 0))
+        .filter(|(sub, _)| facts.inherits(file, sub, class_name))
         .flat_map(|(sub, defs)| defs.iter().map(move |def| (*sub, *def)));
     for (sub, subclass) in subclasses {
         let Some(sub_body) = subclass.child_by_field_name("body") else {
