@@ -166,13 +166,16 @@ fn run_admitted_rules(
         let suppressions = Suppressions::collect(file);
         if !suppressions.is_empty() {
             findings.retain(|finding| {
-                let aliases = settings
+                // Another tool's code for the rule, or this project's own code from
+                // before a rule was split, silences it too.
+                let aliases: Vec<&str> = settings
                     .rules
                     .iter()
                     .find(|rule| rule.code() == finding.code)
-                    .map_or(&[][..], |rule| rule.aliases());
+                    .map(|rule| [rule.aliases(), rule.former_codes()].concat())
+                    .unwrap_or_default();
                 let line = noqa_line(file, finding.range.start);
-                !suppressions.silences(line, finding.code, aliases)
+                !suppressions.silences(line, finding.code, &aliases)
             });
         }
     }
