@@ -219,6 +219,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ("lk003/weakref_import_conditional.py", NO_FIX),
     ("lk003/weakref_import_in_main_block.py", NO_FIX),
     ("lk004/ok_exception_chaining.py", NO_FINDING),
+    ("lk004/ok_noqa_former_code.py", NO_FINDING),
     ("lk005/ok_look_alikes.py", NO_FINDING),
     ("lk003/ok_loop_look_alikes.py", NO_FINDING),
     ("lk006/ok_not_methods.py", NO_FINDING),
