@@ -21,6 +21,9 @@ Look-alikes stay silent: chaining by hand (`new.__cause__ = e`), a name rebound 
 the store, a local container the function clears, deletes or rebinds afterwards (as
 `socket.create_connection` does), and `e` stored in a plain local variable.
 
+LK003 reported this before it was split into one rule per cause: a `# noqa: LK003`
+still silences it.
+
 On by default: on real projects these findings are worth changing
 (docs/precision.md).
 

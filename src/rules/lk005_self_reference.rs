@@ -19,6 +19,9 @@ Look-alikes stay silent: `self.name = self.name.strip()`, `self.items = list(sel
 `self.copy = copy.copy(self)`, `a[1:] = a` (a copy of the items), and storing on a class
 (`cls.marker = cls`: a class refers to itself through `__mro__` already).
 
+LK003 reported this before it was split into one rule per cause: a `# noqa: LK003`
+still silences it.
+
 Off by default: on real projects most self-references are deliberate markers or
 singletons (docs/precision.md). Select it with `--extend-select LK005`.
 

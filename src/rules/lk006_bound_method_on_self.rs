@@ -21,6 +21,9 @@ attribute of the instance (`self.callback = self.on_done`), on an object the ins
 holds (`self.parser.print_help = self._help`), and in a dict or list the instance holds
 (`self.handlers = {KEY: self.on_key}`, `self.handlers[KEY] = self.on_key`).
 
+LK003 reported this before it was split into one rule per cause: a `# noqa: LK003`
+still silences it.
+
 Off by default: on real projects these are mostly deliberate dispatch tables, state
 machines and callbacks that live as long as their object (docs/precision.md). Select it
 with `--extend-select LK006`.

@@ -18,6 +18,9 @@ an item of what `self` holds).
 Look-alikes stay silent: a lambda that takes `self` as its own parameter, a closure that
 does not read `self`, and a nested `def` that is also bound to something else.
 
+LK003 reported this before it was split into one rule per cause: a `# noqa: LK003`
+still silences it.
+
 Off by default: on real projects these are mostly deliberate (a calling convention
 chosen once, a callback that lives as long as its object; docs/precision.md). Select it
 with `--extend-select LK007`.
