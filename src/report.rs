@@ -467,6 +467,11 @@ pub fn print_error(message: &str) {
     eprintln!("error: {message}");
 }
 
+/// `warning: MESSAGE` on stderr: something went wrong that does not change the result.
+pub fn print_warning(message: &str) {
+    eprintln!("warning: {message}");
+}
+
 /// `note: MESSAGE` on stderr: something to know that is not an error.
 pub fn print_note(message: &str) {
     eprintln!("note: {message}");

@@ -1,7 +1,6 @@
 //! One run of the command: settings from the arguments, files from the walk, each file
 //! read, fixed or checked, and written, in parallel; then the report, in path order.
 
-use std::borrow::Cow;
 use std::cell::Cell;
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -14,10 +13,11 @@ use std::sync::{Arc, LazyLock, Once};
 
 use rayon::prelude::*;
 
-use crate::cli::{Args, Command, Mode, RuleArgs};
+use crate::cache::{self, RunCache};
+use crate::cli::{Args, CleanArgs, Command, Mode, RuleArgs};
 use crate::config::Resolver;
 use crate::diff::{self, LineMap, PatchBase};
-use crate::encoding::{declared_encoding, Declared, Encoding};
+use crate::encoding::{decode_source, Decoded, Encoding};
 use crate::engine::{self, Located};
 use crate::fix::Change;
 use crate::report::{self, Style};
@@ -62,6 +62,40 @@ pub fn run(command: Command) -> ExitStatus {
     match command {
         Command::Run(args) => main(args),
         Command::Rule(args) => explain_rule(&args),
+        Command::Clean(args) => clean(&args),
+    }
+}
+
+/// `pyleak-fix clean`: removes the cache a run in this directory would use.
+fn clean(args: &CleanArgs) -> ExitStatus {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let dir = match &args.cache_dir {
+        Some(dir) => crate::config::absolute(&cwd, dir),
+        None => {
+            let resolver = Resolver::new(&cwd, Default::default(), None, args.isolated);
+            match resolver.and_then(|resolver| resolver.cache_dir()) {
+                Ok(dir) => dir,
+                Err(error) => {
+                    report::print_error(&error.to_string());
+                    return ExitStatus::Error;
+                }
+            }
+        }
+    };
+    let shown = walk::display_path(&dir, &cwd);
+    match cache::clean(&dir) {
+        Ok(true) => {
+            report::print_note(&format!("removed the cache {}", shown.display()));
+            ExitStatus::Success
+        }
+        Ok(false) => {
+            report::print_note(&format!("no cache to remove at {}", shown.display()));
+            ExitStatus::Success
+        }
+        Err(error) => {
+            report::print_error(&error);
+            ExitStatus::Error
+        }
     }
 }
 
@@ -147,7 +181,12 @@ pub fn main(args: Args) -> ExitStatus {
     if mode == Mode::Apply {
         interrupt::install();
     }
-    let mut files = process_files(&jobs, mode);
+    let cache = if args.no_cache {
+        None
+    } else {
+        open_cache(&args, &resolver, &jobs)
+    };
+    let mut files = process_files(&jobs, mode, cache.as_ref());
     let patch_base = name_diffs(&mut files, resolver.cwd());
     let interrupted = interrupt::requested();
     let unprocessed = if interrupted {
@@ -160,6 +199,10 @@ pub fn main(args: Args) -> ExitStatus {
     report::print(mode, &style, &walked, &files);
     if patch_base == PatchBase::Root {
         report::print_patch_base_note(patch_base);
+    }
+    // After the report: the user has the result before the cache is written.
+    if let Some(cache) = cache {
+        save_cache(cache);
     }
     if interrupted {
         report::print_error(&format!(
@@ -178,6 +221,36 @@ pub fn main(args: Args) -> ExitStatus {
         return ExitStatus::Interrupted;
     }
     adjust_exit_status(&args, exit_status(mode, &walked, &files), &files)
+}
+
+/// The cache for this run's jobs, in the directory `--cache-dir` (or
+/// `PYLEAK_FIX_CACHE_DIR`), the `cache-dir` setting, or the default names.
+fn open_cache(args: &Args, resolver: &Resolver, jobs: &[Job]) -> Option<RunCache> {
+    let dir = match &args.cache_dir {
+        Some(dir) => resolver.absolute(dir),
+        None => resolver.cache_dir().ok()?,
+    };
+    RunCache::open(
+        &dir,
+        jobs.iter()
+            .map(|job| (resolver.absolute(&job.path), &job.settings)),
+    )
+}
+
+/// Writes the cache back; a cache that cannot be written costs the next run time, not
+/// this run its result, so it is a warning.
+fn save_cache(cache: RunCache) {
+    let (hits, misses) = cache.hits_and_misses();
+    let saved = cache.save();
+    if let Some(error) = &saved.error {
+        report::print_warning(error);
+    }
+    if cfg!(debug_assertions) && std::env::var_os("PYLEAK_FIX_DEBUG_CACHE_STATS").is_some() {
+        eprintln!(
+            "cache: {hits} hits, {misses} misses, {} files written",
+            saved.files_written
+        );
+    }
 }
 
 /// What a file not processed because of Ctrl-C gets as its outcome.
@@ -271,13 +344,17 @@ fn on_workers<T: Send>(work: impl FnOnce() -> T + Send) -> T {
 }
 
 /// Processes each file on the worker pool; the reports come back in the order of `jobs`.
-pub fn process_files(jobs: &[Job], mode: Mode) -> Vec<FileReport> {
+/// `cache` was opened for these `jobs`.
+pub fn process_files(jobs: &[Job], mode: Mode, cache: Option<&RunCache>) -> Vec<FileReport> {
     on_workers(|| {
         jobs.par_iter()
-            .map(|job| FileReport {
+            .enumerate()
+            .map(|(index, job)| FileReport {
                 path: job.path.clone(),
                 unsafe_fixes: job.settings.unsafe_fixes,
-                outcome: catching_panics(|| process_file(&job.path, mode, &job.settings)),
+                outcome: catching_panics(|| {
+                    process_file(&job.path, mode, &job.settings, cache.map(|c| (c, index)))
+                }),
             })
             .collect()
     })
@@ -358,18 +435,30 @@ fn catching_panics<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, Str
     })
 }
 
-const BOM: &str = "\u{feff}";
-
 /// Reads the file once, fixes or checks it, and writes it back when fixing in place
-/// changed it.
-fn process_file(path: &Path, mode: Mode, settings: &Settings) -> Result<FileOutcome, String> {
+/// changed it. `cache`: the run's cache and this file's job in it; a result kept for
+/// the very same bytes is used instead of processing them.
+fn process_file(
+    path: &Path,
+    mode: Mode,
+    settings: &Settings,
+    cache: Option<(&RunCache, usize)>,
+) -> Result<FileOutcome, String> {
     if mode == Mode::Apply && interrupt::requested() {
         return Err(INTERRUPTED.to_string());
     }
     let bytes = read_regular_file(path, settings.max_file_bytes)?;
+    if let Some(outcome) = cache.and_then(|(cache, job)| cache.lookup(job, &bytes, mode)) {
+        return Ok(outcome);
+    }
     let (outcome, fixed_bytes) = process_bytes(&bytes, mode, settings)?;
-    if let (Mode::Apply, Some(fixed_bytes)) = (mode, fixed_bytes) {
-        write_atomically(path, &bytes, &fixed_bytes)?;
+    match (mode, fixed_bytes) {
+        (Mode::Apply, Some(fixed_bytes)) => write_atomically(path, &bytes, &fixed_bytes)?,
+        _ => {
+            if let Some((cache, job)) = cache {
+                cache.store(job, &bytes, mode, &outcome);
+            }
+        }
     }
     Ok(outcome)
 }
@@ -474,32 +563,11 @@ fn process_bytes(
     mode: Mode,
     settings: &Settings,
 ) -> Result<(FileOutcome, Option<Vec<u8>>), String> {
-    let (bom, body) = match bytes.strip_prefix(BOM.as_bytes()) {
-        Some(body) => (BOM, body),
-        None => ("", bytes),
-    };
-    if let Some(at) = body.iter().position(|&byte| byte == 0) {
-        return Err(format!(
-            "contains a NUL byte (byte {}), which CPython refuses in source too; left unchanged",
-            bom.len() + at
-        ));
-    }
-    let encoding = source_encoding(bom, body)?;
-    let text: Cow<str> = match encoding {
-        Encoding::Utf8 => std::str::from_utf8(body).map(Cow::Borrowed).map_err(|error| {
-            format!(
-                "not valid UTF-8 (byte {}); pyleak-fix reads UTF-8 source unless a PEP 263 \
-                 declaration names another encoding it knows (latin-1, cp1252, ascii)",
-                bom.len() + error.valid_up_to()
-            )
-        })?,
-        other => Cow::Owned(other.decode(body).map_err(|at| {
-            format!(
-                "not valid {} (byte {at}), the encoding its PEP 263 declaration names; left unchanged",
-                other.name()
-            )
-        })?),
-    };
+    let Decoded {
+        bom,
+        encoding,
+        text,
+    } = decode_source(bytes)?;
     let text = text.as_ref();
     if mode == Mode::Check {
         let findings = engine::check_text(text, settings).map_err(|error| error.to_string())?;
@@ -566,22 +634,6 @@ fn process_bytes(
         source,
     };
     Ok((FileOutcome::Fixed(fixed), fixed_bytes))
-}
-
-/// The encoding of a file's bytes: UTF-8 unless a PEP 263 declaration names another
-/// (a byte-order mark says UTF-8 whatever follows); one this crate does not know is refused.
-fn source_encoding(bom: &str, body: &[u8]) -> Result<Encoding, String> {
-    if !bom.is_empty() {
-        return Ok(Encoding::Utf8);
-    }
-    match declared_encoding(body) {
-        Declared::None => Ok(Encoding::Utf8),
-        Declared::Supported(encoding) => Ok(encoding),
-        Declared::Unsupported(name) => Err(format!(
-            "declares the encoding `{name}` (PEP 263), which pyleak-fix does not read \
-             (it reads utf-8, latin-1, cp1252 and ascii); left unchanged"
-        )),
-    }
 }
 
 /// A diff's hunks of decoded text, in the file's encoding: every line is text from the
