@@ -17,7 +17,7 @@
 
 mod entry;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -238,10 +238,11 @@ impl RunCache {
     /// less those whose file no longer exists; this run's entries win.
     pub fn save(self) -> Saved {
         let mut saved = Saved::default();
-        let changed: Vec<Bucket> = self
+        let changed: Vec<(usize, Bucket)> = self
             .buckets
             .into_iter()
-            .filter(|bucket| !bucket.computed.lock().unwrap().is_empty())
+            .enumerate()
+            .filter(|(_, bucket)| !bucket.computed.lock().unwrap().is_empty())
             .collect();
         if changed.is_empty() {
             return saved;
@@ -250,10 +251,22 @@ impl RunCache {
             saved.error = Some(error);
             return saved;
         }
-        for bucket in changed {
+        for (index, bucket) in changed {
             let computed = bucket.computed.into_inner().unwrap();
+            // The files of this run exist; only the others are looked for.
+            let in_run: HashSet<&str> = self
+                .jobs
+                .iter()
+                .flatten()
+                .filter(|key| key.bucket == index)
+                .map(|key| key.path.as_str())
+                .collect();
             let mut entries = read_cache_file(&bucket.path, &self.build, &bucket.settings);
-            entries.retain(|path, _| computed.contains_key(path) || Path::new(path).exists());
+            entries.retain(|path, _| {
+                in_run.contains(path.as_str())
+                    || computed.contains_key(path)
+                    || Path::new(path).exists()
+            });
             entries.extend(computed);
             let file = CacheFile {
                 format: FORMAT,
