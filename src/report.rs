@@ -150,90 +150,173 @@ struct Listed<'a> {
     unsafe_fixes: bool,
 }
 
-/// Prints the report of a run on stdout and stderr. A closed stdout (`| head`) ends
-/// the printing quietly: the run's work is already done and its exit code stands.
-pub fn print(mode: Mode, style: &Style, walked: &Walked, files: &[FileReport]) {
-    let stdout = io::stdout();
-    let stderr = io::stderr();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut err = BufWriter::new(stderr.lock());
-    let _ = write_report(&mut out, &mut err, mode, style, walked, files)
-        .and_then(|()| out.flush())
-        .and_then(|()| err.flush());
+/// Writes the report of a run: findings and diffs on `out`, errors on `err`, and the
+/// summary on `out` when fixing in place with a human format (it belongs with the
+/// findings left) and on `err` otherwise (stdout then holds only findings, a patch, or a
+/// document another program reads). `--dry-run` always prints its patch, whatever the
+/// format.
+///
+/// The files come one at a time, in path order ([`Reporter::file`]), and each is
+/// written as soon as it comes and then dropped, with its text: a run holds the text of
+/// no file it has reported. Only what the end of the report needs is kept: the JSON or
+/// SARIF document's values, `--statistics`' counts, and `--dry-run`'s diffs (their
+/// `---`/`+++` names depend on every file patched) and the findings they leave.
+pub struct Reporter<'a, O: Write, E: Write> {
+    out: &'a mut O,
+    err: &'a mut E,
+    mode: Mode,
+    style: &'a Style,
+    tally: Tally,
+    /// JSON and SARIF: each finding's value, in order.
+    values: Vec<Value>,
+    /// `--statistics`: each finding, and whether unsafe fixes were on for its file.
+    counted: Vec<(Located, bool)>,
+    /// `--dry-run`: the files with a diff, named once every file is processed.
+    patched: Vec<FileReport>,
+    /// `--dry-run`: the findings its patch leaves, listed on `err` after it.
+    left_by_patch: Vec<(PathBuf, Located)>,
 }
 
-/// Writes the report: findings and diffs on `out`, errors on `err`, and the summary on
-/// `out` when fixing in place with a human format (it belongs with the findings left)
-/// and on `err` otherwise (stdout then holds only findings, a patch, or a document
-/// another program reads). `--dry-run` always prints its patch, whatever the format.
-pub fn write_report(
-    out: &mut impl Write,
-    err: &mut impl Write,
-    mode: Mode,
-    style: &Style,
-    walked: &Walked,
-    files: &[FileReport],
-) -> io::Result<()> {
-    for warning in &walked.warnings {
-        writeln!(err, "warning: {}", warning.message)?;
-    }
-    for error in &walked.errors {
-        if error.path.as_os_str().is_empty() {
-            writeln!(err, "error: {}", error.message)?;
-        } else {
-            writeln!(err, "error: {}: {}", error.path.display(), error.message)?;
+impl<'a, O: Write, E: Write> Reporter<'a, O, E> {
+    /// Starts the report with what the walk found wrong.
+    pub fn new(
+        out: &'a mut O,
+        err: &'a mut E,
+        mode: Mode,
+        style: &'a Style,
+        walked: &Walked,
+    ) -> io::Result<Self> {
+        for warning in &walked.warnings {
+            writeln!(err, "warning: {}", warning.message)?;
         }
+        for error in &walked.errors {
+            if error.path.as_os_str().is_empty() {
+                writeln!(err, "error: {}", error.message)?;
+            } else {
+                writeln!(err, "error: {}: {}", error.path.display(), error.message)?;
+            }
+        }
+        Ok(Reporter {
+            out,
+            err,
+            mode,
+            style,
+            tally: Tally {
+                errors: walked.errors.len(),
+                ..Tally::default()
+            },
+            values: Vec::new(),
+            counted: Vec::new(),
+            patched: Vec::new(),
+            left_by_patch: Vec::new(),
+        })
     }
-    let mut tally = Tally {
-        errors: walked.errors.len(),
-        ..Tally::default()
-    };
-    let mut listed = Vec::new();
-    // `--dry-run`: the findings its patch leaves, listed on `err` after it.
-    let mut left_by_patch = Vec::new();
-    for file in files {
+
+    /// Reports the next file.
+    pub fn file(&mut self, file: FileReport) -> io::Result<()> {
+        let unsafe_fixes = file.unsafe_fixes;
         match &file.outcome {
             Err(cause) => {
-                tally.errors += 1;
-                writeln!(err, "error: {}: {cause}", file.path.display())?;
+                self.tally.errors += 1;
+                writeln!(self.err, "error: {}: {cause}", file.path.display())?;
             }
             Ok(FileOutcome::Checked { findings, source }) => {
-                tally.files += 1;
-                tally.files_with_findings += usize::from(!findings.is_empty());
-                tally.findings += findings.len();
+                self.tally.files += 1;
+                self.tally.files_with_findings += usize::from(!findings.is_empty());
+                self.tally.findings += findings.len();
+                let mut indexes = LineIndexes::default();
                 for located in findings {
-                    tally.count_fix(located, file.unsafe_fixes);
-                    listed.push(Listed {
+                    self.tally.count_fix(located, unsafe_fixes);
+                    let listed = Listed {
                         path: &file.path,
                         located,
                         source,
-                        unsafe_fixes: file.unsafe_fixes,
-                    });
+                        unsafe_fixes,
+                    };
+                    self.list(&listed, &mut indexes)?;
                 }
             }
             Ok(FileOutcome::Fixed(fixed)) => {
-                tally.files += 1;
+                self.tally.files += 1;
                 // A file `--add-noqa` only commented is not counted as fixed.
                 let fixed_some = fixed.silenced.is_empty() || !fixed.applied.is_empty();
-                tally.files_changed += usize::from(fixed.changed && fixed_some);
-                tally.fixes += fixed.applied.len();
+                self.tally.files_changed += usize::from(fixed.changed && fixed_some);
+                self.tally.fixes += fixed.applied.len();
                 for code in &fixed.silenced {
-                    *tally.silenced_by_code.entry(code).or_default() += 1;
+                    *self.tally.silenced_by_code.entry(code).or_default() += 1;
                 }
+                let mut indexes = LineIndexes::default();
                 for located in &fixed.remaining {
-                    tally.count_left(located, file.unsafe_fixes);
-                    let finding = Listed {
-                        path: &file.path,
-                        located,
-                        source: &fixed.source,
-                        unsafe_fixes: file.unsafe_fixes,
-                    };
-                    match mode {
-                        Mode::Apply => listed.push(finding),
-                        Mode::DryRun => left_by_patch.push(finding),
+                    self.tally.count_left(located, unsafe_fixes);
+                    match self.mode {
+                        Mode::Apply => {
+                            let listed = Listed {
+                                path: &file.path,
+                                located,
+                                source: &fixed.source,
+                                unsafe_fixes,
+                            };
+                            self.list(&listed, &mut indexes)?;
+                        }
+                        Mode::DryRun => self
+                            .left_by_patch
+                            .push((file.path.clone(), located.clone())),
                         Mode::Check => {}
                     }
                 }
+                if fixed.diff.is_some() {
+                    self.patched.push(file);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one finding in the chosen format, or keeps what the end needs of it.
+    fn list(&mut self, listed: &Listed, indexes: &mut LineIndexes) -> io::Result<()> {
+        if self.style.statistics {
+            self.counted
+                .push((listed.located.clone(), listed.unsafe_fixes));
+            return Ok(());
+        }
+        match self.style.format {
+            OutputFormat::Concise => write_concise(self.out, self.style, listed),
+            OutputFormat::Full => write_full(self.out, self.style, listed, indexes),
+            OutputFormat::Github => write_github(self.out, listed),
+            OutputFormat::Json => {
+                let value = json_finding(listed, &self.style.cwd, indexes);
+                self.values.push(value);
+                Ok(())
+            }
+            OutputFormat::Sarif => {
+                let value = sarif_result(listed, &self.style.cwd, indexes);
+                self.values.push(value);
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the report: names the diffs with `name_diffs` (which returns the base their
+    /// names are relative to) and prints them, the document or statistics a format
+    /// keeps for the end, what the patch leaves, and the summary.
+    pub fn finish(
+        self,
+        name_diffs: impl FnOnce(&mut [FileReport]) -> PatchBase,
+    ) -> io::Result<PatchBase> {
+        let Reporter {
+            out,
+            err,
+            mode,
+            style,
+            tally,
+            values,
+            counted,
+            mut patched,
+            left_by_patch,
+        } = self;
+        let base = name_diffs(&mut patched);
+        for file in &patched {
+            if let Ok(FileOutcome::Fixed(fixed)) = &file.outcome {
                 if let Some(hunks) = &fixed.diff {
                     let diff = [fixed.diff_header.as_slice(), hunks].concat();
                     // A diff in another encoding than UTF-8 (or naming a file whose name
@@ -245,37 +328,66 @@ pub fn write_report(
                 }
             }
         }
-    }
-    if mode != Mode::DryRun {
-        if style.statistics {
-            write_statistics(out, style, &listed)?;
-        } else {
-            write_findings(out, style, &listed)?;
+        if mode != Mode::DryRun {
+            if style.statistics {
+                write_statistics(out, style, &counted)?;
+            } else {
+                match style.format {
+                    OutputFormat::Json => {
+                        writeln!(out, "{}", to_pretty_json(&Value::Array(values)))?
+                    }
+                    OutputFormat::Sarif => writeln!(out, "{}", to_pretty_json(&sarif(values)))?,
+                    _ => {}
+                }
+            }
         }
+        // stdout holds the patch alone; what it leaves goes with the summary, in the
+        // concise format (whatever `--output-format` says: the patch is the output), so
+        // that a check hook that fails says where.
+        let plain = Style::plain(&style.cwd);
+        for (path, located) in &left_by_patch {
+            let listed = Listed {
+                path,
+                located,
+                source: "",
+                unsafe_fixes: false,
+            };
+            write_concise(err, &plain, &listed)?;
+        }
+        let summary = match mode {
+            Mode::Apply => tally.apply_summary(),
+            Mode::DryRun => tally.dry_run_summary(),
+            Mode::Check => tally.check_summary(),
+        };
+        if mode == Mode::Apply && !style.format.is_machine_readable() {
+            writeln!(out, "{summary}")?;
+        } else {
+            writeln!(err, "{summary}")?;
+        }
+        Ok(base)
     }
-    // stdout holds the patch alone; what it leaves goes with the summary, in the concise
-    // format (whatever `--output-format` says: the patch is the output), so that a
-    // check hook that fails says where.
-    let plain = Style::plain(&style.cwd);
-    for finding in &left_by_patch {
-        write_concise(err, &plain, finding)?;
+}
+
+/// The whole report of files already processed (and their diffs named), at once.
+pub fn write_report(
+    out: &mut impl Write,
+    err: &mut impl Write,
+    mode: Mode,
+    style: &Style,
+    walked: &Walked,
+    files: Vec<FileReport>,
+) -> io::Result<()> {
+    let mut reporter = Reporter::new(out, err, mode, style, walked)?;
+    for file in files {
+        reporter.file(file)?;
     }
-    let summary = match mode {
-        Mode::Apply => tally.apply_summary(),
-        Mode::DryRun => tally.dry_run_summary(),
-        Mode::Check => tally.check_summary(),
-    };
-    if mode == Mode::Apply && !style.format.is_machine_readable() {
-        writeln!(out, "{summary}")
-    } else {
-        writeln!(err, "{summary}")
-    }
+    reporter.finish(|_| PatchBase::CurrentDir).map(drop)
 }
 
 /// The report of a run on standard input. When fixing, stdout carries the source
 /// (fixed, or as it came), so the findings and the summary go to stderr; otherwise the
 /// report is the same as for a file.
-pub fn print_stdin(mode: Mode, style: &Style, files: &[FileReport], source: &[u8]) {
+pub fn print_stdin(mode: Mode, style: &Style, files: Vec<FileReport>, source: &[u8]) {
     let walked = Walked::default();
     let stdout = io::stdout();
     let stderr = io::stderr();
@@ -394,11 +506,15 @@ pub fn print_source(source: &[u8]) {
 
 /// `--statistics`: a line per rule (JSON with `--output-format json`), in place of the
 /// findings.
-fn write_statistics(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io::Result<()> {
+fn write_statistics(
+    out: &mut impl Write,
+    style: &Style,
+    counted: &[(Located, bool)],
+) -> io::Result<()> {
     let counts = statistics::count_by_rule(
-        listed
+        counted
             .iter()
-            .map(|finding| (finding.located, finding.unsafe_fixes)),
+            .map(|(located, unsafe_fixes)| (located, *unsafe_fixes)),
     );
     if style.format == OutputFormat::Json {
         writeln!(out, "{}", to_pretty_json(&statistics::to_json(&counts)))
@@ -418,43 +534,6 @@ impl LineIndexes {
         self.0
             .entry((source.as_ptr() as usize, source.len()))
             .or_insert_with(|| LineIndex::new(source))
-    }
-}
-
-/// Lists the findings in the chosen format.
-fn write_findings(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io::Result<()> {
-    let mut indexes = LineIndexes::default();
-    match style.format {
-        OutputFormat::Concise => {
-            for finding in listed {
-                write_concise(out, style, finding)?;
-            }
-            Ok(())
-        }
-        OutputFormat::Full => {
-            for finding in listed {
-                write_full(out, style, finding, &mut indexes)?;
-            }
-            Ok(())
-        }
-        OutputFormat::Github => {
-            for finding in listed {
-                write_github(out, finding)?;
-            }
-            Ok(())
-        }
-        OutputFormat::Json => {
-            let findings: Vec<Value> = listed
-                .iter()
-                .map(|finding| json_finding(finding, &style.cwd, &mut indexes))
-                .collect();
-            writeln!(out, "{}", to_pretty_json(&Value::Array(findings)))
-        }
-        OutputFormat::Sarif => writeln!(
-            out,
-            "{}",
-            to_pretty_json(&sarif(listed, &style.cwd, &mut indexes))
-        ),
     }
 }
 
@@ -683,10 +762,55 @@ fn sarif_region(start: Location, end: Location) -> Value {
     })
 }
 
+/// One finding as a SARIF result, with its fix as replacements.
+fn sarif_result(finding: &Listed, cwd: &Path, indexes: &mut LineIndexes) -> Value {
+    let Listed {
+        path,
+        located,
+        source,
+        ..
+    } = finding;
+    let uri = file_uri(&absolute(cwd, path));
+    let mut result = json!({
+        "ruleId": located.finding.code,
+        "level": "error",
+        "message": { "text": located.finding.message },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": { "uri": uri },
+                "region": sarif_region(located.start, located.end),
+            }
+        }],
+    });
+    if let Some(fix) = &located.finding.fix {
+        let replacements: Vec<Value> = fix
+            .edits
+            .iter()
+            .zip(edit_locations(source, indexes.of(source), fix))
+            .map(|(edit, (start, end))| {
+                json!({
+                    "deletedRegion": sarif_region(start, end),
+                    "insertedContent": { "text": edit.content },
+                })
+            })
+            .collect();
+        result["fixes"] = json!([{
+            "description": {
+                "text": format!("{} ({})", fix.title, fix.applicability.as_str())
+            },
+            "artifactChanges": [{
+                "artifactLocation": { "uri": uri },
+                "replacements": replacements,
+            }],
+        }]);
+    }
+    result
+}
+
 /// A SARIF 2.1.0 log of one run: every rule in the driver, a result per finding with
 /// its fix as replacements. Columns count Unicode characters, as the rest of the output
 /// does, and the run says so (`columnKind`).
-fn sarif(listed: &[Listed], cwd: &Path, indexes: &mut LineIndexes) -> Value {
+fn sarif(results: Vec<Value>) -> Value {
     let rules: Vec<Value> = rules::ALL
         .iter()
         .map(|rule| {
@@ -699,52 +823,6 @@ fn sarif(listed: &[Listed], cwd: &Path, indexes: &mut LineIndexes) -> Value {
                 "defaultConfiguration": { "enabled": rule.default_enabled() },
                 "properties": { "fixSafety": rule.fix_safety().kinds() },
             })
-        })
-        .collect();
-    let results: Vec<Value> = listed
-        .iter()
-        .map(|finding| {
-            let Listed {
-                path,
-                located,
-                source,
-                ..
-            } = finding;
-            let uri = file_uri(&absolute(cwd, path));
-            let mut result = json!({
-                "ruleId": located.finding.code,
-                "level": "error",
-                "message": { "text": located.finding.message },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": uri },
-                        "region": sarif_region(located.start, located.end),
-                    }
-                }],
-            });
-            if let Some(fix) = &located.finding.fix {
-                let replacements: Vec<Value> = fix
-                    .edits
-                    .iter()
-                    .zip(edit_locations(source, indexes.of(source), fix))
-                    .map(|(edit, (start, end))| {
-                        json!({
-                            "deletedRegion": sarif_region(start, end),
-                            "insertedContent": { "text": edit.content },
-                        })
-                    })
-                    .collect();
-                result["fixes"] = json!([{
-                    "description": {
-                        "text": format!("{} ({})", fix.title, fix.applicability.as_str())
-                    },
-                    "artifactChanges": [{
-                        "artifactLocation": { "uri": uri },
-                        "replacements": replacements,
-                    }],
-                }]);
-            }
-            result
         })
         .collect();
     json!({

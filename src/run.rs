@@ -2,16 +2,15 @@
 //! read, fixed or checked, and written, in parallel; then the report, in path order.
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, BufWriter, Read as _, Write as _};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock, Once};
-
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, LazyLock, Once};
 
 use crate::cache::{self, RunCache};
 use crate::cli::{Args, CleanArgs, Command, Mode, RuleArgs};
@@ -186,17 +185,38 @@ pub fn main(args: Args) -> ExitStatus {
     } else {
         open_cache(&args, &resolver, &jobs)
     };
-    let mut files = process_files(&jobs, mode, cache.as_ref());
-    let patch_base = name_diffs(&mut files, resolver.cwd());
+    let mut summary = Summary::new(&walked);
+    let mut unprocessed = 0;
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut err = BufWriter::new(stderr.lock());
+    // A closed stdout (`| head`) ends the printing quietly: the files are still
+    // processed (and fixed), and the exit code stands.
+    let mut reporter = report::Reporter::new(&mut out, &mut err, mode, &style, &walked).ok();
+    process_files(&jobs, mode, cache.as_ref(), |file| {
+        if file.outcome.as_ref().err().map(String::as_str) == Some(INTERRUPTED) {
+            unprocessed += 1;
+            return;
+        }
+        summary.add(mode, &file);
+        if let Some(writing) = &mut reporter {
+            if writing.file(file).is_err() {
+                reporter = None;
+            }
+        }
+    });
+    let patch_base = reporter
+        .and_then(|reporter| {
+            reporter
+                .finish(|patched| name_diffs(patched, resolver.cwd()))
+                .ok()
+        })
+        .unwrap_or(PatchBase::CurrentDir);
+    let _ = out.flush();
+    let _ = err.flush();
+    drop((out, err));
     let interrupted = interrupt::requested();
-    let unprocessed = if interrupted {
-        let before = files.len();
-        files.retain(|file| file.outcome.as_ref().err().map(String::as_str) != Some(INTERRUPTED));
-        before - files.len()
-    } else {
-        0
-    };
-    report::print(mode, &style, &walked, &files);
     if patch_base == PatchBase::Root {
         report::print_patch_base_note(patch_base);
     }
@@ -220,7 +240,7 @@ pub fn main(args: Args) -> ExitStatus {
         ));
         return ExitStatus::Interrupted;
     }
-    adjust_exit_status(&args, exit_status(mode, &walked, &files), &files)
+    summary.exit_status(&args)
 }
 
 /// The cache for this run's jobs, in the directory `--cache-dir` (or
@@ -343,53 +363,111 @@ fn on_workers<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     }
 }
 
-/// Processes each file on the worker pool; the reports come back in the order of `jobs`.
-/// `cache` was opened for these `jobs`.
-pub fn process_files(jobs: &[Job], mode: Mode, cache: Option<&RunCache>) -> Vec<FileReport> {
-    on_workers(|| {
-        jobs.par_iter()
-            .enumerate()
-            .map(|(index, job)| FileReport {
-                path: job.path.clone(),
-                unsafe_fixes: job.settings.unsafe_fixes,
-                outcome: catching_panics(|| {
-                    process_file(&job.path, mode, &job.settings, cache.map(|c| (c, index)))
-                }),
-            })
-            .collect()
-    })
-}
-
-/// `--exit-zero` and `--exit-non-zero-on-fix`, as in ruff: the first turns findings
-/// into success (errors stay errors); the second turns success into 1 when any file was
-/// (or would be) changed.
-pub fn adjust_exit_status(args: &Args, status: ExitStatus, files: &[FileReport]) -> ExitStatus {
-    let changed = files
-        .iter()
-        .any(|file| matches!(&file.outcome, Ok(FileOutcome::Fixed(fixed)) if fixed.changed));
-    match status {
-        ExitStatus::Findings if args.exit_zero => ExitStatus::Success,
-        ExitStatus::Success if args.exit_non_zero_on_fix && changed => ExitStatus::Findings,
-        other => other,
+/// Processes each file on the worker pool and hands each report to `consume`, on this
+/// thread, in the order of `jobs`, as soon as it and every one before it are done. The
+/// workers take the jobs in order too, so only the reports of files finished ahead of
+/// a slower one wait: a run holds a handful of reports, not one per file. `cache` was
+/// opened for these `jobs`.
+pub fn process_files(
+    jobs: &[Job],
+    mode: Mode,
+    cache: Option<&RunCache>,
+    mut consume: impl FnMut(FileReport),
+) {
+    let next = AtomicUsize::new(0);
+    let work = |sender: mpsc::Sender<(usize, FileReport)>| loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        let Some(job) = jobs.get(index) else {
+            break;
+        };
+        let report = FileReport {
+            path: job.path.clone(),
+            unsafe_fixes: job.settings.unsafe_fixes,
+            outcome: catching_panics(|| {
+                process_file(&job.path, mode, &job.settings, cache.map(|c| (c, index)))
+            }),
+        };
+        if sender.send((index, report)).is_err() {
+            break;
+        }
+    };
+    let (sender, receiver) = mpsc::channel();
+    let mut in_order = |receiver: mpsc::Receiver<(usize, FileReport)>| {
+        let mut waiting = BTreeMap::new();
+        let mut next_out = 0;
+        for (index, report) in receiver {
+            waiting.insert(index, report);
+            while let Some(report) = waiting.remove(&next_out) {
+                consume(report);
+                next_out += 1;
+            }
+        }
+    };
+    match &*POOL {
+        Some(pool) => pool.in_place_scope(|scope| {
+            for _ in 0..pool.current_num_threads().max(1) {
+                let sender = sender.clone();
+                let work = &work;
+                scope.spawn(move |_| work(sender));
+            }
+            drop(sender);
+            in_order(receiver);
+        }),
+        None => {
+            work(sender);
+            in_order(receiver);
+        }
     }
 }
 
-pub fn exit_status(mode: Mode, walked: &walk::Walked, files: &[FileReport]) -> ExitStatus {
-    let has_error = !walked.errors.is_empty() || files.iter().any(|file| file.outcome.is_err());
-    let has_findings = files.iter().any(|file| match &file.outcome {
-        Ok(FileOutcome::Checked { findings, .. }) => !findings.is_empty(),
-        Ok(FileOutcome::Fixed(fixed)) => match mode {
-            Mode::Apply => !fixed.remaining.is_empty(),
-            Mode::DryRun | Mode::Check => fixed.initial_findings > 0,
-        },
-        Err(_) => false,
-    });
-    if has_error {
-        ExitStatus::Error
-    } else if has_findings {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Success
+/// What decides a run's exit status, gathered file by file.
+#[derive(Debug, Default)]
+pub struct Summary {
+    error: bool,
+    findings: bool,
+    changed: bool,
+}
+
+impl Summary {
+    pub fn new(walked: &walk::Walked) -> Self {
+        Summary {
+            error: !walked.errors.is_empty(),
+            ..Summary::default()
+        }
+    }
+
+    pub fn add(&mut self, mode: Mode, file: &FileReport) {
+        match &file.outcome {
+            Err(_) => self.error = true,
+            Ok(FileOutcome::Checked { findings, .. }) => self.findings |= !findings.is_empty(),
+            Ok(FileOutcome::Fixed(fixed)) => {
+                self.changed |= fixed.changed;
+                self.findings |= match mode {
+                    Mode::Apply => !fixed.remaining.is_empty(),
+                    Mode::DryRun | Mode::Check => fixed.initial_findings > 0,
+                };
+            }
+        }
+    }
+
+    /// Errors, then findings, decide; then `--exit-zero` and `--exit-non-zero-on-fix`,
+    /// as in ruff: the first turns findings into success (errors stay errors); the
+    /// second turns success into 1 when any file was (or would be) changed.
+    pub fn exit_status(&self, args: &Args) -> ExitStatus {
+        let status = if self.error {
+            ExitStatus::Error
+        } else if self.findings {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Success
+        };
+        match status {
+            ExitStatus::Findings if args.exit_zero => ExitStatus::Success,
+            ExitStatus::Success if args.exit_non_zero_on_fix && self.changed => {
+                ExitStatus::Findings
+            }
+            other => other,
+        }
     }
 }
 
@@ -778,12 +856,13 @@ fn run_stdin(args: &Args, resolver: &Resolver, style: &Style) -> ExitStatus {
     }];
     let patch_base = name_diffs(&mut files, resolver.cwd());
     let output = fixed_bytes.as_deref().unwrap_or(&input);
-    report::print_stdin(mode, style, &files, output);
+    let mut summary = Summary::default();
+    summary.add(mode, &files[0]);
+    report::print_stdin(mode, style, files.into(), output);
     if patch_base == PatchBase::Root {
         report::print_patch_base_note(patch_base);
     }
-    let status = exit_status(mode, &walk::Walked::default(), &files);
-    adjust_exit_status(args, status, &files)
+    summary.exit_status(args)
 }
 
 /// The steps of [`write_atomically`] a test can make fail.
