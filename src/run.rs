@@ -187,10 +187,9 @@ pub fn main(args: Args) -> ExitStatus {
     };
     let mut summary = Summary::new(&walked);
     let mut unprocessed = 0;
-    let stdout = io::stdout();
-    let stderr = io::stderr();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut err = BufWriter::new(stderr.lock());
+    // Not locked for the run: a worker thread that printed would wait for it forever.
+    let mut out = BufWriter::new(io::stdout());
+    let mut err = BufWriter::new(io::stderr());
     // A closed stdout (`| head`) ends the printing quietly: the files are still
     // processed (and fixed), and the exit code stands.
     let mut reporter = report::Reporter::new(&mut out, &mut err, mode, &style, &walked).ok();
