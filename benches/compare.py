@@ -10,9 +10,12 @@ their ratios. A last table times both on a single file, what pre-commit does per
 
     python3 benches/compare.py [--runs N] [--skip-10x] [--ours BINARY] [--floor]
 
-pyleak-fix runs `--dry-run --unsafe-fixes` with every rule; ruff runs
-`check --isolated --no-cache --select B006,B008,B019 --unsafe-fixes --diff`. Timings are
-measurements for the closing note, never assertions.
+pyleak-fix runs `--dry-run --unsafe-fixes --no-cache` with every rule; ruff runs
+`check --isolated --no-cache --select B006,B008,B019 --unsafe-fixes --diff`. Then both
+again with their caches on, warm (each primed by one run first): the same dry run / diff,
+and a check (`--check`; ruff without `--diff`). Timings are measurements for the closing
+note, never assertions. The machine is shared: compare CPU seconds, and read the load
+printed with each table.
 
 `--floor` adds the least parsing any run with these rules must do, set beside ruff's whole
 run: tree-sitter alone (examples/parse_floor.rs) parsing every file, the files with
@@ -120,20 +123,46 @@ def main():
         copy_stdlib(stdlib)
         files = sum(len([n for n in names if n.endswith(".py")]) for _, _, names in os.walk(stdlib))
         print(f"tree: {files} files")
+        # An older binary (--ours) may have no cache, and so no --no-cache.
+        help_text = subprocess.run([ours, "--help"], capture_output=True, text=True).stdout
+        no_cache = ["--no-cache"] if "--no-cache" in help_text else []
         tools = {
-            "pyleak-fix": [ours, "--dry-run", "--unsafe-fixes", "."],
+            "pyleak-fix": [ours, "--dry-run", "--unsafe-fixes", *no_cache, "."],
             "ruff": [ruff, "check", "--isolated", "--no-cache", "--select", "B006,B008,B019",
                      "--unsafe-fixes", "--diff", "."],
+        }
+        warm = {
+            "dry run / diff": {
+                "pyleak-fix": [ours, "--dry-run", "--unsafe-fixes", "."],
+                "ruff": [ruff, "check", "--isolated", "--select", "B006,B008,B019",
+                         "--unsafe-fixes", "--diff", "."],
+            },
+            "check": {
+                "pyleak-fix": [ours, "--check", "--unsafe-fixes", "."],
+                "ruff": [ruff, "check", "--isolated", "--select", "B006,B008,B019",
+                         "--unsafe-fixes", "."],
+            },
         }
         rows = compare("stdlib", tools, stdlib, args.runs)
         if args.floor:
             floor(ours, stdlib, args.runs, rows["ruff"])
 
+        for label, commands in warm.items():
+            for command in commands.values():  # prime each cache
+                measure(command, stdlib)
+            compare(f"stdlib, warm {label} (caches on, primed)", commands, stdlib, args.runs)
+
         if not args.skip_10x:
             tenfold = os.path.join(work, "tenfold")
             for copy in range(10):
-                shutil.copytree(stdlib, os.path.join(tenfold, f"copy{copy}"))
+                shutil.copytree(stdlib, os.path.join(tenfold, f"copy{copy}"),
+                                ignore=shutil.ignore_patterns(".pyleak_fix_cache", ".ruff_cache"))
             compare("stdlib x10", tools, tenfold, max(1, args.runs // 2))
+            commands = warm["dry run / diff"]
+            for command in commands.values():
+                measure(command, tenfold)
+            compare("stdlib x10, warm dry run / diff (caches on, primed)", commands, tenfold,
+                    max(1, args.runs // 2))
 
         single = os.path.join(stdlib, "argparse.py")
         one_file = {name: command[:-1] + [single] for name, command in tools.items()}

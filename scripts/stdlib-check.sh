@@ -20,7 +20,11 @@
 set -euo pipefail
 
 rules=${1:-LK001}
-read -r -a extra <<<"${PYLEAK_FIX_ARGS:-}"
+read -r -a cached_extra <<<"${PYLEAK_FIX_ARGS:-}"
+extra=("${cached_extra[@]}")
+# Every check runs cold: the cache is checked on its own (check 8), and --dry-run's
+# "writes nothing" is about the tree it reads.
+extra+=(--no-cache)
 repo=$(cd "$(dirname "$0")/.." && pwd)
 stdlib=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
 work=$(mktemp -d)
@@ -91,7 +95,7 @@ PY
 echo "ok 4: a second run finds nothing left to fix"
 
 # 5. Every B006 line is an LK001 line.
-if [[ ",$rules," == *",LK001,"* ]]; then
+if [[ "$rules" == LK || "$rules" == ALL || ",$rules," == *",LK001,"* ]]; then
     (cd "$work/original" && "$ruff" check --isolated --no-cache --select B006 --output-format concise . 2>/dev/null |
         grep ' B006 ' | cut -d: -f1-3 | sort -u >"$work/b006.txt") || true
     (cd "$work/original" && "$bin" --check --select LK001 . 2>/dev/null | grep ' LK001 ' | cut -d: -f1-3 | sort -u >"$work/lk001.txt") || true
@@ -109,8 +113,9 @@ fi
 echo "ok 6: no internal error in any run"
 
 # 7. The LK003 split: each old LK003 finding is found by exactly one of LK003..LK007.
-if [[ ",$rules," == *",LK003,"* && ",$rules," == *",LK004,"* && ",$rules," == *",LK005,"* &&
-      ",$rules," == *",LK006,"* && ",$rules," == *",LK007,"* ]]; then
+if [[ "$rules" == LK || "$rules" == ALL ||
+      ( ",$rules," == *",LK003,"* && ",$rules," == *",LK004,"* && ",$rules," == *",LK005,"* &&
+        ",$rules," == *",LK006,"* && ",$rules," == *",LK007,"* ) ]]; then
     version=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
     recorded="$repo/scripts/stdlib-lk003/python$version.txt"
     if [ -f "$recorded" ]; then
@@ -140,6 +145,18 @@ PY
         echo "skip 7: no recorded LK003 findings for Python $version ($recorded)"
     fi
 fi
+
+# 8. The cache: a second run over the unchanged tree answers from the cache, with the
+# very same patch and messages as a cold run.
+cp -a "$work/original" "$work/cached"
+for pass in cold warm; do
+    (cd "$work/cached" && PYLEAK_FIX_CACHE_DIR="$work/cache" "$bin" --dry-run --select "$rules" --unsafe-fixes \
+        "${cached_extra[@]}" . >"$work/cached-$pass.diff" 2>"$work/cached-$pass.err") || true
+done
+cmp -s "$work/cached-cold.diff" "$work/cached-warm.diff" || { echo "FAIL: the warm (cached) patch differs from the cold one"; exit 1; }
+cmp -s "$work/cached-cold.err" "$work/cached-warm.err" || { echo "FAIL: the warm (cached) messages differ from the cold ones"; diff "$work/cached-cold.err" "$work/cached-warm.err" | head; exit 1; }
+cmp -s "$work/fix.diff" "$work/cached-cold.diff" || { echo "FAIL: a run with the cache on differs from one with --no-cache"; exit 1; }
+echo "ok 8: a warm run answers from the cache with the same patch and messages"
 
 # Timing, side by side (informational; never a pass/fail criterion).
 start=$(date +%s.%N)

@@ -39,17 +39,26 @@ Configuration:
   [tool.pyleak-fix] in pyproject.toml, or pyleak-fix.toml (same keys, no table), in the
   file's directory or the closest one above it. Keys: select, ignore, extend-select,
   exclude, extend-exclude, per-file-ignores, unsafe-fixes, target-version,
-  large-allocation-bytes, extend-mutable-calls, max-file-bytes. Options given here
-  override them.
+  large-allocation-bytes, extend-mutable-calls, max-file-bytes, cache-dir. Options
+  given here override them.
 
 Suppressions:
   `# noqa` or `# noqa: LK001` on the line a finding starts on (`# noqa: B006` also
   silences LK001); `# pyleak-fix: noqa`, `# ruff: noqa` or `# flake8: noqa` on a line
   of its own silences the whole file (`# ruff: noqa: B006`: those codes only).
 
+Cache:
+  Results are kept in .pyleak_fix_cache at the project root (the directory of the
+  configuration that governs the current directory, else the current directory), so
+  that files unchanged since the last run with the same settings and build are not
+  parsed again. A file's bytes are hashed: a cached result is used only for the very
+  same bytes. --no-cache neither reads nor writes it; --cache-dir, PYLEAK_FIX_CACHE_DIR
+  or the cache-dir setting move it.
+
 Commands:
   pyleak-fix rule CODE   Print a rule's documentation (`pyleak-fix rule --all`: every
                          rule's). To process a path named `rule`, write `./rule`.
+  pyleak-fix clean       Remove the cache (of this directory's project).
 
 Examples:
   pyleak-fix --check .                  List the findings, change nothing
@@ -189,6 +198,28 @@ pub struct Args {
     /// List the files that would be processed, after excludes; then exit.
     #[arg(long)]
     pub show_files: bool,
+
+    /// Neither read nor write the cache: process every file.
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Keep the cache in this directory [default: the `cache-dir` setting, else
+    /// `.pyleak_fix_cache` at the project root].
+    #[arg(long, value_name = "PATH", env = crate::cache::DIR_ENV_VAR)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// `pyleak-fix clean`: remove the cache.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "pyleak-fix clean", version)]
+pub struct CleanArgs {
+    /// The cache to remove [default: the one a run in this directory uses].
+    #[arg(long, value_name = "PATH", env = crate::cache::DIR_ENV_VAR)]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Read no configuration file (for the `cache-dir` setting).
+    #[arg(long)]
+    pub isolated: bool,
 }
 
 /// `pyleak-fix rule CODE`: print a rule's documentation.
@@ -211,12 +242,15 @@ pub enum Command {
     Run(Args),
     /// `pyleak-fix rule ...`.
     Rule(RuleArgs),
+    /// `pyleak-fix clean`.
+    Clean(CleanArgs),
 }
 
-/// Parses the process's arguments. A first argument of exactly `rule` is the `rule`
+/// Parses the process's arguments. A first argument of exactly `rule` or `clean` is that
 /// subcommand; anything else is the path-processing command, so `pyleak-fix [OPTIONS]
-/// [PATH]...` keeps working as it always has. A file or directory named `rule` is
-/// reached as `./rule`, or with any option before it. Usage errors exit 2, as clap does.
+/// [PATH]...` keeps working as it always has. A file or directory named `rule` or
+/// `clean` is reached as `./rule`, or with any option before it. Usage errors exit 2, as
+/// clap does.
 pub fn parse() -> Command {
     parse_from(std::env::args_os())
 }
@@ -227,6 +261,11 @@ pub fn parse_from(args: impl IntoIterator<Item = OsString>) -> Command {
         let rest = args[2..].iter().cloned();
         Command::Rule(RuleArgs::parse_from(
             std::iter::once(OsString::from("pyleak-fix rule")).chain(rest),
+        ))
+    } else if args.get(1).is_some_and(|first| first == "clean") {
+        let rest = args[2..].iter().cloned();
+        Command::Clean(CleanArgs::parse_from(
+            std::iter::once(OsString::from("pyleak-fix clean")).chain(rest),
         ))
     } else {
         Command::Run(Args::parse_from(args))

@@ -42,6 +42,7 @@ pub const KEYS: &[&str] = &[
     "large-allocation-bytes",
     "extend-mutable-calls",
     "max-file-bytes",
+    "cache-dir",
 ];
 
 /// A configuration file that cannot be used: which one, and what is wrong with it.
@@ -70,6 +71,8 @@ pub struct Options {
     pub large_allocation_bytes: Option<u64>,
     pub extend_mutable_calls: Vec<String>,
     pub max_file_bytes: Option<u64>,
+    /// `cache-dir`, as written (relative to the configuration file's directory).
+    pub cache_dir: Option<String>,
     /// Not a key: the oldest Python the project file holding (or beside) this
     /// configuration declares, used when no `target-version` is given.
     pub requires_python: Option<PythonVersion>,
@@ -126,6 +129,10 @@ pub struct Config {
     pub explicit_target_version: Option<PythonVersion>,
     exclude: Vec<Pattern>,
     per_file_ignores: Vec<(Pattern, Vec<String>)>,
+    /// `cache-dir`, made absolute against [`Config::root`]. Only the configuration that
+    /// governs the working directory decides where the cache is (see
+    /// [`Resolver::cache_dir`]).
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -174,6 +181,10 @@ impl Config {
             .iter()
             .map(|(glob, codes)| Ok((Pattern::new(glob)?, codes.clone())))
             .collect::<Result<_, String>>()?;
+        let cache_dir = options
+            .cache_dir
+            .as_ref()
+            .map(|dir| absolute(&root, Path::new(dir)));
         Ok(Config {
             source,
             root,
@@ -181,7 +192,14 @@ impl Config {
             explicit_target_version,
             exclude,
             per_file_ignores,
+            cache_dir,
         })
+    }
+
+    /// The directory anchored patterns and `cache-dir` are relative to: the
+    /// configuration file's (the working directory for the built-in defaults).
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// Whether `path` (absolute, normalized) is excluded: an unanchored pattern matches
@@ -420,6 +438,20 @@ impl Resolver {
             }
         }
         Ok(None)
+    }
+
+    /// Where the cache lives when neither `--cache-dir` nor `PYLEAK_FIX_CACHE_DIR` says:
+    /// the `cache-dir` of the configuration that governs the working directory (or of
+    /// `--config`), else `.pyleak_fix_cache` in that configuration's directory, the
+    /// project root; with no configuration, in the working directory. As ruff does, a
+    /// `cache-dir` in a configuration further down is not read.
+    pub fn cache_dir(&self) -> Result<PathBuf, ConfigError> {
+        let config = self.config_for_directory(&self.cwd)?;
+        Ok(match (&config.cache_dir, &config.source) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(_)) => config.root.join(crate::cache::DEFAULT_DIR_NAME),
+            (None, None) => self.cwd.join(crate::cache::DEFAULT_DIR_NAME),
+        })
     }
 
     /// Every configuration error met so far, once each, sorted by file.
@@ -699,6 +731,15 @@ pub fn parse_options(table: &Table, prefix: &str) -> Result<Options, String> {
                 options.large_allocation_bytes = Some(positive_bytes(&name, value)?);
             }
             "max-file-bytes" => options.max_file_bytes = Some(positive_bytes(&name, value)?),
+            "cache-dir" => match value.as_str() {
+                Some(dir) if !dir.is_empty() => options.cache_dir = Some(dir.to_string()),
+                _ => {
+                    return Err(format!(
+                        "{name} must be a directory's path as a non-empty string, not {}",
+                        describe(value)
+                    ))
+                }
+            },
             "extend-mutable-calls" => {
                 options.extend_mutable_calls = strings(
                     &name,

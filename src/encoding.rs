@@ -3,6 +3,70 @@
 //! whose bytes map one to one onto characters, so that decoding and re-encoding gives
 //! back the very same bytes. Any other declared encoding is refused by name.
 
+use std::borrow::Cow;
+
+const BOM: &str = "\u{feff}";
+
+/// A file's text, and what its bytes say about how to write it back.
+pub struct Decoded<'a> {
+    /// `"\u{feff}"` when the bytes start with a UTF-8 byte-order mark, else empty.
+    pub bom: &'static str,
+    pub encoding: Encoding,
+    /// The text after the byte-order mark.
+    pub text: Cow<'a, str>,
+}
+
+/// The text of a file's bytes: UTF-8 unless a PEP 263 declaration names another this
+/// crate reads (a byte-order mark says UTF-8 whatever follows). A NUL byte, an encoding
+/// this crate does not know, and bytes the encoding has no character for are refused,
+/// with the message the user sees.
+pub fn decode_source(bytes: &[u8]) -> Result<Decoded<'_>, String> {
+    let (bom, body) = match bytes.strip_prefix(BOM.as_bytes()) {
+        Some(body) => (BOM, body),
+        None => ("", bytes),
+    };
+    if let Some(at) = body.iter().position(|&byte| byte == 0) {
+        return Err(format!(
+            "contains a NUL byte (byte {}), which CPython refuses in source too; left unchanged",
+            bom.len() + at
+        ));
+    }
+    let encoding = if !bom.is_empty() {
+        Encoding::Utf8
+    } else {
+        match declared_encoding(body) {
+            Declared::None => Encoding::Utf8,
+            Declared::Supported(encoding) => encoding,
+            Declared::Unsupported(name) => {
+                return Err(format!(
+                    "declares the encoding `{name}` (PEP 263), which pyleak-fix does not read \
+                     (it reads utf-8, latin-1, cp1252 and ascii); left unchanged"
+                ))
+            }
+        }
+    };
+    let text: Cow<str> = match encoding {
+        Encoding::Utf8 => std::str::from_utf8(body).map(Cow::Borrowed).map_err(|error| {
+            format!(
+                "not valid UTF-8 (byte {}); pyleak-fix reads UTF-8 source unless a PEP 263 \
+                 declaration names another encoding it knows (latin-1, cp1252, ascii)",
+                bom.len() + error.valid_up_to()
+            )
+        })?,
+        other => Cow::Owned(other.decode(body).map_err(|at| {
+            format!(
+                "not valid {} (byte {at}), the encoding its PEP 263 declaration names; left unchanged",
+                other.name()
+            )
+        })?),
+    };
+    Ok(Decoded {
+        bom,
+        encoding,
+        text,
+    })
+}
+
 /// How a file's bytes become text, and the text bytes again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {

@@ -1,6 +1,7 @@
 //! pyleak-fix: finds the Python code shapes that keep memory alive longer than intended
 //! and rewrites them with byte-exact, comment-preserving patches.
 
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod diff;

@@ -1,23 +1,22 @@
 //! One run of the command: settings from the arguments, files from the walk, each file
 //! read, fixed or checked, and written, in parallel; then the report, in path order.
 
-use std::borrow::Cow;
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, BufWriter, Read as _, Write as _};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock, Once};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, LazyLock, Once};
 
-use rayon::prelude::*;
-
-use crate::cli::{Args, Command, Mode, RuleArgs};
+use crate::cache::{self, RunCache};
+use crate::cli::{Args, CleanArgs, Command, Mode, RuleArgs};
 use crate::config::Resolver;
 use crate::diff::{self, LineMap, PatchBase};
-use crate::encoding::{declared_encoding, Declared, Encoding};
+use crate::encoding::{decode_source, Decoded, Encoding};
 use crate::engine::{self, Located};
 use crate::fix::Change;
 use crate::report::{self, Style};
@@ -62,6 +61,40 @@ pub fn run(command: Command) -> ExitStatus {
     match command {
         Command::Run(args) => main(args),
         Command::Rule(args) => explain_rule(&args),
+        Command::Clean(args) => clean(&args),
+    }
+}
+
+/// `pyleak-fix clean`: removes the cache a run in this directory would use.
+fn clean(args: &CleanArgs) -> ExitStatus {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let dir = match &args.cache_dir {
+        Some(dir) => crate::config::absolute(&cwd, dir),
+        None => {
+            let resolver = Resolver::new(&cwd, Default::default(), None, args.isolated);
+            match resolver.and_then(|resolver| resolver.cache_dir()) {
+                Ok(dir) => dir,
+                Err(error) => {
+                    report::print_error(&error.to_string());
+                    return ExitStatus::Error;
+                }
+            }
+        }
+    };
+    let shown = walk::display_path(&dir, &cwd);
+    match cache::clean(&dir) {
+        Ok(true) => {
+            report::print_note(&format!("removed the cache {}", shown.display()));
+            ExitStatus::Success
+        }
+        Ok(false) => {
+            report::print_note(&format!("no cache to remove at {}", shown.display()));
+            ExitStatus::Success
+        }
+        Err(error) => {
+            report::print_error(&error);
+            ExitStatus::Error
+        }
     }
 }
 
@@ -147,19 +180,48 @@ pub fn main(args: Args) -> ExitStatus {
     if mode == Mode::Apply {
         interrupt::install();
     }
-    let mut files = process_files(&jobs, mode);
-    let patch_base = name_diffs(&mut files, resolver.cwd());
-    let interrupted = interrupt::requested();
-    let unprocessed = if interrupted {
-        let before = files.len();
-        files.retain(|file| file.outcome.as_ref().err().map(String::as_str) != Some(INTERRUPTED));
-        before - files.len()
+    let cache = if args.no_cache {
+        None
     } else {
-        0
+        open_cache(&args, &resolver, &jobs)
     };
-    report::print(mode, &style, &walked, &files);
+    let mut summary = Summary::new(&walked);
+    let mut unprocessed = 0;
+    // Not locked for the run: a worker thread that printed would wait for it forever.
+    let mut out = BufWriter::new(io::stdout());
+    let mut err = BufWriter::new(io::stderr());
+    // A closed stdout (`| head`) ends the printing quietly: the files are still
+    // processed (and fixed), and the exit code stands.
+    let mut reporter = report::Reporter::new(&mut out, &mut err, mode, &style, &walked).ok();
+    process_files(&jobs, mode, cache.as_ref(), |file| {
+        if file.outcome.as_ref().err().map(String::as_str) == Some(INTERRUPTED) {
+            unprocessed += 1;
+            return;
+        }
+        summary.add(mode, &file);
+        if let Some(writing) = &mut reporter {
+            if writing.file(file).is_err() {
+                reporter = None;
+            }
+        }
+    });
+    let patch_base = reporter
+        .and_then(|reporter| {
+            reporter
+                .finish(|patched| name_diffs(patched, resolver.cwd()))
+                .ok()
+        })
+        .unwrap_or(PatchBase::CurrentDir);
+    let _ = out.flush();
+    let _ = err.flush();
+    drop((out, err));
+    let interrupted = interrupt::requested();
     if patch_base == PatchBase::Root {
         report::print_patch_base_note(patch_base);
+    }
+    // After the report: the user has the result before the cache is written.
+    if let Some(cache) = cache {
+        save_cache(cache);
     }
     if interrupted {
         report::print_error(&format!(
@@ -177,7 +239,37 @@ pub fn main(args: Args) -> ExitStatus {
         ));
         return ExitStatus::Interrupted;
     }
-    adjust_exit_status(&args, exit_status(mode, &walked, &files), &files)
+    summary.exit_status(&args)
+}
+
+/// The cache for this run's jobs, in the directory `--cache-dir` (or
+/// `PYLEAK_FIX_CACHE_DIR`), the `cache-dir` setting, or the default names.
+fn open_cache(args: &Args, resolver: &Resolver, jobs: &[Job]) -> Option<RunCache> {
+    let dir = match &args.cache_dir {
+        Some(dir) => resolver.absolute(dir),
+        None => resolver.cache_dir().ok()?,
+    };
+    RunCache::open(
+        &dir,
+        jobs.iter()
+            .map(|job| (resolver.absolute(&job.path), &job.settings)),
+    )
+}
+
+/// Writes the cache back; a cache that cannot be written costs the next run time, not
+/// this run its result, so it is a warning.
+fn save_cache(cache: RunCache) {
+    let (hits, misses) = cache.hits_and_misses();
+    let saved = cache.save();
+    if let Some(error) = &saved.error {
+        report::print_warning(error);
+    }
+    if cfg!(debug_assertions) && std::env::var_os("PYLEAK_FIX_DEBUG_CACHE_STATS").is_some() {
+        eprintln!(
+            "cache: {hits} hits, {misses} misses, {} files written",
+            saved.files_written
+        );
+    }
 }
 
 /// What a file not processed because of Ctrl-C gets as its outcome.
@@ -270,49 +362,111 @@ fn on_workers<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     }
 }
 
-/// Processes each file on the worker pool; the reports come back in the order of `jobs`.
-pub fn process_files(jobs: &[Job], mode: Mode) -> Vec<FileReport> {
-    on_workers(|| {
-        jobs.par_iter()
-            .map(|job| FileReport {
-                path: job.path.clone(),
-                unsafe_fixes: job.settings.unsafe_fixes,
-                outcome: catching_panics(|| process_file(&job.path, mode, &job.settings)),
-            })
-            .collect()
-    })
-}
-
-/// `--exit-zero` and `--exit-non-zero-on-fix`, as in ruff: the first turns findings
-/// into success (errors stay errors); the second turns success into 1 when any file was
-/// (or would be) changed.
-pub fn adjust_exit_status(args: &Args, status: ExitStatus, files: &[FileReport]) -> ExitStatus {
-    let changed = files
-        .iter()
-        .any(|file| matches!(&file.outcome, Ok(FileOutcome::Fixed(fixed)) if fixed.changed));
-    match status {
-        ExitStatus::Findings if args.exit_zero => ExitStatus::Success,
-        ExitStatus::Success if args.exit_non_zero_on_fix && changed => ExitStatus::Findings,
-        other => other,
+/// Processes each file on the worker pool and hands each report to `consume`, on this
+/// thread, in the order of `jobs`, as soon as it and every one before it are done. The
+/// workers take the jobs in order too, so only the reports of files finished ahead of
+/// a slower one wait: a run holds a handful of reports, not one per file. `cache` was
+/// opened for these `jobs`.
+pub fn process_files(
+    jobs: &[Job],
+    mode: Mode,
+    cache: Option<&RunCache>,
+    mut consume: impl FnMut(FileReport),
+) {
+    let next = AtomicUsize::new(0);
+    let work = |sender: mpsc::Sender<(usize, FileReport)>| loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        let Some(job) = jobs.get(index) else {
+            break;
+        };
+        let report = FileReport {
+            path: job.path.clone(),
+            unsafe_fixes: job.settings.unsafe_fixes,
+            outcome: catching_panics(|| {
+                process_file(&job.path, mode, &job.settings, cache.map(|c| (c, index)))
+            }),
+        };
+        if sender.send((index, report)).is_err() {
+            break;
+        }
+    };
+    let (sender, receiver) = mpsc::channel();
+    let mut in_order = |receiver: mpsc::Receiver<(usize, FileReport)>| {
+        let mut waiting = BTreeMap::new();
+        let mut next_out = 0;
+        for (index, report) in receiver {
+            waiting.insert(index, report);
+            while let Some(report) = waiting.remove(&next_out) {
+                consume(report);
+                next_out += 1;
+            }
+        }
+    };
+    match &*POOL {
+        Some(pool) => pool.in_place_scope(|scope| {
+            for _ in 0..pool.current_num_threads().max(1) {
+                let sender = sender.clone();
+                let work = &work;
+                scope.spawn(move |_| work(sender));
+            }
+            drop(sender);
+            in_order(receiver);
+        }),
+        None => {
+            work(sender);
+            in_order(receiver);
+        }
     }
 }
 
-pub fn exit_status(mode: Mode, walked: &walk::Walked, files: &[FileReport]) -> ExitStatus {
-    let has_error = !walked.errors.is_empty() || files.iter().any(|file| file.outcome.is_err());
-    let has_findings = files.iter().any(|file| match &file.outcome {
-        Ok(FileOutcome::Checked { findings, .. }) => !findings.is_empty(),
-        Ok(FileOutcome::Fixed(fixed)) => match mode {
-            Mode::Apply => !fixed.remaining.is_empty(),
-            Mode::DryRun | Mode::Check => fixed.initial_findings > 0,
-        },
-        Err(_) => false,
-    });
-    if has_error {
-        ExitStatus::Error
-    } else if has_findings {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Success
+/// What decides a run's exit status, gathered file by file.
+#[derive(Debug, Default)]
+pub struct Summary {
+    error: bool,
+    findings: bool,
+    changed: bool,
+}
+
+impl Summary {
+    pub fn new(walked: &walk::Walked) -> Self {
+        Summary {
+            error: !walked.errors.is_empty(),
+            ..Summary::default()
+        }
+    }
+
+    pub fn add(&mut self, mode: Mode, file: &FileReport) {
+        match &file.outcome {
+            Err(_) => self.error = true,
+            Ok(FileOutcome::Checked { findings, .. }) => self.findings |= !findings.is_empty(),
+            Ok(FileOutcome::Fixed(fixed)) => {
+                self.changed |= fixed.changed;
+                self.findings |= match mode {
+                    Mode::Apply => !fixed.remaining.is_empty(),
+                    Mode::DryRun | Mode::Check => fixed.initial_findings > 0,
+                };
+            }
+        }
+    }
+
+    /// Errors, then findings, decide; then `--exit-zero` and `--exit-non-zero-on-fix`,
+    /// as in ruff: the first turns findings into success (errors stay errors); the
+    /// second turns success into 1 when any file was (or would be) changed.
+    pub fn exit_status(&self, args: &Args) -> ExitStatus {
+        let status = if self.error {
+            ExitStatus::Error
+        } else if self.findings {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Success
+        };
+        match status {
+            ExitStatus::Findings if args.exit_zero => ExitStatus::Success,
+            ExitStatus::Success if args.exit_non_zero_on_fix && self.changed => {
+                ExitStatus::Findings
+            }
+            other => other,
+        }
     }
 }
 
@@ -358,18 +512,30 @@ fn catching_panics<T>(work: impl FnOnce() -> Result<T, String>) -> Result<T, Str
     })
 }
 
-const BOM: &str = "\u{feff}";
-
 /// Reads the file once, fixes or checks it, and writes it back when fixing in place
-/// changed it.
-fn process_file(path: &Path, mode: Mode, settings: &Settings) -> Result<FileOutcome, String> {
+/// changed it. `cache`: the run's cache and this file's job in it; a result kept for
+/// the very same bytes is used instead of processing them.
+fn process_file(
+    path: &Path,
+    mode: Mode,
+    settings: &Settings,
+    cache: Option<(&RunCache, usize)>,
+) -> Result<FileOutcome, String> {
     if mode == Mode::Apply && interrupt::requested() {
         return Err(INTERRUPTED.to_string());
     }
     let bytes = read_regular_file(path, settings.max_file_bytes)?;
+    if let Some(outcome) = cache.and_then(|(cache, job)| cache.lookup(job, &bytes, mode)) {
+        return Ok(outcome);
+    }
     let (outcome, fixed_bytes) = process_bytes(&bytes, mode, settings)?;
-    if let (Mode::Apply, Some(fixed_bytes)) = (mode, fixed_bytes) {
-        write_atomically(path, &bytes, &fixed_bytes)?;
+    match (mode, fixed_bytes) {
+        (Mode::Apply, Some(fixed_bytes)) => write_atomically(path, &bytes, &fixed_bytes)?,
+        _ => {
+            if let Some((cache, job)) = cache {
+                cache.store(job, &bytes, mode, &outcome);
+            }
+        }
     }
     Ok(outcome)
 }
@@ -474,32 +640,11 @@ fn process_bytes(
     mode: Mode,
     settings: &Settings,
 ) -> Result<(FileOutcome, Option<Vec<u8>>), String> {
-    let (bom, body) = match bytes.strip_prefix(BOM.as_bytes()) {
-        Some(body) => (BOM, body),
-        None => ("", bytes),
-    };
-    if let Some(at) = body.iter().position(|&byte| byte == 0) {
-        return Err(format!(
-            "contains a NUL byte (byte {}), which CPython refuses in source too; left unchanged",
-            bom.len() + at
-        ));
-    }
-    let encoding = source_encoding(bom, body)?;
-    let text: Cow<str> = match encoding {
-        Encoding::Utf8 => std::str::from_utf8(body).map(Cow::Borrowed).map_err(|error| {
-            format!(
-                "not valid UTF-8 (byte {}); pyleak-fix reads UTF-8 source unless a PEP 263 \
-                 declaration names another encoding it knows (latin-1, cp1252, ascii)",
-                bom.len() + error.valid_up_to()
-            )
-        })?,
-        other => Cow::Owned(other.decode(body).map_err(|at| {
-            format!(
-                "not valid {} (byte {at}), the encoding its PEP 263 declaration names; left unchanged",
-                other.name()
-            )
-        })?),
-    };
+    let Decoded {
+        bom,
+        encoding,
+        text,
+    } = decode_source(bytes)?;
     let text = text.as_ref();
     if mode == Mode::Check {
         let findings = engine::check_text(text, settings).map_err(|error| error.to_string())?;
@@ -566,22 +711,6 @@ fn process_bytes(
         source,
     };
     Ok((FileOutcome::Fixed(fixed), fixed_bytes))
-}
-
-/// The encoding of a file's bytes: UTF-8 unless a PEP 263 declaration names another
-/// (a byte-order mark says UTF-8 whatever follows); one this crate does not know is refused.
-fn source_encoding(bom: &str, body: &[u8]) -> Result<Encoding, String> {
-    if !bom.is_empty() {
-        return Ok(Encoding::Utf8);
-    }
-    match declared_encoding(body) {
-        Declared::None => Ok(Encoding::Utf8),
-        Declared::Supported(encoding) => Ok(encoding),
-        Declared::Unsupported(name) => Err(format!(
-            "declares the encoding `{name}` (PEP 263), which pyleak-fix does not read \
-             (it reads utf-8, latin-1, cp1252 and ascii); left unchanged"
-        )),
-    }
 }
 
 /// A diff's hunks of decoded text, in the file's encoding: every line is text from the
@@ -726,12 +855,13 @@ fn run_stdin(args: &Args, resolver: &Resolver, style: &Style) -> ExitStatus {
     }];
     let patch_base = name_diffs(&mut files, resolver.cwd());
     let output = fixed_bytes.as_deref().unwrap_or(&input);
-    report::print_stdin(mode, style, &files, output);
+    let mut summary = Summary::default();
+    summary.add(mode, &files[0]);
+    report::print_stdin(mode, style, files.into(), output);
     if patch_base == PatchBase::Root {
         report::print_patch_base_note(patch_base);
     }
-    let status = exit_status(mode, &walk::Walked::default(), &files);
-    adjust_exit_status(args, status, &files)
+    summary.exit_status(args)
 }
 
 /// The steps of [`write_atomically`] a test can make fail.

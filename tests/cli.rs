@@ -19,6 +19,13 @@ fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     while let Some(directory) = pending.pop() {
         for entry in fs::read_dir(directory).unwrap() {
             let path = entry.unwrap().path();
+            // The cache is the tool's own: "writes nothing" is about the user's files.
+            if path
+                .file_name()
+                .is_some_and(|name| name == ".pyleak_fix_cache")
+            {
+                continue;
+            }
             if path.is_dir() {
                 pending.push(path);
             } else {

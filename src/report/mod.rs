@@ -2,7 +2,7 @@
 //! the summary line. Kept in one place so that what the tool says, and how, is decided
 //! here alone.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -13,13 +13,17 @@ use serde_json::{json, Value};
 use crate::config::absolute;
 use crate::diff::{fix_diff, PatchBase};
 use crate::engine::Located;
-use crate::fix::{Applicability, Fix};
+use crate::fix::Fix;
 use crate::outcome::{FileOutcome, FileReport, Mode};
 use crate::rules;
 use crate::rules::Finding;
 use crate::source::{LineIndex, Location};
 use crate::statistics;
 use crate::walk::Walked;
+
+mod summary;
+
+use summary::Tally;
 
 /// How findings are listed; ruff's names for the formats it shares.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -151,90 +155,173 @@ struct Listed<'a> {
     unsafe_fixes: bool,
 }
 
-/// Prints the report of a run on stdout and stderr. A closed stdout (`| head`) ends
-/// the printing quietly: the run's work is already done and its exit code stands.
-pub fn print(mode: Mode, style: &Style, walked: &Walked, files: &[FileReport]) {
-    let stdout = io::stdout();
-    let stderr = io::stderr();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut err = BufWriter::new(stderr.lock());
-    let _ = write_report(&mut out, &mut err, mode, style, walked, files)
-        .and_then(|()| out.flush())
-        .and_then(|()| err.flush());
+/// Writes the report of a run: findings and diffs on `out`, errors on `err`, and the
+/// summary on `out` when fixing in place with a human format (it belongs with the
+/// findings left) and on `err` otherwise (stdout then holds only findings, a patch, or a
+/// document another program reads). `--dry-run` always prints its patch, whatever the
+/// format.
+///
+/// The files come one at a time, in path order ([`Reporter::file`]), and each is
+/// written as soon as it comes and then dropped, with its text: a run holds the text of
+/// no file it has reported. Only what the end of the report needs is kept: the JSON or
+/// SARIF document's values, `--statistics`' counts, and `--dry-run`'s diffs (their
+/// `---`/`+++` names depend on every file patched) and the findings they leave.
+pub struct Reporter<'a, O: Write, E: Write> {
+    out: &'a mut O,
+    err: &'a mut E,
+    mode: Mode,
+    style: &'a Style,
+    tally: Tally,
+    /// JSON and SARIF: each finding's value, in order.
+    values: Vec<Value>,
+    /// `--statistics`: each finding, and whether unsafe fixes were on for its file.
+    counted: Vec<(Located, bool)>,
+    /// `--dry-run`: the files with a diff, named once every file is processed.
+    patched: Vec<FileReport>,
+    /// `--dry-run`: the findings its patch leaves, listed on `err` after it.
+    left_by_patch: Vec<(PathBuf, Located)>,
 }
 
-/// Writes the report: findings and diffs on `out`, errors on `err`, and the summary on
-/// `out` when fixing in place with a human format (it belongs with the findings left)
-/// and on `err` otherwise (stdout then holds only findings, a patch, or a document
-/// another program reads). `--dry-run` always prints its patch, whatever the format.
-pub fn write_report(
-    out: &mut impl Write,
-    err: &mut impl Write,
-    mode: Mode,
-    style: &Style,
-    walked: &Walked,
-    files: &[FileReport],
-) -> io::Result<()> {
-    for warning in &walked.warnings {
-        writeln!(err, "warning: {}", warning.message)?;
-    }
-    for error in &walked.errors {
-        if error.path.as_os_str().is_empty() {
-            writeln!(err, "error: {}", error.message)?;
-        } else {
-            writeln!(err, "error: {}: {}", error.path.display(), error.message)?;
+impl<'a, O: Write, E: Write> Reporter<'a, O, E> {
+    /// Starts the report with what the walk found wrong.
+    pub fn new(
+        out: &'a mut O,
+        err: &'a mut E,
+        mode: Mode,
+        style: &'a Style,
+        walked: &Walked,
+    ) -> io::Result<Self> {
+        for warning in &walked.warnings {
+            writeln!(err, "warning: {}", warning.message)?;
         }
+        for error in &walked.errors {
+            if error.path.as_os_str().is_empty() {
+                writeln!(err, "error: {}", error.message)?;
+            } else {
+                writeln!(err, "error: {}: {}", error.path.display(), error.message)?;
+            }
+        }
+        Ok(Reporter {
+            out,
+            err,
+            mode,
+            style,
+            tally: Tally {
+                errors: walked.errors.len(),
+                ..Tally::default()
+            },
+            values: Vec::new(),
+            counted: Vec::new(),
+            patched: Vec::new(),
+            left_by_patch: Vec::new(),
+        })
     }
-    let mut tally = Tally {
-        errors: walked.errors.len(),
-        ..Tally::default()
-    };
-    let mut listed = Vec::new();
-    // `--dry-run`: the findings its patch leaves, listed on `err` after it.
-    let mut left_by_patch = Vec::new();
-    for file in files {
+
+    /// Reports the next file.
+    pub fn file(&mut self, file: FileReport) -> io::Result<()> {
+        let unsafe_fixes = file.unsafe_fixes;
         match &file.outcome {
             Err(cause) => {
-                tally.errors += 1;
-                writeln!(err, "error: {}: {cause}", file.path.display())?;
+                self.tally.errors += 1;
+                writeln!(self.err, "error: {}: {cause}", file.path.display())?;
             }
             Ok(FileOutcome::Checked { findings, source }) => {
-                tally.files += 1;
-                tally.files_with_findings += usize::from(!findings.is_empty());
-                tally.findings += findings.len();
+                self.tally.files += 1;
+                self.tally.files_with_findings += usize::from(!findings.is_empty());
+                self.tally.findings += findings.len();
+                let mut indexes = LineIndexes::default();
                 for located in findings {
-                    tally.count_fix(located, file.unsafe_fixes);
-                    listed.push(Listed {
+                    self.tally.count_fix(located, unsafe_fixes);
+                    let listed = Listed {
                         path: &file.path,
                         located,
                         source,
-                        unsafe_fixes: file.unsafe_fixes,
-                    });
+                        unsafe_fixes,
+                    };
+                    self.list(&listed, &mut indexes)?;
                 }
             }
             Ok(FileOutcome::Fixed(fixed)) => {
-                tally.files += 1;
+                self.tally.files += 1;
                 // A file `--add-noqa` only commented is not counted as fixed.
                 let fixed_some = fixed.silenced.is_empty() || !fixed.applied.is_empty();
-                tally.files_changed += usize::from(fixed.changed && fixed_some);
-                tally.fixes += fixed.applied.len();
+                self.tally.files_changed += usize::from(fixed.changed && fixed_some);
+                self.tally.fixes += fixed.applied.len();
                 for code in &fixed.silenced {
-                    *tally.silenced_by_code.entry(code).or_default() += 1;
+                    *self.tally.silenced_by_code.entry(code).or_default() += 1;
                 }
+                let mut indexes = LineIndexes::default();
                 for located in &fixed.remaining {
-                    tally.count_left(located, file.unsafe_fixes);
-                    let finding = Listed {
-                        path: &file.path,
-                        located,
-                        source: &fixed.source,
-                        unsafe_fixes: file.unsafe_fixes,
-                    };
-                    match mode {
-                        Mode::Apply => listed.push(finding),
-                        Mode::DryRun => left_by_patch.push(finding),
+                    self.tally.count_left(located, unsafe_fixes);
+                    match self.mode {
+                        Mode::Apply => {
+                            let listed = Listed {
+                                path: &file.path,
+                                located,
+                                source: &fixed.source,
+                                unsafe_fixes,
+                            };
+                            self.list(&listed, &mut indexes)?;
+                        }
+                        Mode::DryRun => self
+                            .left_by_patch
+                            .push((file.path.clone(), located.clone())),
                         Mode::Check => {}
                     }
                 }
+                if fixed.diff.is_some() {
+                    self.patched.push(file);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one finding in the chosen format, or keeps what the end needs of it.
+    fn list(&mut self, listed: &Listed, indexes: &mut LineIndexes) -> io::Result<()> {
+        if self.style.statistics {
+            self.counted
+                .push((listed.located.clone(), listed.unsafe_fixes));
+            return Ok(());
+        }
+        match self.style.format {
+            OutputFormat::Concise => write_concise(self.out, self.style, listed),
+            OutputFormat::Full => write_full(self.out, self.style, listed, indexes),
+            OutputFormat::Github => write_github(self.out, listed),
+            OutputFormat::Json => {
+                let value = json_finding(listed, &self.style.cwd, indexes);
+                self.values.push(value);
+                Ok(())
+            }
+            OutputFormat::Sarif => {
+                let value = sarif_result(listed, &self.style.cwd, indexes);
+                self.values.push(value);
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the report: names the diffs with `name_diffs` (which returns the base their
+    /// names are relative to) and prints them, the document or statistics a format
+    /// keeps for the end, what the patch leaves, and the summary.
+    pub fn finish(
+        self,
+        name_diffs: impl FnOnce(&mut [FileReport]) -> PatchBase,
+    ) -> io::Result<PatchBase> {
+        let Reporter {
+            out,
+            err,
+            mode,
+            style,
+            tally,
+            values,
+            counted,
+            mut patched,
+            left_by_patch,
+        } = self;
+        let base = name_diffs(&mut patched);
+        for file in &patched {
+            if let Ok(FileOutcome::Fixed(fixed)) = &file.outcome {
                 if let Some(hunks) = &fixed.diff {
                     let diff = [fixed.diff_header.as_slice(), hunks].concat();
                     // A diff in another encoding than UTF-8 (or naming a file whose name
@@ -246,37 +333,66 @@ pub fn write_report(
                 }
             }
         }
-    }
-    if mode != Mode::DryRun {
-        if style.statistics {
-            write_statistics(out, style, &listed)?;
-        } else {
-            write_findings(out, style, &listed)?;
+        if mode != Mode::DryRun {
+            if style.statistics {
+                write_statistics(out, style, &counted)?;
+            } else {
+                match style.format {
+                    OutputFormat::Json => {
+                        writeln!(out, "{}", to_pretty_json(&Value::Array(values)))?
+                    }
+                    OutputFormat::Sarif => writeln!(out, "{}", to_pretty_json(&sarif(values)))?,
+                    _ => {}
+                }
+            }
         }
+        // stdout holds the patch alone; what it leaves goes with the summary, in the
+        // concise format (whatever `--output-format` says: the patch is the output), so
+        // that a check hook that fails says where.
+        let plain = Style::plain(&style.cwd);
+        for (path, located) in &left_by_patch {
+            let listed = Listed {
+                path,
+                located,
+                source: "",
+                unsafe_fixes: false,
+            };
+            write_concise(err, &plain, &listed)?;
+        }
+        let summary = match mode {
+            Mode::Apply => tally.apply_summary(),
+            Mode::DryRun => tally.dry_run_summary(),
+            Mode::Check => tally.check_summary(),
+        };
+        if mode == Mode::Apply && !style.format.is_machine_readable() {
+            writeln!(out, "{summary}")?;
+        } else {
+            writeln!(err, "{summary}")?;
+        }
+        Ok(base)
     }
-    // stdout holds the patch alone; what it leaves goes with the summary, in the concise
-    // format (whatever `--output-format` says: the patch is the output), so that a
-    // check hook that fails says where.
-    let plain = Style::plain(&style.cwd);
-    for finding in &left_by_patch {
-        write_concise(err, &plain, finding)?;
+}
+
+/// The whole report of files already processed (and their diffs named), at once.
+pub fn write_report(
+    out: &mut impl Write,
+    err: &mut impl Write,
+    mode: Mode,
+    style: &Style,
+    walked: &Walked,
+    files: Vec<FileReport>,
+) -> io::Result<()> {
+    let mut reporter = Reporter::new(out, err, mode, style, walked)?;
+    for file in files {
+        reporter.file(file)?;
     }
-    let summary = match mode {
-        Mode::Apply => tally.apply_summary(),
-        Mode::DryRun => tally.dry_run_summary(),
-        Mode::Check => tally.check_summary(),
-    };
-    if mode == Mode::Apply && !style.format.is_machine_readable() {
-        writeln!(out, "{summary}")
-    } else {
-        writeln!(err, "{summary}")
-    }
+    reporter.finish(|_| PatchBase::CurrentDir).map(drop)
 }
 
 /// The report of a run on standard input. When fixing, stdout carries the source
 /// (fixed, or as it came), so the findings and the summary go to stderr; otherwise the
 /// report is the same as for a file.
-pub fn print_stdin(mode: Mode, style: &Style, files: &[FileReport], source: &[u8]) {
+pub fn print_stdin(mode: Mode, style: &Style, files: Vec<FileReport>, source: &[u8]) {
     let walked = Walked::default();
     let stdout = io::stdout();
     let stderr = io::stderr();
@@ -395,11 +511,15 @@ pub fn print_source(source: &[u8]) {
 
 /// `--statistics`: a line per rule (JSON with `--output-format json`), in place of the
 /// findings.
-fn write_statistics(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io::Result<()> {
+fn write_statistics(
+    out: &mut impl Write,
+    style: &Style,
+    counted: &[(Located, bool)],
+) -> io::Result<()> {
     let counts = statistics::count_by_rule(
-        listed
+        counted
             .iter()
-            .map(|finding| (finding.located, finding.unsafe_fixes)),
+            .map(|(located, unsafe_fixes)| (located, *unsafe_fixes)),
     );
     if style.format == OutputFormat::Json {
         writeln!(out, "{}", to_pretty_json(&statistics::to_json(&counts)))
@@ -422,43 +542,6 @@ impl LineIndexes {
     }
 }
 
-/// Lists the findings in the chosen format.
-fn write_findings(out: &mut impl Write, style: &Style, listed: &[Listed]) -> io::Result<()> {
-    let mut indexes = LineIndexes::default();
-    match style.format {
-        OutputFormat::Concise => {
-            for finding in listed {
-                write_concise(out, style, finding)?;
-            }
-            Ok(())
-        }
-        OutputFormat::Full => {
-            for finding in listed {
-                write_full(out, style, finding, &mut indexes)?;
-            }
-            Ok(())
-        }
-        OutputFormat::Github => {
-            for finding in listed {
-                write_github(out, finding)?;
-            }
-            Ok(())
-        }
-        OutputFormat::Json => {
-            let findings: Vec<Value> = listed
-                .iter()
-                .map(|finding| json_finding(finding, &style.cwd, &mut indexes))
-                .collect();
-            writeln!(out, "{}", to_pretty_json(&Value::Array(findings)))
-        }
-        OutputFormat::Sarif => writeln!(
-            out,
-            "{}",
-            to_pretty_json(&sarif(listed, &style.cwd, &mut indexes))
-        ),
-    }
-}
-
 fn to_pretty_json(value: &Value) -> String {
     serde_json::to_string_pretty(value).expect("a JSON value always serializes")
 }
@@ -466,6 +549,11 @@ fn to_pretty_json(value: &Value) -> String {
 /// Prints an error that stops the run before any file is processed.
 pub fn print_error(message: &str) {
     eprintln!("error: {message}");
+}
+
+/// `warning: MESSAGE` on stderr: something went wrong that does not change the result.
+pub fn print_warning(message: &str) {
+    eprintln!("warning: {message}");
 }
 
 /// `note: MESSAGE` on stderr: something to know that is not an error.
@@ -693,10 +781,55 @@ fn sarif_region(start: Location, end: Location) -> Value {
     })
 }
 
+/// One finding as a SARIF result, with its fix as replacements.
+fn sarif_result(finding: &Listed, cwd: &Path, indexes: &mut LineIndexes) -> Value {
+    let Listed {
+        path,
+        located,
+        source,
+        ..
+    } = finding;
+    let uri = file_uri(&absolute(cwd, path));
+    let mut result = json!({
+        "ruleId": located.finding.code,
+        "level": "error",
+        "message": { "text": sarif_text(&located.finding) },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": { "uri": uri },
+                "region": sarif_region(located.start, located.end),
+            }
+        }],
+    });
+    if let Some(fix) = &located.finding.fix {
+        let replacements: Vec<Value> = fix
+            .edits
+            .iter()
+            .zip(edit_locations(source, indexes.of(source), fix))
+            .map(|(edit, (start, end))| {
+                json!({
+                    "deletedRegion": sarif_region(start, end),
+                    "insertedContent": { "text": edit.content },
+                })
+            })
+            .collect();
+        result["fixes"] = json!([{
+            "description": {
+                "text": format!("{} ({})", fix.title, fix.applicability.as_str())
+            },
+            "artifactChanges": [{
+                "artifactLocation": { "uri": uri },
+                "replacements": replacements,
+            }],
+        }]);
+    }
+    result
+}
+
 /// A SARIF 2.1.0 log of one run: every rule in the driver, a result per finding with
 /// its fix as replacements. Columns count Unicode characters, as the rest of the output
 /// does, and the run says so (`columnKind`).
-fn sarif(listed: &[Listed], cwd: &Path, indexes: &mut LineIndexes) -> Value {
+fn sarif(results: Vec<Value>) -> Value {
     let rules: Vec<Value> = rules::ALL
         .iter()
         .map(|rule| {
@@ -709,52 +842,6 @@ fn sarif(listed: &[Listed], cwd: &Path, indexes: &mut LineIndexes) -> Value {
                 "defaultConfiguration": { "enabled": rule.default_enabled() },
                 "properties": { "fixSafety": rule.fix_safety().kinds() },
             })
-        })
-        .collect();
-    let results: Vec<Value> = listed
-        .iter()
-        .map(|finding| {
-            let Listed {
-                path,
-                located,
-                source,
-                ..
-            } = finding;
-            let uri = file_uri(&absolute(cwd, path));
-            let mut result = json!({
-                "ruleId": located.finding.code,
-                "level": "error",
-                "message": { "text": sarif_text(&located.finding) },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": uri },
-                        "region": sarif_region(located.start, located.end),
-                    }
-                }],
-            });
-            if let Some(fix) = &located.finding.fix {
-                let replacements: Vec<Value> = fix
-                    .edits
-                    .iter()
-                    .zip(edit_locations(source, indexes.of(source), fix))
-                    .map(|(edit, (start, end))| {
-                        json!({
-                            "deletedRegion": sarif_region(start, end),
-                            "insertedContent": { "text": edit.content },
-                        })
-                    })
-                    .collect();
-                result["fixes"] = json!([{
-                    "description": {
-                        "text": format!("{} ({})", fix.title, fix.applicability.as_str())
-                    },
-                    "artifactChanges": [{
-                        "artifactLocation": { "uri": uri },
-                        "replacements": replacements,
-                    }],
-                }]);
-            }
-            result
         })
         .collect();
     json!({
@@ -775,301 +862,9 @@ fn sarif(listed: &[Listed], cwd: &Path, indexes: &mut LineIndexes) -> Value {
     })
 }
 
-/// The counts the summary line is made of.
-#[derive(Debug, Default)]
-struct Tally {
-    /// Files processed without error.
-    files: usize,
-    /// Paths that could not be processed.
-    errors: usize,
-    /// `--check`: findings, files holding any, and how many a run without `--check`
-    /// would fix, with and without `--unsafe-fixes`.
-    findings: usize,
-    files_with_findings: usize,
-    fixable: usize,
-    fixable_unsafely: usize,
-    /// Fixing: fixes applied, files changed, and the findings left by code.
-    fixes: usize,
-    files_changed: usize,
-    left_by_code: BTreeMap<&'static str, usize>,
-    /// Of the findings left, those `--unsafe-fixes` would fix.
-    left_fixable_unsafely: usize,
-    /// `--add-noqa`: the findings left that a `# noqa` comment now silences, by code.
-    silenced_by_code: BTreeMap<&'static str, usize>,
-}
-
-impl Tally {
-    fn count_fix(&mut self, located: &Located, unsafe_fixes: bool) {
-        match located.finding.fix.as_ref().map(|fix| fix.applicability) {
-            Some(Applicability::Safe) => self.fixable += 1,
-            Some(Applicability::Unsafe) if unsafe_fixes => self.fixable += 1,
-            Some(Applicability::Unsafe) => self.fixable_unsafely += 1,
-            None => {}
-        }
-    }
-
-    fn count_left(&mut self, located: &Located, unsafe_fixes: bool) {
-        *self.left_by_code.entry(located.finding.code).or_default() += 1;
-        let unsafe_only = located
-            .finding
-            .fix
-            .as_ref()
-            .is_some_and(|fix| fix.applicability == Applicability::Unsafe);
-        if unsafe_only && !unsafe_fixes {
-            self.left_fixable_unsafely += 1;
-        }
-    }
-
-    fn left(&self) -> usize {
-        self.left_by_code.values().sum()
-    }
-
-    /// `(LK001: 2, LK002: 1)`.
-    fn left_codes(&self) -> String {
-        by_code(&self.left_by_code)
-    }
-
-    /// ` Silenced 2 findings with `# noqa` (LK001: 2).`, after `--add-noqa`.
-    fn add_silenced(&self, summary: &mut String, verb: &str) {
-        let silenced: usize = self.silenced_by_code.values().sum();
-        if silenced > 0 {
-            let summary_was_nothing = summary.starts_with("No findings");
-            if summary_was_nothing {
-                summary.clear();
-            } else {
-                summary.push(' ');
-            }
-            summary.push_str(&format!(
-                "{verb} {} with `# noqa` {}.",
-                count(silenced, "finding", "findings"),
-                by_code(&self.silenced_by_code)
-            ));
-        }
-    }
-
-    /// `, 1 of them can be fixed with --unsafe-fixes`, when that is so.
-    fn unsafe_tail(&self) -> String {
-        if self.left_fixable_unsafely == 0 {
-            String::new()
-        } else {
-            format!(
-                ", {} of them can be fixed with --unsafe-fixes",
-                self.left_fixable_unsafely
-            )
-        }
-    }
-
-    /// `Fixed 3 findings in 2 files; 1 finding left unfixed (LK001: 1).`
-    fn apply_summary(&self) -> String {
-        let left = self.left();
-        let mut summary = if self.fixes == 0 && left == 0 {
-            self.nothing_found()
-        } else {
-            let fixed = if self.fixes == 0 {
-                "Nothing fixed".to_string()
-            } else {
-                format!(
-                    "Fixed {} in {}",
-                    count(self.fixes, "finding", "findings"),
-                    count(self.files_changed, "file", "files")
-                )
-            };
-            if left == 0 {
-                format!("{fixed}.")
-            } else {
-                format!(
-                    "{fixed}; {} left unfixed {}{}.",
-                    count(left, "finding", "findings"),
-                    self.left_codes(),
-                    self.unsafe_tail()
-                )
-            }
-        };
-        self.add_silenced(&mut summary, "Silenced");
-        self.add_errors(&mut summary);
-        summary
-    }
-
-    /// `Would fix 3 findings in 2 files; 1 finding has no fix (LK001: 1).`
-    fn dry_run_summary(&self) -> String {
-        let left = self.left();
-        let mut summary = if self.fixes == 0 && left == 0 {
-            self.nothing_found()
-        } else {
-            let fixed = if self.fixes == 0 {
-                "Nothing to fix".to_string()
-            } else {
-                format!(
-                    "Would fix {} in {}",
-                    count(self.fixes, "finding", "findings"),
-                    count(self.files_changed, "file", "files")
-                )
-            };
-            // With findings that only an unsafe fix repairs, "no fix" would be untrue.
-            let no_fix = if self.left_fixable_unsafely == 0 {
-                "no fix"
-            } else {
-                "no safe fix"
-            };
-            if left == 0 {
-                format!("{fixed}.")
-            } else {
-                format!(
-                    "{fixed}; {} {} {no_fix} {}{}.",
-                    count(left, "finding", "findings"),
-                    if left == 1 { "has" } else { "have" },
-                    self.left_codes(),
-                    self.unsafe_tail()
-                )
-            }
-        };
-        self.add_silenced(&mut summary, "Would silence");
-        self.add_errors(&mut summary);
-        summary
-    }
-
-    /// `Found 4 findings in 2 files; 3 can be fixed by running without --check.`
-    fn check_summary(&self) -> String {
-        let mut summary = if self.findings == 0 {
-            self.nothing_found()
-        } else {
-            let found = format!(
-                "Found {} in {}",
-                count(self.findings, "finding", "findings"),
-                count(self.files_with_findings, "file", "files")
-            );
-            match (self.fixable, self.fixable_unsafely) {
-                (0, 0) => format!("{found}; none can be fixed automatically."),
-                (fixable, 0) => {
-                    format!("{found}; {fixable} can be fixed by running without --check.")
-                }
-                (0, unsafely) => format!(
-                    "{found}; {unsafely} can be fixed by running with --unsafe-fixes instead of --check."
-                ),
-                (fixable, unsafely) => format!(
-                    "{found}; {fixable} can be fixed by running without --check, {unsafely} more with --unsafe-fixes."
-                ),
-            }
-        };
-        self.add_errors(&mut summary);
-        summary
-    }
-
-    fn nothing_found(&self) -> String {
-        match (self.files, self.errors) {
-            (0, 0) => "No Python files found.".to_string(),
-            // The errors sentence that follows says why.
-            (0, _) => "Nothing checked.".to_string(),
-            (files, _) => format!("No findings in {}.", count(files, "file", "files")),
-        }
-    }
-
-    fn add_errors(&self, summary: &mut String) {
-        if self.errors > 0 {
-            summary.push_str(&format!(
-                " {} could not be processed.",
-                count(self.errors, "path", "paths")
-            ));
-        }
-    }
-}
-
-/// `(LK001: 2, LK002: 1)`.
-fn by_code(counts: &BTreeMap<&'static str, usize>) -> String {
-    let parts: Vec<String> = counts
-        .iter()
-        .map(|(code, count)| format!("{code}: {count}"))
-        .collect();
-    format!("({})", parts.join(", "))
-}
-
-/// `1 finding`, `2 findings`.
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tally_left(fixes: usize, files_changed: usize, left: &[(&'static str, usize)]) -> Tally {
-        Tally {
-            files: 3,
-            fixes,
-            files_changed,
-            left_by_code: left.iter().copied().collect(),
-            ..Tally::default()
-        }
-    }
-
-    #[test]
-    fn apply_summaries_are_plain_english() {
-        assert_eq!(
-            tally_left(3, 2, &[("LK001", 1)]).apply_summary(),
-            "Fixed 3 findings in 2 files; 1 finding left unfixed (LK001: 1)."
-        );
-        assert_eq!(
-            tally_left(1, 1, &[]).apply_summary(),
-            "Fixed 1 finding in 1 file."
-        );
-        assert_eq!(
-            tally_left(0, 0, &[("LK001", 2), ("LK002", 1)]).apply_summary(),
-            "Nothing fixed; 3 findings left unfixed (LK001: 2, LK002: 1)."
-        );
-        assert_eq!(
-            tally_left(0, 0, &[]).apply_summary(),
-            "No findings in 3 files."
-        );
-    }
-
-    #[test]
-    fn dry_run_summaries_say_what_would_happen() {
-        assert_eq!(
-            tally_left(3, 2, &[("LK001", 1)]).dry_run_summary(),
-            "Would fix 3 findings in 2 files; 1 finding has no fix (LK001: 1)."
-        );
-        let mut tally = tally_left(0, 0, &[("LK001", 2)]);
-        tally.left_fixable_unsafely = 1;
-        tally.errors = 1;
-        assert_eq!(
-            tally.dry_run_summary(),
-            "Nothing to fix; 2 findings have no safe fix (LK001: 2), 1 of them can be fixed with --unsafe-fixes. 1 path could not be processed."
-        );
-    }
-
-    #[test]
-    fn check_summaries_say_how_to_fix() {
-        let tally = Tally {
-            files: 5,
-            findings: 4,
-            files_with_findings: 2,
-            fixable: 3,
-            ..Tally::default()
-        };
-        assert_eq!(
-            tally.check_summary(),
-            "Found 4 findings in 2 files; 3 can be fixed by running without --check."
-        );
-        let tally = Tally {
-            findings: 1,
-            files_with_findings: 1,
-            fixable_unsafely: 1,
-            ..Tally::default()
-        };
-        assert_eq!(
-            tally.check_summary(),
-            "Found 1 finding in 1 file; 1 can be fixed by running with --unsafe-fixes instead of --check."
-        );
-        assert_eq!(Tally::default().check_summary(), "No Python files found.");
-        let only_errors = Tally {
-            errors: 2,
-            ..Tally::default()
-        };
-        assert_eq!(
-            only_errors.check_summary(),
-            "Nothing checked. 2 paths could not be processed."
-        );
-    }
 
     #[test]
     fn colour_is_on_only_on_a_terminal_without_no_color_unless_forced() {
