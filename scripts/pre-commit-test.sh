@@ -65,7 +65,7 @@ grep -q "^    rev: $rev  #" .pre-commit-config.yaml ||
 echo "ok 0: pre-commit autoupdate pinned rev: $rev"
 printf '%s\n' "$check_config" | sed "s/^    rev: .*/    rev: $rev/" >check.yaml
 mkdir -p src build
-printf 'def add(value, my_list=[]):\n    my_list.append(value)\n    return my_list\n' >src/app.py
+printf 'def total(values=[]):\n    return sum(values)\n' >src/app.py
 cp src/app.py build/generated.py
 printf 'def ok(x=None):\n    return x\n' >src/clean.py
 git add -A
@@ -83,7 +83,7 @@ status=0
 "$pre_commit" run --config check.yaml pyleak-fix-check --all-files >check.out 2>&1 || status=$?
 cat check.out
 [ "$status" -ne 0 ] || { echo "FAIL: pyleak-fix-check passed on a file with a finding"; exit 1; }
-grep -q '^+def add(value, my_list=None):' check.out || { echo "FAIL: pyleak-fix-check did not show the diff"; exit 1; }
+grep -q '^+def total(values=None):' check.out || { echo "FAIL: pyleak-fix-check did not show the diff"; exit 1; }
 grep -q 'build/generated.py' check.out && { echo "FAIL: pyleak-fix-check went into build/"; exit 1; }
 [ "$before" = "$(snapshot)" ] || { echo "FAIL: pyleak-fix-check wrote files"; exit 1; }
 echo "ok 1: pyleak-fix-check showed the diff, failed, and wrote nothing"
@@ -94,10 +94,10 @@ status=0
 cat fix.out
 [ "$status" -ne 0 ] || { echo "FAIL: pyleak-fix passed although it changed a file"; exit 1; }
 grep -q 'files were modified by this hook' fix.out || { echo "FAIL: pre-commit did not see a change"; exit 1; }
-grep -q '    if my_list is None:' src/app.py || { echo "FAIL: src/app.py was not fixed"; cat src/app.py; exit 1; }
+grep -q '    if values is None:' src/app.py || { echo "FAIL: src/app.py was not fixed"; cat src/app.py; exit 1; }
 echo "ok 2: pyleak-fix fixed src/app.py in place and pre-commit failed the run"
 cmp -s src/app.py build/generated.py && { echo "FAIL: build/generated.py was fixed"; exit 1; }
-grep -q 'my_list=\[\]' build/generated.py || { echo "FAIL: build/generated.py changed"; exit 1; }
+grep -q 'values=\[\]' build/generated.py || { echo "FAIL: build/generated.py changed"; exit 1; }
 echo "ok 3: build/generated.py, named by pre-commit, was excluded (--force-exclude)"
 
 git add -A

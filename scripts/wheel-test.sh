@@ -31,11 +31,11 @@ actual=$("$command" --version)
 echo "ok 1: $actual"
 
 mkdir "$work/project"
-printf 'def add(value, my_list=[]):\n    my_list.append(value)\n    return my_list\n' >"$work/project/app.py"
+printf 'def total(values=[]):\n    return sum(values)\n' >"$work/project/app.py"
 status=0
 (cd "$work/project" && "$command" --check app.py) >"$work/check.out" 2>&1 || status=$?
 cat "$work/check.out"
-[ "$status" -eq 1 ] && grep -q '^app.py:1:24: LK001 ' "$work/check.out" || { echo "FAIL: --check did not report LK001 (exit $status)"; exit 1; }
+[ "$status" -eq 1 ] && grep -q '^app.py:1:18: LK001 ' "$work/check.out" || { echo "FAIL: --check did not report LK001 (exit $status)"; exit 1; }
 (cd "$work/project" && "$command" app.py)
-grep -q '    if my_list is None:' "$work/project/app.py" || { echo "FAIL: the file was not fixed"; exit 1; }
+grep -q '    if values is None:' "$work/project/app.py" || { echo "FAIL: the file was not fixed"; exit 1; }
 echo "ok 2: the installed command finds and fixes a mutable default"

@@ -755,13 +755,13 @@ mod tests {
     #[test]
     fn fixes_run_to_a_fixed_point_across_passes() {
         // Both defaults need the one-line body expanded: the second fix waits a pass.
-        let text = "def f(a=[], b={}): return a, b\n";
+        let text = "def f(a=[], b={}): return len(a), len(b)\n";
         let outcome = fix_text(text, &Settings::default()).unwrap();
         assert_eq!(outcome.applied, vec!["LK001", "LK001"]);
         assert!(outcome.remaining.is_empty());
         assert_eq!(
             outcome.fixed,
-            "def f(a=None, b=None):\n    if a is None:\n        a = []\n    if b is None:\n        b = {}\n    return a, b\n"
+            "def f(a=None, b=None):\n    if a is None:\n        a = []\n    if b is None:\n        b = {}\n    return len(a), len(b)\n"
         );
     }
 
@@ -775,7 +775,7 @@ mod tests {
 
     #[test]
     fn noqa_on_the_reported_line_silences_it_and_it_is_not_fixed() {
-        let text = "def f(x=[]):  # noqa\n    return x\n\ndef g(y=[]):\n    return y\n";
+        let text = "def f(x=[]):  # noqa\n    return x\n\ndef g(y=[]):\n    return len(y)\n";
         assert_eq!(codes_found(text), [4]);
         let outcome = fix_text(text, &Settings::default()).unwrap();
         assert!(outcome.fixed.starts_with("def f(x=[]):  # noqa\n"));

@@ -13,8 +13,8 @@ const CACHE: &str = ".pyleak_fix_cache";
 
 /// A finding with a safe fix, one with none (LK003's stored exception has no fix when
 /// the traceback is read), and a clean file.
-const LEAKY: &str = "def f(x=[]):\n    return x\n";
-const CLEAN: &str = "def g(x=None):\n    return x\n";
+const LEAKY: &str = "def f(x=[]):\n    return len(x)\n";
+const CLEAN: &str = "def g(x=None):\n    return len(x)\n";
 const LARGE: &str = "BUFFER = bytearray(50_000_000)\n";
 
 /// Runs the binary with the cache statistics on; returns the output less the statistics
@@ -123,7 +123,7 @@ fn changed_bytes_of_the_same_size_and_modification_time_are_a_miss() {
     assert_eq!(code(&clean), 0);
     let modified = fs::metadata(&path).unwrap().modified().unwrap();
     // Same length, same modification time, a finding now.
-    let edited = "def g(x=[]  ):\n    return x\n";
+    let edited = "def g(x=[]  ):\n    return len(x)\n";
     assert_eq!(edited.len(), CLEAN.len());
     fs::write(&path, edited).unwrap();
     fs::File::options()

@@ -15,7 +15,7 @@ use tempfile::TempDir;
 mod common;
 use common::{FIXABLE, FIXED};
 
-const EDITED: &str = "def f(x=[]):\n    return x  # edited meanwhile\n";
+const EDITED: &str = "def f(x=[]):\n    return len(x)  # edited meanwhile\n";
 
 fn start(directory: &Path) -> Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("pyleak-fix"))

@@ -10,7 +10,7 @@ use common::{code, read, run_in, stderr, stdout, tree, FIXABLE, FIXED};
 
 /// A finding LK001 reports without a fix: a lambda has no body for the `is None` check.
 const UNFIXABLE: &str = "f = lambda x=[]: x\n";
-const CLEAN: &str = "def f(x=None):\n    return x\n";
+const CLEAN: &str = "def f(x=None):\n    return len(x)\n";
 
 /// Every file under `root`, relative to it, sorted, with its bytes.
 fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -69,7 +69,7 @@ fn findings_left_unfixed_are_listed_and_exit_1() {
 #[test]
 fn check_lists_findings_with_character_columns_and_writes_nothing() {
     // `é` is two bytes: a byte column would say 17.
-    let source = "def f(s=\"é\", x=[]):\n    return x\n\n\ng = lambda y={}: y\n";
+    let source = "def f(s=\"é\", x=[]):\n    return len(x)\n\n\ng = lambda y={}: y\n";
     let directory = tree(&[("m.py", source.as_bytes()), ("clean.py", CLEAN.as_bytes())]);
     let before = snapshot(directory.path());
     let output = run_in(directory.path(), &["--check"]);
@@ -101,16 +101,16 @@ fn awkward_files() -> Vec<(&'static str, Vec<u8>)> {
         ("lf.py", FIXABLE.as_bytes().to_vec()),
         (
             "crlf.py",
-            b"import os\r\n\r\ndef f(x=[]):\r\n    return x\r\n".to_vec(),
+            b"import os\r\n\r\ndef f(x=[]):\r\n    return len(x)\r\n".to_vec(),
         ),
-        ("no_newline.py", b"def f(x=[]):\n    return x".to_vec()),
+        ("no_newline.py", b"def f(x=[]):\n    return len(x)".to_vec()),
         (
             "bom.py",
-            b"\xef\xbb\xbfdef f(x=[]):\n    return x\n".to_vec(),
+            b"\xef\xbb\xbfdef f(x=[]):\n    return len(x)\n".to_vec(),
         ),
         (
             "tabs.py",
-            b"class A:\n\tdef f(self, x={}):\n\t\treturn x\n".to_vec(),
+            b"class A:\n\tdef f(self, x={}):\n\t\treturn len(x)\n".to_vec(),
         ),
         ("sub/deeper.py", FIXABLE.as_bytes().to_vec()),
         ("unfixable.py", UNFIXABLE.as_bytes().to_vec()),
@@ -176,7 +176,7 @@ fn dry_run_writes_nothing_and_git_apply_of_it_reproduces_the_in_place_fix() {
     assert_eq!(read(in_place.path(), "lf.py"), FIXED);
     assert_eq!(
         read(in_place.path(), "crlf.py"),
-        "import os\r\n\r\ndef f(x=None):\r\n    if x is None:\r\n        x = []\r\n    return x\r\n"
+        "import os\r\n\r\ndef f(x=None):\r\n    if x is None:\r\n        x = []\r\n    return len(x)\r\n"
     );
     assert_eq!(
         read(in_place.path(), "no_newline.py"),
@@ -332,7 +332,7 @@ fn bad_arguments_exit_2() {
 fn a_file_that_does_not_parse_is_an_error_and_the_others_are_still_fixed() {
     let directory = tree(&[
         ("a.py", FIXABLE.as_bytes()),
-        ("broken.py", b"def f(x=[]:\n    return x\n"),
+        ("broken.py", b"def f(x=[]:\n    return len(x)\n"),
         ("c.py", FIXABLE.as_bytes()),
     ]);
     let output = run_in(directory.path(), &[]);
@@ -346,7 +346,7 @@ fn a_file_that_does_not_parse_is_an_error_and_the_others_are_still_fixed() {
     assert_eq!(read(directory.path(), "c.py"), FIXED);
     assert_eq!(
         read(directory.path(), "broken.py"),
-        "def f(x=[]:\n    return x\n"
+        "def f(x=[]:\n    return len(x)\n"
     );
     assert_eq!(
         stdout(&output),
@@ -357,7 +357,7 @@ fn a_file_that_does_not_parse_is_an_error_and_the_others_are_still_fixed() {
 #[test]
 fn a_file_that_is_not_utf8_is_an_error_naming_it() {
     let directory = tree(&[
-        ("latin1.py", b"# caf\xe9\ndef f(x=[]):\n    return x\n"),
+        ("latin1.py", b"# caf\xe9\ndef f(x=[]):\n    return len(x)\n"),
         ("a.py", FIXABLE.as_bytes()),
     ]);
     let output = run_in(directory.path(), &["--check"]);

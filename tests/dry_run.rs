@@ -146,13 +146,16 @@ fn names_with_control_characters_quotes_spaces_and_invalid_utf8_are_quoted_as_gi
 #[cfg(unix)]
 #[test]
 fn awkward_contents_apply_with_both_tools() {
-    let crlf = "import os\r\n\r\ndef f(x=[]):\r\n    return x\r\n";
-    let bom = "\u{feff}def f(x=[]):\n    return x\n";
+    let crlf = "import os\r\n\r\ndef f(x=[]):\r\n    return len(x)\r\n";
+    let bom = "\u{feff}def f(x=[]):\n    return len(x)\n";
     let files: &[(&[u8], &str)] = &[
         (b"crlf.py", crlf),
-        (b"no_newline.py", "def f(x=[]):\n    return x"),
+        (b"no_newline.py", "def f(x=[]):\n    return len(x)"),
         (b"bom.py", bom),
-        (b"tabs.py", "class A:\n\tdef f(self, x={}):\n\t\treturn x\n"),
+        (
+            b"tabs.py",
+            "class A:\n\tdef f(self, x={}):\n\t\treturn len(x)\n",
+        ),
         (b"unfixable.py", UNFIXABLE),
     ];
     assert_patch_applies_like_in_place(files, &[]);

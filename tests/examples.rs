@@ -11,7 +11,7 @@ use std::process::Command as Process;
 mod common;
 use common::{code, run_in, stderr, stdout};
 
-const COMMAND: &str = "cargo run --release -- --dry-run examples/leaky";
+const COMMAND: &str = "cargo run --release -- --dry-run --unsafe-fixes examples/leaky";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,7 +36,7 @@ fn the_readmes_first_command_shows_real_diffs_and_the_findings_without_a_fix() {
         readme.contains(COMMAND),
         "the README's first run command is `{COMMAND}`"
     );
-    let output = run_in(root(), &["--dry-run", "examples/leaky"]);
+    let output = run_in(root(), &["--dry-run", "--unsafe-fixes", "examples/leaky"]);
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     let diff = stdout(&output);
     assert!(diff.contains("+    if my_list is None:\n"), "{diff}");
@@ -66,7 +66,7 @@ fn the_readmes_first_command_shows_real_diffs_and_the_findings_without_a_fix() {
         String::from_utf8_lossy(&applied.stderr)
     );
     let fixed = copy_of_the_demo();
-    run_in(fixed.path(), &["examples/leaky"]);
+    run_in(fixed.path(), &["--unsafe-fixes", "examples/leaky"]);
     for entry in fs::read_dir(root().join("examples/leaky")).unwrap() {
         let name = Path::new("examples/leaky").join(entry.unwrap().file_name());
         assert_eq!(

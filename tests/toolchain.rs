@@ -197,7 +197,7 @@ fn per_file_ignores_match_names_and_anchored_paths() {
     assert_eq!(read(directory.path(), "tests/test_a.py"), FIXABLE);
 }
 
-const ANNOTATED: &str = "def f(x: list = []):\n    return x\n";
+const ANNOTATED: &str = "def f(x: list = []):\n    return len(x)\n";
 
 fn fixed_annotation(directory: &Path, args: &[&str]) -> String {
     let mut all = vec!["--dry-run"];
@@ -555,7 +555,7 @@ fn a_missing_config_flag_file_is_an_error() {
 
 #[test]
 fn noqa_comments_silence_findings_end_to_end() {
-    let source = "def f(x=[]):  # noqa: LK001\n    return x\n\n\ndef g(y=[]):  # noqa: B006\n    return y\n\n\ndef h(z=[]):  # noqa: E501\n    return z\n";
+    let source = "def f(x=[]):  # noqa: LK001\n    return len(x)\n\n\ndef g(y=[]):  # noqa: B006\n    return len(y)\n\n\ndef h(z=[]):  # noqa: E501\n    return len(z)\n";
     let directory = tree(&[
         ("a.py", source),
         ("b.py", &format!("# pyleak-fix: noqa\n{FIXABLE}")),
@@ -623,10 +623,10 @@ fn format_tree() -> TempDir {
     tree(&[
         (
             "app.py",
-            "import os\n\n\ndef add(value, my_list: list = []):\n\tmy_list.append(value)  # é\n\treturn my_list\n",
+            "import os\n\n\ndef add(value, my_list: list = []):\n\tprint(len(my_list))  # é\n\treturn value in my_list\n",
         ),
         ("pkg/util.py", "label = \"é\"; f = lambda x={}: x\n"),
-        ("clean.py", "def f(x=None):\n    return x\n"),
+        ("clean.py", "def f(x=None):\n    return len(x)\n"),
     ])
 }
 
@@ -761,7 +761,7 @@ fn run_stdin(directory: &Path, args: &[&str], input: &str) -> Output {
         .unwrap()
 }
 
-const WITH_LAMBDA: &str = "def f(x=[]):\n    return x\ng = lambda y=[]: y\n";
+const WITH_LAMBDA: &str = "def f(x=[]):\n    return len(x)\ng = lambda y=[]: y\n";
 
 #[test]
 fn stdin_fixing_writes_the_fixed_source_to_stdout_and_findings_to_stderr() {
@@ -774,7 +774,7 @@ fn stdin_fixing_writes_the_fixed_source_to_stdout_and_findings_to_stderr() {
     assert_eq!(code(&output), 1);
     assert_eq!(
         stdout(&output),
-        "def f(x=None):\n    if x is None:\n        x = []\n    return x\ng = lambda y=[]: y\n"
+        "def f(x=None):\n    if x is None:\n        x = []\n    return len(x)\ng = lambda y=[]: y\n"
     );
     let stderr = stderr(&output);
     assert!(stderr.starts_with("pkg/m.py:5:14: LK001 "), "{stderr}");

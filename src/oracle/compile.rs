@@ -7,13 +7,15 @@
 //! The checks themselves are ruff's ([`SemanticSyntaxChecker`]); what it needs from its
 //! caller is where the visitor stands: which scopes enclose it, whether they are async,
 //! which names they declare `global`, whether a loop encloses it. This module walks the
-//! tree and keeps that. It never asks what a name is bound to, so one check is answered
-//! leniently: `nonlocal x` inside a nested function is taken to find its binding.
+//! tree and keeps that, with the names each function scope binds, so that `nonlocal x`
+//! finds its binding in an enclosing function or is refused as CPython refuses it.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use ruff_python_ast::visitor::{walk_comprehension, walk_expr, walk_pattern, walk_stmt, Visitor};
+use ruff_python_ast::visitor::{
+    walk_comprehension, walk_except_handler, walk_expr, walk_pattern, walk_stmt, Visitor,
+};
 use ruff_python_ast::{self as ast, Expr, PythonVersion, Stmt};
 use ruff_python_parser::semantic_errors::{
     LazyImportContext, SemanticSyntaxChecker, SemanticSyntaxContext, SemanticSyntaxError,
@@ -53,10 +55,14 @@ enum ScopeKind {
 #[derive(Debug)]
 struct Scope {
     kind: ScopeKind,
-    /// Each name this scope declares `global`, with its first `global` statement.
+    /// Each name this scope declares `global`, with its last `global` statement: CPython
+    /// checks each declaration against the uses before it, so a use before the last one
+    /// is an error even after an earlier one.
     globals: HashMap<String, TextRange>,
-    /// Each name this scope declares `nonlocal`, with its first `nonlocal` statement.
+    /// Each name this scope declares `nonlocal`, with its last `nonlocal` statement.
     nonlocals: HashMap<String, TextRange>,
+    /// The names this scope's own code binds (not its nested scopes'), for `nonlocal`.
+    bound: HashSet<String>,
     /// How many loop, `with` and `try` blocks of this scope enclose the visitor.
     blocks: usize,
     /// Inside an `except*` handler of this scope: the `loops` count at its start.
@@ -77,6 +83,7 @@ impl Scope {
             kind,
             globals: globals.names,
             nonlocals: globals.nonlocals,
+            bound: globals.bound,
             blocks: 0,
             except_star: None,
             parameters,
@@ -90,37 +97,105 @@ impl Scope {
     }
 }
 
-/// The `global` and `nonlocal` statements of one scope's body: statements only, not
-/// nested scopes.
+/// The `global` and `nonlocal` statements of one scope's body, and the names it binds:
+/// its own code only, not nested scopes' (a comprehension's `:=` target excepted, which
+/// binds here).
 #[derive(Debug, Default)]
 struct Globals {
     names: HashMap<String, TextRange>,
     nonlocals: HashMap<String, TextRange>,
+    bound: HashSet<String>,
+    /// Inside a comprehension of this scope: its targets are its own.
+    comprehensions: usize,
 }
 
 impl<'a> Visitor<'a> for Globals {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
-            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+            Stmt::FunctionDef(def) => {
+                self.bound.insert(def.name.id.to_string());
+            }
+            Stmt::ClassDef(class) => {
+                self.bound.insert(class.name.id.to_string());
+            }
+            Stmt::Import(import) => {
+                for alias in &import.names {
+                    let name = alias.asname.as_ref().unwrap_or(&alias.name).id.as_str();
+                    let first = name.split('.').next().unwrap_or(name);
+                    self.bound.insert(first.to_string());
+                }
+            }
+            Stmt::ImportFrom(import) => {
+                for alias in &import.names {
+                    let name = alias.asname.as_ref().unwrap_or(&alias.name).id.as_str();
+                    if name != "*" {
+                        self.bound.insert(name.to_string());
+                    }
+                }
+            }
             Stmt::Global(global) => {
                 for name in &global.names {
-                    self.names
-                        .entry(name.id.to_string())
-                        .or_insert(global.range);
+                    self.names.insert(name.id.to_string(), global.range);
                 }
             }
             Stmt::Nonlocal(nonlocal) => {
                 for name in &nonlocal.names {
-                    self.nonlocals
-                        .entry(name.id.to_string())
-                        .or_insert(nonlocal.range);
+                    self.nonlocals.insert(name.id.to_string(), nonlocal.range);
                 }
             }
             _ => walk_stmt(self, stmt),
         }
     }
 
-    fn visit_expr(&mut self, _expr: &'a Expr) {}
+    fn visit_except_handler(&mut self, handler: &'a ast::ExceptHandler) {
+        let ast::ExceptHandler::ExceptHandler(inner) = handler;
+        if let Some(name) = &inner.name {
+            self.bound.insert(name.id.to_string());
+        }
+        walk_except_handler(self, handler);
+    }
+
+    fn visit_pattern(&mut self, pattern: &'a ast::Pattern) {
+        match pattern {
+            ast::Pattern::MatchAs(ast::PatternMatchAs {
+                name: Some(name), ..
+            })
+            | ast::Pattern::MatchStar(ast::PatternMatchStar {
+                name: Some(name), ..
+            })
+            | ast::Pattern::MatchMapping(ast::PatternMatchMapping {
+                rest: Some(name), ..
+            }) => {
+                self.bound.insert(name.id.to_string());
+            }
+            _ => {}
+        }
+        walk_pattern(self, pattern);
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Name(name) if !matches!(name.ctx, ast::ExprContext::Load) => {
+                if self.comprehensions == 0 {
+                    self.bound.insert(name.id.to_string());
+                }
+            }
+            Expr::Named(named) => {
+                if let Expr::Name(target) = named.target.as_ref() {
+                    self.bound.insert(target.id.to_string());
+                }
+                self.visit_expr(&named.value);
+            }
+            // A lambda's parameters and body are its own scope's.
+            Expr::Lambda(_) => {}
+            Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
+                self.comprehensions += 1;
+                walk_expr(self, expr);
+                self.comprehensions -= 1;
+            }
+            _ => walk_expr(self, expr),
+        }
+    }
 }
 
 fn parameter_names(parameters: &ast::Parameters) -> Vec<String> {
@@ -202,10 +277,27 @@ impl SemanticSyntaxContext for Context<'_> {
         if name == "__class__" && enclosing.iter().any(|scope| scope.kind == ScopeKind::Class) {
             return true;
         }
-        // Lenient (see the module doc): any enclosing function may bind it.
-        enclosing
-            .iter()
-            .any(|scope| matches!(scope.kind, ScopeKind::Function { .. } | ScopeKind::Lambda))
+        // The nearest enclosing function that binds it, declares it `nonlocal` or has it as
+        // a parameter; class bodies and comprehensions are skipped, a `global` there or
+        // reaching the module means there is none.
+        for scope in enclosing.iter().rev() {
+            match scope.kind {
+                ScopeKind::Function { .. } | ScopeKind::Lambda => {
+                    if scope.globals.contains_key(name) {
+                        return false;
+                    }
+                    if scope.nonlocals.contains_key(name)
+                        || scope.bound.contains(name)
+                        || scope.parameters.iter().any(|parameter| parameter == name)
+                    {
+                        return true;
+                    }
+                }
+                ScopeKind::Module => return false,
+                ScopeKind::Class | ScopeKind::Comprehension { .. } => {}
+            }
+        }
+        false
     }
 
     fn in_async_context(&self) -> bool {
@@ -525,6 +617,42 @@ impl<'a> Visitor<'a> for Walker<'_> {
             | ast::Pattern::MatchMapping(ast::PatternMatchMapping {
                 rest: Some(name), ..
             }) => self.binding(&name.id, name.range, false),
+            ast::Pattern::MatchOr(or) => {
+                // `case _ | 1:` and `case x | 1:`: an alternative that always matches
+                // must be the last.
+                let (_, earlier) = or.patterns.split_last().expect("an or-pattern has two");
+                for alternative in earlier {
+                    if let ast::Pattern::MatchAs(ast::PatternMatchAs {
+                        pattern: None,
+                        name,
+                        ..
+                    }) = alternative
+                    {
+                        let message = match name {
+                            Some(name) => {
+                                format!(
+                                    "name capture '{}' makes remaining patterns unreachable",
+                                    name.id
+                                )
+                            }
+                            None => "wildcard makes remaining patterns unreachable".to_string(),
+                        };
+                        self.error(alternative.range(), message);
+                    }
+                }
+            }
+            ast::Pattern::MatchValue(ast::PatternMatchValue { value, .. })
+                if value.is_f_string_expr() =>
+            {
+                let message = "patterns may only match literals and attribute lookups";
+                self.error(value.range(), message.into());
+            }
+            ast::Pattern::MatchMapping(mapping)
+                if mapping.keys.iter().any(Expr::is_f_string_expr) =>
+            {
+                let message = "patterns may only match literals and attribute lookups";
+                self.error(mapping.range, message.into());
+            }
             ast::Pattern::MatchClass(class) => {
                 for keyword in &class.arguments.keywords {
                     if keyword.attr.id == "__debug__" {

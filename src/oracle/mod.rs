@@ -369,6 +369,15 @@ mod tests {
     #[test]
     fn agrees_with_cpython_where_a_tester_found_it_did_not() {
         let rejected = [
+            "def h():\n    global q\n    q = 1\n    global q\n",
+            "def h():\n    global q\n    print(q)\n    global q\n",
+            "def o():\n    q = 0\n    def h():\n        nonlocal q\n        q = 1\n        nonlocal q\n",
+            "def g():\n    class C:\n        nonlocal q\n",
+            "def g():\n    def h():\n        nonlocal q\n",
+            "def g():\n    global q\n    def h():\n        nonlocal q\n",
+            "def g():\n    class C:\n        q = 1\n        def m(self):\n            nonlocal q\n",
+            "match x:\n    case _ | 1: pass\n",
+            "match x:\n    case f'{x}': pass\n",
             "if x:\n\tif y:\n      z\n",
             "def g():\n    def x(): pass\n    global x\n",
             "def g():\n    class x: pass\n    global x\n",
@@ -393,6 +402,20 @@ mod tests {
             "while x:\n    while x:\n        while x:\n            while x:\n                while x:\n                    while x:\n                        while x:\n                            while x:\n                                while x:\n                                    while x:\n                                        while x:\n                                            while x:\n                                                while x:\n                                                    while x:\n                                                        while x:\n                                                            while x:\n                                                                while x:\n                                                                    while x:\n                                                                        while x:\n                                                                            while x:\n                                                                                while x:\n                                                                                    pass\n",
         ];
         let accepted = [
+            "def g():\n    q = 1\n    def h():\n        nonlocal q\n",
+            "def g():\n    q: int\n    def h():\n        nonlocal q\n",
+            "def a():\n    x = 1\n    def b():\n        nonlocal x\n        def c():\n            nonlocal x\n",
+            "def g():\n    for q in []: pass\n    def h():\n        nonlocal q\n",
+            "def g():\n    import os.path\n    def h():\n        nonlocal os\n",
+            "def g():\n    [(q := 1) for _ in []]\n    def h():\n        nonlocal q\n",
+            "def g():\n    del q\n    def h():\n        nonlocal q\n",
+            "def g(q):\n    def h():\n        nonlocal q\n",
+            "def g():\n    q = 1\n    class C:\n        def m(self):\n            nonlocal q\n",
+            "def g(v):\n    match v:\n        case [q]: pass\n    def h():\n        nonlocal q\n",
+            "def g():\n    try: pass\n    except E as q: pass\n    def h():\n        nonlocal q\n",
+            "def g():\n    with a as (q, r): pass\n    def h():\n        nonlocal q\n",
+            "def g():\n    def q(): pass\n    def h():\n        nonlocal q\n",
+            "match x:\n    case _ if c: pass\n    case 1: pass\n",
             "while x:\n    while x:\n        while x:\n            while x:\n                while x:\n                    while x:\n                        while x:\n                            while x:\n                                while x:\n                                    while x:\n                                        while x:\n                                            while x:\n                                                while x:\n                                                    while x:\n                                                        while x:\n                                                            while x:\n                                                                while x:\n                                                                    while x:\n                                                                        while x:\n                                                                            while x:\n                                                                                pass\n",
             "x = ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))))\n",
             "(await x for x in y)\n",

@@ -24,6 +24,7 @@ use crate::source::SourceFile;
 mod annotation;
 mod guard;
 mod safety;
+mod uses;
 
 use annotation::{annotation_edits, is_read_only};
 use guard::{earlier_parameters, guard_edit, leading_statements_to_keep};
@@ -117,9 +118,14 @@ builtin classes (`defaultdict(list)`), the listed constructors and pure builtins
 at module level, and declared `global` nowhere, to an immutable literal (`SIZE = 10`) or
 by a top-level `def` or `class` (a file with `from m import *` has no such names); and
 no nested `def`,
-`lambda` or class in the body reads the parameter. Then every call that omits the
-argument gets a value equal to the one the `def`-time default held, and a call that
-passes it behaves as before.
+`lambda` or class in the body reads the parameter; and the body only reads the object:
+its length or truth (`len(x)`, `if x:`), a membership or equality test, its text, a
+builtin that builds a new value from it (`sorted`, `list`, `sum`, ...), a non-mutating
+method (`get`, `keys`, `count`, `copy`, ...), and, when the default's elements are
+immutable literals, iterating over it or reading an item. Then every call that omits the
+argument gets a value equal to the one the `def`-time default held, nothing ever changes
+it or lets it out of the call, so no caller and no later call can tell one shared object
+from a new one per call; and a call that passes it behaves as before.
 
 Unsafe (applied with `--unsafe-fixes`; the fix's title says why) when the default reads
 state that can change between the `def` and a call (any other name, such as one the
@@ -127,7 +133,12 @@ module rebinds or mutates or a function declares `global`, an attribute such as
 `os.environ`, a subscript, or a call of anything else: `dict(os.environ)` is an
 import-time snapshot, after the fix a call-time one), or when a nested `def`, `lambda`
 or class reads the parameter (code that outlives the call may rely on the one shared
-object).
+object), or when the body may keep, change or hand on the object: returns, yields or
+stores it, passes it to a call, changes it (`append`, `x[k] = v`, `x += ...`), compares
+its identity, or reads elements that may be mutable. A function that remembers state in
+its default on purpose (`def remember(x, last=[""]): ... last[0] = x`) then changes
+behaviour, and a caller that keeps the returned default sees a new object per call:
+ruff marks its B006 fix unsafe for the same reasons.
 
 No fix is offered, and the message says why, when moving the expression would change its
 meaning or cannot be written: in a lambda; for a parameter named like a deliberate memo
@@ -534,7 +545,8 @@ fn plan_fix(
         bindings,
         facts,
     };
-    let unsafe_reason = safety::unsafe_reason(&cx, MUTABLE_CALLS, value, body, name);
+    let unsafe_reason = safety::unsafe_reason(&cx, MUTABLE_CALLS, value, body, name)
+        .or_else(|| uses::escaping_use(file, body, name, value));
 
     let mut edits = vec![Edit::replace(value.byte_range(), "None")];
     if let Some(annotation) = parameter.child_by_field_name("type") {

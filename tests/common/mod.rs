@@ -14,8 +14,8 @@ use pyleak_fix::settings::Settings;
 use tempfile::TempDir;
 
 /// LK001's example: fixed safely in every mode.
-pub const FIXABLE: &str = "def f(x=[]):\n    return x\n";
-pub const FIXED: &str = "def f(x=None):\n    if x is None:\n        x = []\n    return x\n";
+pub const FIXABLE: &str = "def f(x=[]):\n    return len(x)\n";
+pub const FIXED: &str = "def f(x=None):\n    if x is None:\n        x = []\n    return len(x)\n";
 
 /// The settings for a fixture of `rule_dir` (`lk001`, ...): that rule alone, plus the
 /// options of a first line of the form `# fixture: unsafe-fixes target-version=py38`
@@ -118,6 +118,17 @@ pub const UNSAFE_OFF: &str = "its fixes are unsafe and its settings do not turn 
 /// settings; and each covered fixture's fix changes its text. A fixture added later, or
 /// one that gains a fix, fails here until it is listed.
 pub fn assert_every_fixture_listed(rule_dir: &str, covered: &[&str], skipped: &[(&str, &str)]) {
+    assert_every_fixture_listed_with(rule_dir, covered, skipped, false);
+}
+
+/// [`assert_every_fixture_listed`], for a harness that applies unsafe fixes to the
+/// fixtures it covers when `covered_unsafe`.
+pub fn assert_every_fixture_listed_with(
+    rule_dir: &str,
+    covered: &[&str],
+    skipped: &[(&str, &str)],
+    covered_unsafe: bool,
+) {
     let directory = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(rule_dir);
@@ -139,7 +150,10 @@ pub fn assert_every_fixture_listed(rule_dir: &str, covered: &[&str], skipped: &[
     );
     for name in &on_disk {
         let text = fs::read_to_string(directory.join(name)).unwrap();
-        let settings = settings_for(rule_dir, &text);
+        let mut settings = settings_for(rule_dir, &text);
+        if covered_unsafe && covered.contains(&name.as_str()) {
+            settings.unsafe_fixes = true;
+        }
         let findings = pyleak_fix::engine::check_text(&text, &settings).unwrap();
         let fixable = findings.iter().any(|f| f.finding.fix.is_some());
         let outcome = pyleak_fix::engine::fix_text(&text, &settings).unwrap();
