@@ -103,7 +103,9 @@ for entry in "${projects[@]}"; do
   read -r name version sha <<<"$entry"
   archive=$(sha256sum "$cache"/*-"$version".tar.gz | awk -v s="$sha" '$1 == s {print $2; exit}')
   [ -n "$archive" ] || { echo "FAIL: no sdist of $name $version with sha256 $sha in $cache" >&2; exit 2; }
-  src="$work/src/$name"
+  # Per version: paramiko is pinned twice (3.5.0 for LK008/LK012, 5.1.0 for LK009), and
+  # unpacking both into one directory would scan the older one's leftover files again.
+  src="$work/src/$name-$version"
   mkdir -p "$src"
   tar -xzf "$archive" -C "$src" --strip-components=1
   mapfile -d '' files < <(cd "$src" && find . -type f -name '*.py' \
