@@ -53,12 +53,17 @@ projects=(
   "gunicorn 27.0.1 b1514965361c8b7e8107a80aa2a92636878df1ccfac6dd204a676426e04d9e3e"
   "ipython 9.18.1 6319c0f5372c196397899479e6db1783dd7937abae06815d1317e8d5d51aaaaf"
   "joblib 1.6.0 2ccc96785b12046c08fd6d55839c12857831b54a3c1673ffadd2f04bfc4eda03"
-  "paramiko 5.1.0 239b5f9b2a53006cd54f83cf8495ee742083708ead947882c8dd2786de79f39b"
   "pexpect 4.9.0 ee7d41123f3c9911050ea2c2dac107568dc43b2d3b0c7557a33212c398ead30f"
   "prompt_toolkit 3.0.53 9ec8a0ad96d5c56148b3f914aa79c1564c3fde5d2e6b876e7bc327e353cf8fa6"
   "rq 3.0.0 b41e39b3c36ec3faf9e2402c638a0b25fe18ebb93a1cb15193bc69694f054618"
   "tqdm 4.70.1 cefd0eca11b2a37a3aee776544d4f4ae913f02688135b5556b8788dfa474afc4"
   "uvicorn 0.54.0 a2e33cbfaa0306f8e6b0c13e0cb89d7d7a2da3e62b90c66e18c33d9807b28620"
+  # Added for LK010 and LK011 (issue 16), which found too little in the sixteen above.
+  "celery 5.4.0 504a19140e8d3029d5acad88330c541d4c3f64c789d85f94756762d8bca7e706"
+  "Flask 3.0.3 ceb27b0af3823ea2737928a4d99d125a06175b8512c445cbd9a9ce200ef76842"
+  "kombu 5.4.2 eef572dd2fd9fc614b37580e3caeafdd5af46c1eff31e7fba89138cdb406f2cf"
+  "Scrapy 2.11.2 dfbd565384fc3fffeba121f5a3a2d0899ac1f756d41432ca0879933fbfb3401d"
+  "SQLAlchemy 2.0.36 7f2767680b6d2398aea7082e45a774b2b0767b5c8d8ffb9c8b683088ea9b29c5"
 )
 # PRECISION_RULES: the rules to measure (every rule by default would include rules
 # that do not exist yet in an older build).

@@ -338,8 +338,8 @@ mod selection_tests {
 
     #[test]
     fn the_default_set_is_the_rules_on_by_default() {
-        // Changing this is a decision (90% precision on real code): the README's rule
-        // table and `--list-rules` say which rules run by default.
+        // Changing a rule's default is a decision (90% precision on real code): the
+        // README's rule table and `--list-rules` say which rules run by default.
         let on: Vec<&str> = rules::ALL
             .iter()
             .filter(|rule| rule.default_enabled())

@@ -79,8 +79,7 @@ fn the_readmes_first_command_shows_real_diffs_and_the_findings_without_a_fix() {
 }
 
 /// Each Python file of the demo has a finding, and together they show every rule on by
-/// default, each
-/// of the article's three shapes, and a finding that has no fix.
+/// default, each of the article's three shapes, and a finding that has no fix.
 #[test]
 fn the_demo_shows_every_rule_and_each_of_the_articles_shapes() {
     let output = run_in(root(), &["--check", "examples/leaky"]);
@@ -99,7 +98,7 @@ fn the_demo_shows_every_rule_and_each_of_the_articles_shapes() {
         }
     }
     assert!(files >= 6);
-    // The demo is a default run: it shows the rules that are on by default.
+    // A default run shows the rules on by default; the others need `--select`.
     for rule in pyleak_fix::rules::ALL
         .iter()
         .filter(|r| r.default_enabled())

@@ -885,7 +885,7 @@ fn rule_prints_the_rules_documentation() {
     assert_eq!(code(&output), 2);
     assert_eq!(
         stderr(&output),
-        "error: unknown rule `LK999`; known rules: LK001, LK002, LK003, LK008, LK009, LK012 (see --list-rules)\n"
+        "error: unknown rule `LK999`; known rules: LK001, LK002, LK003, LK008, LK009, LK010, LK011, LK012 (see --list-rules)\n"
     );
 }
 
@@ -930,6 +930,8 @@ fn list_rules_shows_code_name_default_and_fix_safety() {
          LK003  reference-cycle                on       unsafe or none\n\
          LK008  cached-instance-method         off      none\n\
          LK009  callback-holds-object          off      unsafe or none\n\
+         LK010  mutable-class-attribute        off      unsafe or none\n\
+         LK011  unbounded-module-container     off      none\n\
          LK012  logger-per-call                off      none\n"
     );
     assert!(!stdout(&output).contains("sometimes"));

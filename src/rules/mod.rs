@@ -15,6 +15,8 @@ pub mod lk002_module_level_large_allocation;
 pub mod lk003_reference_cycle;
 pub mod lk008_cached_instance_method;
 pub mod lk009_callback_holds_object;
+pub mod lk010_mutable_class_attribute;
+pub mod lk011_unbounded_module_container;
 pub mod lk012_logger_per_call;
 
 /// Which fixes a rule's findings can get, for `--list-rules` and `pyleak-fix rule`:
@@ -144,6 +146,8 @@ pub static ALL: &[&dyn Rule] = &[
     &lk003_reference_cycle::ReferenceCycle,
     &lk008_cached_instance_method::CachedInstanceMethod,
     &lk009_callback_holds_object::CallbackHoldsObject,
+    &lk010_mutable_class_attribute::MutableClassAttribute,
+    &lk011_unbounded_module_container::UnboundedModuleContainer,
     &lk012_logger_per_call::LoggerPerCall,
 ];
 
