@@ -1,8 +1,7 @@
-; LK003: the places where a reference is stored or an exception is caught.
-; The Rust side builds each scope's graph of which name refers to which, and decides
-; what closes a cycle.
+; LK003: the places where one object is linked to another. The Rust side (src/rules/cycles)
+; builds each scope's graph of which name refers to which, and decides what closes a cycle.
 
-; `a.f = b`, `a[k] = b`, `self.f = self.m`, `self.f = lambda: ...`
+; `a.f = b`, `a[k] = b`
 (assignment
   left: [(attribute) (subscript)] @target
   right: (_) @value) @store
@@ -18,11 +17,3 @@
 (for_statement
   left: (identifier)
   right: [(identifier) (attribute) (subscript)]) @loop
-
-; `except E as e:`
-(except_clause) @handler
-
-; `sys.exc_info()`, `exc_info()`
-((call
-  function: [(identifier) (attribute)] @function) @exc_info
-  (#match? @function "exc_info$"))

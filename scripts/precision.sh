@@ -8,13 +8,13 @@
 #      benchmarks or _vendor
 #      (other projects' code, copied in), and files named test_*.py, *_test.py,
 #      tests.py or conftest.py;
-#   3. runs `pyleak-fix --check --isolated --select LK001,LK002,LK003 --output-format json`
+#   3. runs `pyleak-fix --check --isolated --select LK001,...,LK007 --output-format json`
 #      on those files (--isolated: none of the project's own configuration; LK002 at its
 #      default threshold);
 #   4. prints every finding, sorted (project, file, line, column, rule), with the verdict
 #      given to it in docs/precision.md's classification table, or `unclassified`;
 #   5. prints table rows that no longer match a finding (stale), then the precision per
-#      rule and, for LK003, per cause: act / findings.
+#      rule: act / findings.
 # A finding is keyed by project, path:line:column and rule. To classify new findings,
 # paste the `unclassified` rows printed under "New rows" into docs/precision.md and fill in
 # the verdict (act, by-design, not-a-leak, false-positive) and one line of why.
@@ -66,9 +66,9 @@ projects=(
   "Scrapy 2.11.2 dfbd565384fc3fffeba121f5a3a2d0899ac1f756d41432ca0879933fbfb3401d"
   "SQLAlchemy 2.0.36 7f2767680b6d2398aea7082e45a774b2b0767b5c8d8ffb9c8b683088ea9b29c5"
 )
-# PRECISION_RULES: the rules to measure (every rule by default would include rules
-# that do not exist yet in an older build).
-rules=${PRECISION_RULES:-LK001,LK002,LK003}
+# PRECISION_RULES: the rules to measure (named, not ALL: an older build may lack some,
+# a newer one may have rules not classified yet).
+rules=${PRECISION_RULES:-LK001,LK002,LK003,LK004,LK005,LK006,LK007}
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cache=${PRECISION_CACHE:-$repo/.precision-cache}
@@ -147,22 +147,6 @@ python3 - "$work/findings.jsonl" "$table" "$rules" <<'PY'
 import json, re, sys
 from collections import Counter
 
-def cause(code, message):
-    """LK003 reports several causes under one code today; the message tells which."""
-    if code != "LK003":
-        return "-"
-    if "with its traceback" in message:
-        return "exception"
-    if "holds the bound method" in message:
-        return "bound-method"
-    if "holds a closure" in message:
-        return "closure"
-    if "refer to itself" in message or "contain itself" in message:
-        return "self-reference"
-    if message.startswith(("reference cycle:", "back-reference:")):
-        return "object-cycle"
-    return "other"
-
 findings = [json.loads(line) for line in open(sys.argv[1])]
 findings.sort(key=lambda f: (f["project"].lower(), f["file"], f["row"], f["column"], f["code"]))
 verdicts = {}
@@ -174,7 +158,8 @@ for page in [sys.argv[2]] + sorted(glob.glob(os.path.join(os.path.dirname(sys.ar
         lines += open(page, encoding="utf-8").read().splitlines()
     except FileNotFoundError:
         pass
-# Classification rows: | project | path:line:column | rule | cause | verdict | why |
+# Classification rows: | project | path:line:column | rule | - | verdict | why | (the fourth
+# column held LK003's cause before the split into one rule per cause; it is ignored).
 row = re.compile(r"^\|\s*([\w.-]+)\s*\|\s*`?([^|`]+:\d+:\d+)`?\s*\|\s*(LK\d{3})\s*\|\s*([\w-]+)\s*\|\s*([\w-]+)\s*\|(.*)\|\s*$")
 for line in lines:
     m = row.match(line)
@@ -183,22 +168,19 @@ for line in lines:
         verdicts[(project, place, code)] = (verdict, why)
 
 kinds = ("act", "by-design", "not-a-leak", "false-positive")
-per_rule, per_cause = {}, {}
+per_rule = {}
 seen, new_rows = set(), []
-print("# Findings (project, file:line:column, rule, cause, verdict, message)")
+print("# Findings (project, file:line:column, rule, verdict, message)")
 for f in findings:
     place = f"{f['file']}:{f['row']}:{f['column']}"
     key = (f["project"], place, f["code"])
     seen.add(key)
-    c = cause(f["code"], f["message"])
     verdict, _ = verdicts.get(key, ("unclassified", ""))
     if verdict not in kinds:
         verdict = "unclassified"
-        new_rows.append(f"| {f['project']} | `{place}` | {f['code']} | {c} | ? | {f['message'][:120]} |")
-    print(f"{f['project']}\t{place}\t{f['code']}\t{c}\t{verdict}\t{f['message']}")
+        new_rows.append(f"| {f['project']} | `{place}` | {f['code']} | - | ? | {f['message'][:120]} |")
+    print(f"{f['project']}\t{place}\t{f['code']}\t{verdict}\t{f['message']}")
     per_rule.setdefault(f["code"], Counter())[verdict] += 1
-    if f["code"] == "LK003":
-        per_cause.setdefault(c, Counter())[verdict] += 1
 
 if new_rows:
     print("\n# New rows (unclassified findings, for docs/precision.md)")
@@ -220,8 +202,4 @@ def line(label, counts):
 print("\n# Precision per rule (act / findings)")
 for code in sys.argv[3].split(","):
     line(code, per_rule.get(code, Counter()))
-print("\n# LK003 per cause")
-for c in ("exception", "object-cycle", "self-reference", "bound-method", "closure", "other"):
-    if c in per_cause:
-        line(f"LK003 {c}", per_cause[c])
 PY

@@ -25,7 +25,7 @@ files=$(find "$corpus" -name '*.py' | wc -l)
 echo "corpus: $files files in $corpus"
 
 failed=0
-for rules in LK001,LK002,LK003 LK001 LK002 LK003; do
+for rules in LK LK001 LK002 LK003 LK004 LK005 LK006 LK007; do
     for mode in on off; do
         flag=()
         [ "$mode" = off ] && flag=(--no-prefilter)

@@ -6,7 +6,11 @@
 #   3. no file that compiled stops compiling;
 #   4. a second run finds nothing left to fix;
 #   5. every line ruff's B006 reports, LK001 reports too;
-#   6. no run panics (no `internal error` on stderr).
+#   6. no run panics (no `internal error` on stderr);
+#   7. when LK003 to LK007 are all selected, every finding the single LK003 made before
+#      it was split into one rule per cause (recorded in scripts/stdlib-lk003/pythonX.Y.txt
+#      for this Python, from the binary at 96a28a7) is made by exactly one of them; new
+#      findings (closed misses) are allowed and listed.
 # It also times the dry run beside `ruff check --select B006 --unsafe-fixes --diff`.
 # Usage: scripts/stdlib-check.sh [RULES]   (RULES defaults to LK001)
 # PYLEAK_FIX_ARGS adds options to every pyleak-fix run, e.g.
@@ -103,6 +107,39 @@ if grep -h 'internal error' "$work/dry.err" "$work/inplace.out" "$work/second.er
     exit 1
 fi
 echo "ok 6: no internal error in any run"
+
+# 7. The LK003 split: each old LK003 finding is found by exactly one of LK003..LK007.
+if [[ ",$rules," == *",LK003,"* && ",$rules," == *",LK004,"* && ",$rules," == *",LK005,"* &&
+      ",$rules," == *",LK006,"* && ",$rules," == *",LK007,"* ]]; then
+    version=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    recorded="$repo/scripts/stdlib-lk003/python$version.txt"
+    if [ -f "$recorded" ]; then
+        (cd "$work/original" && "$bin" --check --isolated --select LK003,LK004,LK005,LK006,LK007 \
+            --output-format concise . 2>/dev/null) >"$work/split.txt" || true
+        python3 - "$recorded" "$work/split.txt" <<'PY' || exit 1
+import collections, re, sys
+recorded = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+found = collections.defaultdict(list)
+for line in open(sys.argv[2]):
+    m = re.match(r"^(.+?:\d+:\d+): (LK00[3-7]) ", line)
+    if m:
+        found[m.group(1)].append(m.group(2))
+bad = [(place, found.get(place, [])) for place in recorded if len(found.get(place, [])) != 1]
+for place, codes in bad:
+    print(f"FAIL: {place}: found by {codes or 'no rule'}, expected exactly one of LK003..LK007")
+new = sorted(set(found) - set(recorded))
+for place in new:
+    print(f"  new: {place} {','.join(found[place])}")
+counts = collections.Counter(c for codes in found.values() for c in codes)
+print(f"LK003 split: {len(recorded)} old findings, {len(recorded) - len(bad)} found by exactly one rule; "
+      f"{len(new)} new; per rule: {dict(sorted(counts.items()))}")
+sys.exit(1 if bad else 0)
+PY
+        echo "ok 7: every old LK003 finding is found by exactly one of LK003..LK007"
+    else
+        echo "skip 7: no recorded LK003 findings for Python $version ($recorded)"
+    fi
+fi
 
 # Timing, side by side (informational; never a pass/fail criterion).
 start=$(date +%s.%N)

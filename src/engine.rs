@@ -165,13 +165,16 @@ fn run_admitted_rules(
     if !findings.is_empty() {
         let suppressions = Suppressions::collect(file);
         findings.retain_mut(|finding| {
-            let aliases = settings
+            // Another tool's code for the rule, or this project's own code from before a
+            // rule was split, silences it too.
+            let aliases: Vec<&str> = settings
                 .rules
                 .iter()
                 .find(|rule| rule.code() == finding.code)
-                .map_or(&[][..], |rule| rule.aliases());
+                .map(|rule| [rule.aliases(), rule.former_codes()].concat())
+                .unwrap_or_default();
             let line = noqa_line(file, finding.range.start);
-            if suppressions.silences(line, finding.code, aliases) {
+            if suppressions.silences(line, finding.code, &aliases) {
                 return false;
             }
             // ruff warns of such a comment; here the finding it fails to silence says so.

@@ -1,6 +1,7 @@
 //! A Python file's text and the facts about its layout that edits must respect.
 
-use std::cell::OnceCell;
+use std::any::Any;
+use std::cell::{OnceCell, RefCell};
 
 use tree_sitter::{Node, Tree};
 
@@ -172,6 +173,9 @@ pub struct SourceFile<'a> {
     pub lines: LineIndex,
     /// The file's bindings, collected on first use and shared by every rule.
     bindings: OnceCell<FileBindings<'a>>,
+    /// What a group of rules computes once per file and shares ([`SourceFile::shared`]),
+    /// one value per type.
+    shared: RefCell<Vec<Box<dyn Any>>>,
 }
 
 impl<'a> SourceFile<'a> {
@@ -183,6 +187,7 @@ impl<'a> SourceFile<'a> {
             indent_unit: detect_indent_unit(text, tree),
             lines: LineIndex::new(text),
             bindings: OnceCell::new(),
+            shared: RefCell::new(Vec::new()),
         }
     }
 
@@ -190,6 +195,24 @@ impl<'a> SourceFile<'a> {
     /// whichever rules ask.
     pub fn bindings(&self) -> &FileBindings<'a> {
         self.bindings.get_or_init(|| FileBindings::collect(self))
+    }
+
+    /// Calls `use_it` with this file's value of type `T` (its `Default` on first use):
+    /// how several rules share an analysis they run once per file. `use_it` must not
+    /// ask for a shared value itself.
+    pub fn shared<T: Any + Default, R>(&self, use_it: impl FnOnce(&mut T) -> R) -> R {
+        let mut shared = self.shared.borrow_mut();
+        let index = match shared.iter().position(|value| value.is::<T>()) {
+            Some(index) => index,
+            None => {
+                shared.push(Box::new(T::default()));
+                shared.len() - 1
+            }
+        };
+        let value = shared[index]
+            .downcast_mut::<T>()
+            .expect("the value found is of type T");
+        use_it(value)
     }
 
     pub fn node_text(&self, node: Node) -> &'a str {

@@ -137,18 +137,18 @@ fn add_noqa_respects_the_selection_and_unsafe_fixes() {
     let directory = tree(&[("a.py", source.as_bytes()), ("b.py", source.as_bytes())]);
     let output = run_in(
         directory.path(),
-        &["--add-noqa", "--select", "LK003", "a.py"],
+        &["--add-noqa", "--select", "LK004", "a.py"],
     );
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let a = read(directory.path(), "a.py");
     assert!(
-        a.contains("            self.error = error  # noqa: LK003\n"),
+        a.contains("            self.error = error  # noqa: LK004\n"),
         "{a}"
     );
     assert!(a.ends_with("f = lambda x=[]: x\n"), "{a}");
     let output = run_in(
         directory.path(),
-        &["--add-noqa", "--unsafe-fixes", "--select", "LK003", "b.py"],
+        &["--add-noqa", "--unsafe-fixes", "--select", "LK004", "b.py"],
     );
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let b = read(directory.path(), "b.py");
@@ -183,11 +183,14 @@ fn statistics_tree() -> tempfile::TempDir {
 #[test]
 fn statistics_count_each_rule_instead_of_listing_findings() {
     let directory = statistics_tree();
-    let output = run_in(directory.path(), &["--check", "--statistics"]);
+    let output = run_in(
+        directory.path(),
+        &["--check", "--statistics", "--extend-select", "LK005"],
+    );
     assert_eq!(code(&output), 1);
     assert_eq!(
         stdout(&output),
-        "4\tLK001\t[*] mutable-default-argument\n1\tLK003\t[ ] reference-cycle\n"
+        "4\tLK001\t[*] mutable-default-argument\n1\tLK005\t[ ] self-reference\n"
     );
     assert_eq!(
         stderr(&output),
@@ -195,23 +198,33 @@ fn statistics_count_each_rule_instead_of_listing_findings() {
     );
     let output = run_in(
         directory.path(),
-        &["--check", "--statistics", "--output-format", "json"],
+        &[
+            "--check",
+            "--statistics",
+            "--extend-select",
+            "LK005",
+            "--output-format",
+            "json",
+        ],
     );
     let parsed: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(
         parsed,
         serde_json::json!([
             {"code": "LK001", "name": "mutable-default-argument", "count": 4, "fixable": true},
-            {"code": "LK003", "name": "reference-cycle", "count": 1, "fixable": false},
+            {"code": "LK005", "name": "self-reference", "count": 1, "fixable": false},
         ])
     );
     // Fixing: what is left, none of it fixable (no marker column then).
-    let output = run_in(directory.path(), &["--statistics"]);
+    let output = run_in(
+        directory.path(),
+        &["--statistics", "--extend-select", "LK005"],
+    );
     assert_eq!(code(&output), 1);
     assert_eq!(
         stdout(&output),
-        "2\tLK001\tmutable-default-argument\n1\tLK003\treference-cycle\n\
-         Fixed 2 findings in 2 files; 3 findings left unfixed (LK001: 2, LK003: 1).\n"
+        "2\tLK001\tmutable-default-argument\n1\tLK005\tself-reference\n\
+         Fixed 2 findings in 2 files; 3 findings left unfixed (LK001: 2, LK005: 1).\n"
     );
     let output = run_in(directory.path(), &["--statistics", "--dry-run"]);
     assert_eq!(code(&output), 2);

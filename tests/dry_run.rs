@@ -362,12 +362,12 @@ fn nothing_to_fix_still_says_where_the_findings_are() {
 
 #[test]
 fn unsafe_fixes_left_off_are_listed_too() {
-    // LK003's fix for a stored exception is unsafe: without --unsafe-fixes the
+    // LK004's fix for a stored exception is unsafe: without --unsafe-fixes the
     // patch leaves it, and says so and where.
     let source = "class Job:\n    def run(self):\n        try:\n            work()\n        except OSError as error:\n            self.error = error\n";
     let work = TempDir::new().unwrap();
     write(work.path(), "job.py", source);
-    let output = run_in(work.path(), &["--dry-run", "--select", "LK003"]);
+    let output = run_in(work.path(), &["--dry-run", "--select", "LK004"]);
     assert_eq!(code(&output), 1);
     assert_eq!(stdout(&output), "");
     let errors = stderr(&output);
@@ -378,7 +378,7 @@ fn unsafe_fixes_left_off_are_listed_too() {
     );
     let output = run_in(
         work.path(),
-        &["--dry-run", "--select", "LK003", "--unsafe-fixes"],
+        &["--dry-run", "--select", "LK004", "--unsafe-fixes"],
     );
     assert!(
         stdout(&output).starts_with("--- a/job.py\n"),

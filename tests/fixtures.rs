@@ -54,8 +54,6 @@ fn fixtures() -> Vec<(String, PathBuf)> {
 
 /// The longest concise message a fixture may get, in characters.
 const MESSAGE_LIMIT: usize = 100;
-/// Rules whose messages are still being shortened (the LK003 split).
-const LONG_MESSAGES_PENDING: &[&str] = &["LK003"];
 
 fn run_fixture(rule_dir: &str, path: &Path) -> Fixture {
     let text = fs::read_to_string(path).unwrap();
@@ -111,7 +109,7 @@ fn run_fixture(rule_dir: &str, path: &Path) -> Fixture {
     for located in &findings {
         let f = &located.finding;
         assert!(
-            LONG_MESSAGES_PENDING.contains(&f.code) || f.message.chars().count() <= MESSAGE_LIMIT,
+            f.message.chars().count() <= MESSAGE_LIMIT,
             "{}: {} message over {MESSAGE_LIMIT} characters: {}",
             path.display(),
             f.code,

@@ -24,10 +24,7 @@ use common::{tree, FIXABLE, FIXED};
 
 /// The binary, with every rule and unsafe fixes on.
 fn command(directory: &Path, args: &[&str]) -> Command {
-    let mut command = common::command(
-        directory,
-        &["--select", "LK001,LK002,LK003", "--unsafe-fixes"],
-    );
+    let mut command = common::command(directory, &["--select", "LK", "--unsafe-fixes"]);
     command.args(args);
     command
 }
@@ -364,7 +361,7 @@ fn deep_nesting_is_fixed_within_cpythons_limits_and_refused_beyond() {
         ("good.py", FIXABLE.as_bytes()),
     ]);
     let directory = tree(&files);
-    let output = run_in(directory.path(), &["--select", "LK001,LK002,LK003"]);
+    let output = run_in(directory.path(), &["--select", "LK"]);
     assert_refused_and_others_fixed(
         directory.path(),
         &output,
@@ -444,10 +441,7 @@ fn a_directory_without_read_permission_is_an_error_naming_it() {
     let root = directory.path();
     let locked = root.join("locked");
     let output = if running_as_root() {
-        let mut command = match as_nobody(
-            root,
-            &["--select", "LK001,LK002,LK003", "--unsafe-fixes", "."],
-        ) {
+        let mut command = match as_nobody(root, &["--select", "LK", "--unsafe-fixes", "."]) {
             Ok(command) => command,
             Err(reason) => {
                 eprintln!("skipped: running as root, and {reason}");
@@ -576,7 +570,7 @@ fn a_real_full_disk_leaves_the_original_and_no_temporary_file() {
         truncate -s "-$((2 * page))" full/padding
         stat -f -c %a full > "$outside/results/free_pages"
         status=0
-        RAYON_NUM_THREADS=1 "$binary" --select LK001,LK002,LK003 --unsafe-fixes || status=$?
+        RAYON_NUM_THREADS=1 "$binary" --select LK --unsafe-fixes || status=$?
         echo "$status" > "$outside/results/status"
         ls -A full > "$outside/results/listing"
         cp full/big.py full/small.py "$outside/results/"

@@ -573,9 +573,10 @@ fn noqa_comments_silence_findings_end_to_end() {
 #[test]
 fn flake8_and_ruff_file_exemptions_are_honoured_in_every_mode() {
     // A generated file marked for flake8 or ruff is neither reported nor rewritten;
-    // with codes, only those codes (or the rules they are aliases of) are silenced.
-    let lk003 = "class Node:\n    def __init__(self):\n        self.me = self\n";
-    let both = format!("{FIXABLE}\n\n{lk003}");
+    // with codes, only those codes (or the rules they are aliases of) are silenced;
+    // `LK003` names the self-reference LK003 reported before the split (now LK005).
+    let lk005 = "class Node:\n    def __init__(self):\n        self.me = self\n";
+    let both = format!("{FIXABLE}\n\n{lk005}");
     let files = [
         ("flake8_bare.py", format!("# flake8: noqa\n{both}")),
         ("ruff_bare.py", format!("# ruff: noqa\n{both}")),
@@ -589,7 +590,7 @@ fn flake8_and_ruff_file_exemptions_are_honoured_in_every_mode() {
     let as_str: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
     let directory = tree(&as_str);
     assert_eq!(
-        found(directory.path(), &["--select", "LK001,LK003"]),
+        found(directory.path(), &["--select", "LK001,LK005"]),
         [
             "flake8_alias.py:9",
             "not_own_line.py:2",
@@ -597,12 +598,12 @@ fn flake8_and_ruff_file_exemptions_are_honoured_in_every_mode() {
             "ruff_code.py:2"
         ]
     );
-    let output = run_in(directory.path(), &["--dry-run", "--select", "LK001,LK003"]);
+    let output = run_in(directory.path(), &["--dry-run", "--select", "LK001,LK005"]);
     let patch = stdout(&output);
     for untouched in ["flake8_bare.py", "ruff_bare.py", "flake8_alias.py"] {
         assert!(!patch.contains(untouched), "{untouched}: {patch}");
     }
-    let output = run_in(directory.path(), &["--select", "LK001,LK003"]);
+    let output = run_in(directory.path(), &["--select", "LK001,LK005"]);
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     for (path, contents) in &files[..3] {
         assert_eq!(
@@ -885,7 +886,8 @@ fn rule_prints_the_rules_documentation() {
     assert_eq!(code(&output), 2);
     assert_eq!(
         stderr(&output),
-        "error: unknown rule `LK999`; known rules: LK001, LK002, LK003, LK008, LK009, LK010, LK011, LK012 (see --list-rules)\n"
+        "error: unknown rule `LK999`; known rules: LK001, LK002, LK003, LK004, LK005, LK006, \
+         LK007, LK008, LK009, LK010, LK011, LK012 (see --list-rules)\n"
     );
 }
 
@@ -926,8 +928,12 @@ fn list_rules_shows_code_name_default_and_fix_safety() {
         stdout(&output),
         "CODE   NAME                           DEFAULT  FIX\n\
          LK001  mutable-default-argument       on       safe or unsafe or none\n\
-         LK002  module-level-large-allocation  on       unsafe or none\n\
-         LK003  reference-cycle                on       unsafe or none\n\
+         LK002  module-level-large-allocation  off      unsafe or none\n\
+         LK003  reference-cycle                off      none\n\
+         LK004  stored-exception               on       unsafe or none\n\
+         LK005  self-reference                 off      none\n\
+         LK006  bound-method-on-self           off      none\n\
+         LK007  closure-on-self                off      none\n\
          LK008  cached-instance-method         off      none\n\
          LK009  callback-holds-object          off      unsafe or none\n\
          LK010  mutable-class-attribute        off      unsafe or none\n\
@@ -947,7 +953,11 @@ fn list_rules_shows_code_name_default_and_fix_safety() {
         serde_json::json!(["safe", "unsafe", "none"])
     );
     assert_eq!(parsed[0]["aliases"], serde_json::json!(["B006"]));
-    assert_eq!(parsed[2]["fix"], serde_json::json!(["unsafe", "none"]));
+    assert_eq!(parsed[2]["default"], false);
+    assert_eq!(parsed[2]["fix"], serde_json::json!(["none"]));
+    assert_eq!(parsed[3]["code"], "LK004");
+    assert_eq!(parsed[3]["default"], true);
+    assert_eq!(parsed[3]["fix"], serde_json::json!(["unsafe", "none"]));
 }
 
 #[test]

@@ -1,5 +1,5 @@
 """A tree whose children point back at their parent, and a job that keeps its error
-with the traceback's frames (LK003)."""
+with the traceback's frames (LK003, LK004)."""
 
 
 class TreeNode:

@@ -173,7 +173,9 @@ impl Rule for ModuleLevelLargeAllocation {
     }
 
     fn default_enabled(&self) -> bool {
-        true
+        // Off: on 35 real projects it found nothing to measure (docs/precision/LK002.md),
+        // and a rule is on by default only at a measured 90% precision.
+        false
     }
 
     fn fix_safety(&self) -> FixSafety {

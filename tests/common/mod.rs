@@ -18,7 +18,8 @@ pub const FIXABLE: &str = "def f(x=[]):\n    return x\n";
 pub const FIXED: &str = "def f(x=None):\n    if x is None:\n        x = []\n    return x\n";
 
 /// The settings for a fixture of `rule_dir` (`lk001`, ...): that rule alone, plus the
-/// options of a first line of the form `# fixture: unsafe-fixes target-version=py38`.
+/// options of a first line of the form `# fixture: unsafe-fixes target-version=py38`
+/// (`extend-select=LK005,LK006` runs those rules too, for a look-alike that guards them).
 pub fn settings_for(rule_dir: &str, text: &str) -> Settings {
     let code = rule_dir.to_ascii_uppercase();
     let mut settings = Settings::default();
@@ -38,6 +39,19 @@ pub fn settings_for(rule_dir: &str, text: &str) -> Settings {
                 }
                 Some(("large-allocation-bytes", bytes)) => {
                     settings.large_allocation_bytes = bytes.parse().unwrap()
+                }
+                Some(("extend-select", codes)) => {
+                    // A look-alike that guards several rules: they run beside the
+                    // directory's own.
+                    let mut all: Vec<String> = settings
+                        .rules
+                        .iter()
+                        .map(|r| r.code().to_string())
+                        .collect();
+                    all.extend(codes.split(',').map(str::to_string));
+                    settings
+                        .select_rules(&all, &[])
+                        .expect("fixture option names rules");
                 }
                 Some(("extend-mutable-calls", calls)) => {
                     settings.extend_mutable_calls = calls.split(',').map(str::to_string).collect()

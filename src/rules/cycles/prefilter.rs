@@ -1,4 +1,4 @@
-//! LK003's prefilter: which regions of a file may hold a finding, read from the text
+//! The cycle rules' prefilter (LK003 to LK007): which regions of a file may hold a finding, read from the text
 //! (comments and strings blanked) without parsing it.
 
 use std::collections::{HashMap, HashSet};
@@ -30,10 +30,7 @@ use crate::prefilter::{
 ///   link call's argument, or the name after `as` in an `except` clause that
 ///   is a bare value assigned to anything (`g = e` for a global) or a link call's
 ///   argument.
-pub(super) fn might_match(text: &str) -> bool {
-    !admitted_ranges(text).is_empty()
-}
-
+///
 /// The byte ranges of the regions (see `Outline::region`) where the prefilter sees
 /// evidence of a finding, in order; empty when there is none. Every finding lies in a
 /// scope of such a region, so the rule's query looks at these ranges only.
@@ -655,8 +652,12 @@ fn later_arguments<'t>(bytes: &'t [u8], mut at: usize, on_name: &mut dyn FnMut(&
 
 #[cfg(test)]
 mod tests {
-    use super::{admitted_ranges, might_match};
+    use super::admitted_ranges;
     use crate::prefilter::code_only;
+
+    fn might_match(code: &str) -> bool {
+        !admitted_ranges(code).is_empty()
+    }
 
     fn admits(source: &str) -> bool {
         might_match(&code_only(source))

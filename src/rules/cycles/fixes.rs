@@ -1,4 +1,4 @@
-//! LK003's fixes. Only `without_traceback` is ever offered; the weak-link edits
+//! The cycle rules' fixes. Only `without_traceback` (LK004) is ever offered; the weak-link edits
 //! (`proxy`, `weak_property`) are still built for their refusals (a `__slots__` class, a
 //! mangled name, ...), but the rule turns every one it could build into "no fix": the
 //! link may hold the only reference to its referent.

@@ -1,12 +1,12 @@
-//! Shape 6: an exception kept with its traceback, and when clearing that traceback
+//! LK004: an exception kept with its traceback, and when clearing that traceback
 //! (`e.with_traceback(None)`) is safe: only when nothing in the handler still uses it.
 
 use tree_sitter::Node;
 
+use super::findings::finding;
 use super::scope::{method_of, rebindings, scope_of};
 use super::{
-    ancestors, collapse_long, contains_node, finding, fixes, holder_of, positional_arguments,
-    Context, FREED_LATE,
+    ancestors, collapse_long, contains_node, fixes, holder_of, positional_arguments, Cause, Context,
 };
 use crate::rules::Finding;
 use crate::semantic::scope_bindings;
@@ -45,7 +45,8 @@ impl<'a> Context<'a, '_> {
             .collect();
         for (used, storage) in &stores {
             let (used, storage) = (*used, storage);
-            let message = self.traceback_message(storage, &format!("exception `{name}`"));
+            let (message, detail) =
+                self.traceback_message(storage, &format!("the exception `{name}`"));
             let fix = match traceback_use(self, function, block, name, used) {
                 Some(reason) => Err(format!(
                     "the handler still needs the traceback of `{name}`, which the fix would clear: {reason}"
@@ -57,7 +58,13 @@ impl<'a> Context<'a, '_> {
                     None => Ok(fixes::without_traceback(used, name)),
                 },
             };
-            out.push(finding(storage.site, message, fix));
+            out.push(finding(
+                Cause::StoredException,
+                storage.site,
+                message,
+                detail,
+                fix,
+            ));
         }
     }
 
@@ -81,26 +88,14 @@ impl<'a> Context<'a, '_> {
         let Some(storage) = self.storage(function, call) else {
             return;
         };
-        let message = self.traceback_message(&storage, "`sys.exc_info()` tuple");
+        let (message, detail) = self.traceback_message(&storage, "the `sys.exc_info()` tuple");
         out.push(finding(
+            Cause::StoredException,
             storage.site,
             message,
+            detail,
             Err("the stored tuple holds the traceback itself; store `traceback.format_exc()` text instead, or set it to `None` once handled".to_string()),
         ));
-    }
-
-    fn traceback_message(&self, storage: &Storage<'a>, what: &str) -> String {
-        let site = collapse_long(self.text(storage.site));
-        match storage.kind {
-            StorageKind::Receiver | StorageKind::Local => format!(
-                "`{site}` keeps the {what} with its traceback, whose frames hold every local of this call, `{holder}` included: a reference cycle, so `{holder}`, the exception and the frames {FREED_LATE}",
-                holder = storage.holder
-            ),
-            StorageKind::Module => format!(
-                "`{site}` keeps the {what} with its traceback: every frame on it and all their locals stay allocated as long as `{}` holds it",
-                storage.holder
-            ),
-        }
     }
 
     /// Where `value` (an exception or `sys.exc_info()`) is stored, maybe as an element of
@@ -213,7 +208,7 @@ impl<'a> Context<'a, '_> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum StorageKind {
+pub(super) enum StorageKind {
     /// On `self` or `cls`.
     Receiver,
     /// In a module-level variable or container, or a `global`.
@@ -223,13 +218,13 @@ enum StorageKind {
     Local,
 }
 
-struct Storage<'a> {
-    site: Node<'a>,
+pub(super) struct Storage<'a> {
+    pub(super) site: Node<'a>,
     /// What the store changes: `self.error` in `self.error = e`, `self.errors` in
     /// `self.errors.append(e)`.
-    target: Node<'a>,
-    holder: &'a str,
-    kind: StorageKind,
+    pub(super) target: Node<'a>,
+    pub(super) holder: &'a str,
+    pub(super) kind: StorageKind,
 }
 
 /// Whether `scope` declares `global NAME` (not `nonlocal`: that is a local of the

@@ -1,4 +1,4 @@
-//! What LK003 needs to know about scopes: where names are rebound, which branch of an
+//! What the cycle rules need to know about scopes: where names are rebound, which branch of an
 //! `if`/`try`/`match` a statement sits in, and the methods and members of classes.
 
 use std::collections::{HashMap, HashSet};
@@ -374,7 +374,7 @@ pub fn method_of<'a, 't>(file: &SourceFile<'a>, function: Node<'t>) -> Option<Me
     })
 }
 
-/// What a class body defines, as far as LK003 cares.
+/// What a class body defines, as far as the cycle rules care.
 #[derive(Default)]
 pub struct ClassMembers<'a> {
     /// `def NAME` in the body, each with its decorator names.

@@ -2,8 +2,9 @@
 
 use tree_sitter::Node;
 
+use super::findings::{finding, fit, FREED_LATE};
 use super::scope::{self, reads_name, rebindings, Method, Receiver};
-use super::{collapse, finding, freed_late_one, holder_of, Context};
+use super::{collapse_long, holder_of, Cause, Context};
 use crate::rules::Finding;
 use crate::semantic::{scope_bindings, unparenthesize};
 
@@ -26,17 +27,22 @@ impl<'a> Context<'a, '_> {
         if self.text(holder) != method.receiver {
             return;
         }
-        let target_text = collapse(self.text(target));
+        let target_text = collapse_long(self.text(target));
+        let receiver = method.receiver;
         let value = unparenthesize(value);
         if let Some(bound) = self.stored_bound_method(&method, value) {
-            let message = format!(
-                "`{target_text}` holds the bound method `{bound}`, which refers back to `{}`: the object will {}",
-                method.receiver,
-                freed_late_one()
+            let message = fit(&[
+                format!("`{target_text}` holds `{bound}`, a bound method of `{receiver}`: a reference cycle"),
+                format!("`{bound}` stored where `{receiver}` holds it: a reference cycle"),
+            ]);
+            let detail = format!(
+                "A bound method refers to its instance (`{bound}.__self__` is `{receiver}`), and `{target_text}` is held by `{receiver}`: `{receiver}` refers to itself. {FREED_LATE}"
             );
             out.push(finding(
+                Cause::BoundMethod,
                 store,
                 message,
+                detail,
                 Err(format!(
                     "call `{bound}` directly where it is needed, or store `weakref.WeakMethod({bound})`"
                 )),
@@ -44,14 +50,18 @@ impl<'a> Context<'a, '_> {
             return;
         }
         if self.is_closure_over(&method, value) {
-            let message = format!(
-                "`{target_text}` holds a closure that reads `{}`, so the object refers to itself through it: it will {}",
-                method.receiver,
-                freed_late_one()
+            let message = fit(&[
+                format!("`{target_text}` holds a closure that reads `{receiver}`: a reference cycle"),
+                format!("a closure that reads `{receiver}` is stored on `{receiver}`: a reference cycle"),
+            ]);
+            let detail = format!(
+                "The closure keeps `{receiver}` in its cell, and `{receiver}` keeps the closure in `{target_text}`: `{receiver}` refers to itself. {FREED_LATE}"
             );
             out.push(finding(
+                Cause::Closure,
                 store,
                 message,
+                detail,
                 Err("make the closure a method of the class and call it directly".to_string()),
             ));
         }

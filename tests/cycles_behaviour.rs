@@ -1,5 +1,5 @@
-//! LK003's fixes, run: for each fixture with a fix (since weak links are no longer
-//! offered, only stored exceptions get one), CPython runs the original and the fixed
+//! The cycle rules' fixes (LK003 to LK007), run: for each fixture with a fix (since weak
+//! links are no longer offered, only LK004's stored exceptions get one), CPython runs the original and the fixed
 //! text, checks the structure still works (the stored exception's type and arguments),
 //! then, with the cyclic
 //! collector disabled, deletes the last names of the objects and asks weak references
@@ -15,9 +15,10 @@
 //! during the check, in both versions where it exists there, so no fix goes unexercised.
 //!
 //! Each fixture is fixed with the settings its first line asks for (`# fixture: ...`, as
-//! in `tests/fixtures.rs`). `every_lk003_fixture_is_covered_or_skipped_with_a_reason`
-//! compares the covered and skipped lists with `tests/fixtures/lk003/`, so a fixture
-//! added later, or one that gains a fix, cannot be forgotten.
+//! in `tests/fixtures.rs`). `every_cycle_fixture_is_covered_or_skipped_with_a_reason`
+//! compares the covered and skipped lists, each entry `RULE_DIR/FILE`, with
+//! `tests/fixtures/lk003/` to `lk007/`, so a fixture added later, or one that gains a
+//! fix, cannot be forgotten.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -81,8 +82,11 @@ for label, state in sorted(states.items()):
     print(f"{state}\t{label}")
 "#;
 
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lk003")
+/// The rule directories of the cycle rules.
+const RULE_DIRS: &[&str] = &["lk003", "lk004", "lk005", "lk006", "lk007"];
+
+fn fixture_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 /// Each tracked group's fate (`kept` or `freed`) once `check` has run over `text`, gc
@@ -128,9 +132,11 @@ fn fates(output: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `fixture` is `RULE_DIR/FILE`.
 fn assert_fix_frees(fixture: &str, check: &str) {
-    let original = fs::read_to_string(fixture_dir().join(fixture)).unwrap();
-    let outcome = fix_text(&original, &settings_for("lk003", &original)).unwrap();
+    let original = fs::read_to_string(fixture_root().join(fixture)).unwrap();
+    let (rule_dir, _) = fixture.split_once('/').expect("RULE_DIR/FILE");
+    let outcome = fix_text(&original, &settings_for(rule_dir, &original)).unwrap();
     assert!(outcome.changed(&original), "{fixture}: no fix applied");
     let dir = tempfile::tempdir().unwrap();
     let before = run(
@@ -183,49 +189,50 @@ macro_rules! behaviour_tests {
 }
 
 /// Fixtures not covered, and why; checked by
-/// `every_lk003_fixture_is_covered_or_skipped_with_a_reason`.
+/// `every_cycle_fixture_is_covered_or_skipped_with_a_reason`.
 const SKIPPED: &[(&str, &str)] = &[
-    ("back_reference_declines.py", NO_FIX),
-    ("bound_methods.py", NO_FIX),
-    ("closures.py", NO_FIX),
-    ("exception_traceback_declines.py", NO_FIX),
-    ("exception_traceback_still_used.py", NO_FIX),
-    ("mixin_self_no_proxy.py", NO_FIX),
-    ("mutual_links.py", NO_FIX),
-    ("mutual_links_no_fix.py", NO_FIX),
-    ("mutual_links_unpacked_from_call.py", NO_FIX),
-    ("weak_link_declines.py", NO_FIX),
-    ("weakref_import_deleted.py", NO_FIX),
-    ("self_loops.py", NO_FIX),
-    ("attribute_split_by_backslash.py", NO_FIX),
-    ("back_link_in_a_loop.py", NO_FIX),
-    ("back_reference.py", NO_FIX),
-    ("back_reference_child.py", NO_FIX),
-    ("crlf_tabs.py", NO_FIX),
-    ("exception_from_a_future.py", NO_FIX),
-    ("exception_helper_prints_traceback.py", NO_FIX),
-    ("exception_reraised_from_another_method.py", NO_FIX),
-    ("import_after_backslash_continuation.py", NO_FIX),
-    ("weak_link_temporary_parent.py", NO_FIX),
-    ("weak_property_temporary_parent.py", NO_FIX),
-    ("weakref_alias.py", NO_FIX),
-    ("weakref_import_after_dunders.py", NO_FIX),
-    ("weakref_import_conditional.py", NO_FIX),
-    ("weakref_import_in_main_block.py", NO_FIX),
-    ("ok_exception_chaining.py", NO_FINDING),
-    ("ok_look_alikes.py", NO_FINDING),
-    ("ok_loop_look_alikes.py", NO_FINDING),
-    ("ok_not_methods.py", NO_FINDING),
-    ("ok_rebinding_and_branches.py", NO_FINDING),
-    ("ok_stdlib_nonlocal_exception.py", NO_FINDING),
-    ("ok_stdlib_ordered_dict.py", NO_FINDING),
-    ("ok_stdlib_slices_and_classes.py", NO_FINDING),
-    ("ok_unpacked_from_structure.py", NO_FINDING),
-    ("ok_weak_links.py", NO_FINDING),
+    ("lk003/back_reference_declines.py", NO_FIX),
+    ("lk006/bound_methods.py", NO_FIX),
+    ("lk007/closures.py", NO_FIX),
+    ("lk004/exception_traceback_declines.py", NO_FIX),
+    ("lk004/exception_traceback_still_used.py", NO_FIX),
+    ("lk003/mixin_self_no_proxy.py", NO_FIX),
+    ("lk003/mutual_links.py", NO_FIX),
+    ("lk003/mutual_links_no_fix.py", NO_FIX),
+    ("lk003/mutual_links_unpacked_from_call.py", NO_FIX),
+    ("lk003/weak_link_declines.py", NO_FIX),
+    ("lk003/weakref_import_deleted.py", NO_FIX),
+    ("lk005/self_loops.py", NO_FIX),
+    ("lk003/attribute_split_by_backslash.py", NO_FIX),
+    ("lk003/back_link_in_a_loop.py", NO_FIX),
+    ("lk003/back_reference.py", NO_FIX),
+    ("lk003/back_reference_child.py", NO_FIX),
+    ("lk003/crlf_tabs.py", NO_FIX),
+    ("lk004/exception_from_a_future.py", NO_FIX),
+    ("lk004/exception_helper_prints_traceback.py", NO_FIX),
+    ("lk004/exception_reraised_from_another_method.py", NO_FIX),
+    ("lk003/import_after_backslash_continuation.py", NO_FIX),
+    ("lk003/weak_link_temporary_parent.py", NO_FIX),
+    ("lk003/weak_property_temporary_parent.py", NO_FIX),
+    ("lk003/weakref_alias.py", NO_FIX),
+    ("lk003/weakref_import_after_dunders.py", NO_FIX),
+    ("lk003/weakref_import_conditional.py", NO_FIX),
+    ("lk003/weakref_import_in_main_block.py", NO_FIX),
+    ("lk004/ok_exception_chaining.py", NO_FINDING),
+    ("lk004/ok_noqa_former_code.py", NO_FINDING),
+    ("lk005/ok_look_alikes.py", NO_FINDING),
+    ("lk003/ok_loop_look_alikes.py", NO_FINDING),
+    ("lk006/ok_not_methods.py", NO_FINDING),
+    ("lk003/ok_rebinding_and_branches.py", NO_FINDING),
+    ("lk004/ok_stdlib_nonlocal_exception.py", NO_FINDING),
+    ("lk003/ok_stdlib_ordered_dict.py", NO_FINDING),
+    ("lk005/ok_stdlib_slices_and_classes.py", NO_FINDING),
+    ("lk003/ok_unpacked_from_structure.py", NO_FINDING),
+    ("lk003/ok_weak_links.py", NO_FINDING),
 ];
 
 behaviour_tests! {
-    stored_exceptions_without_traceback_keep_the_exception_and_free_the_frames: "exception_traceback.py" => r#"
+    stored_exceptions_without_traceback_keep_the_exception_and_free_the_frames: "lk004/exception_traceback.py" => r#"
 # `self.error = error`: the job, through the traceback's frame of `run`.
 job = ns["Job"]()
 job.run()
@@ -273,7 +280,7 @@ assert isinstance(ns["LAST"], RuntimeError) and ns["LAST"].args == ("risky",)
 assert ns["ERRORS"] == [ns["LAST"]] and ns["ERRORS"][0] is ns["LAST"]
 del risky, ns["risky"]
 "#;
-    an_exception_read_only_for_its_text_is_stored_without_its_traceback: "exception_traceback_text_only.py" => r#"
+    an_exception_read_only_for_its_text_is_stored_without_its_traceback: "lk004/exception_traceback_text_only.py" => r#"
 def failing_send():
     marker = Marker()
     track("the uploader, and the locals of the raising frame", marker)
@@ -295,7 +302,7 @@ assert len(uploader.errors) == 1 and uploader.errors[0].args == ("down",)
 track("the uploader, and the locals of the raising frame", uploader)
 del uploader, failing_send
 "#;
-    an_exception_stored_as_an_element_is_stored_without_its_traceback: "exception_in_container_element.py" => r#"
+    an_exception_stored_as_an_element_is_stored_without_its_traceback: "lk004/exception_in_container_element.py" => r#"
 def failing_send():
     marker = Marker()
     track("the uploader, and the locals of the raising frame", marker)
@@ -321,7 +328,7 @@ remembering.remember()
 assert entry["when"] == "now" and entry["error"].args == ("again",)
 del remembering, entry, failing_send, failing_send_again
 "#;
-    exceptions_in_a_local_container_are_kept_without_their_tracebacks: "exception_local_container.py" => r#"
+    exceptions_in_a_local_container_are_kept_without_their_tracebacks: "lk004/exception_local_container.py" => r#"
 def failing(value):
     raise ValueError(value)
 
@@ -344,8 +351,29 @@ del collected, failing
 "#;
 }
 
-/// Every LK003 fixture is covered above or skipped for a reason that holds.
+/// Every fixture of the cycle rules is covered above or skipped for a reason that holds.
 #[test]
-fn every_lk003_fixture_is_covered_or_skipped_with_a_reason() {
-    assert_every_fixture_listed("lk003", COVERED, SKIPPED);
+fn every_cycle_fixture_is_covered_or_skipped_with_a_reason() {
+    for rule_dir in RULE_DIRS {
+        let prefix = format!("{rule_dir}/");
+        let covered: Vec<&str> = COVERED
+            .iter()
+            .filter_map(|f| f.strip_prefix(&prefix))
+            .collect();
+        let skipped: Vec<(&str, &str)> = SKIPPED
+            .iter()
+            .filter_map(|(f, why)| Some((f.strip_prefix(&prefix)?, *why)))
+            .collect();
+        assert_every_fixture_listed(rule_dir, &covered, &skipped);
+    }
+    let listed = COVERED.len() + SKIPPED.len();
+    let prefixed = COVERED
+        .iter()
+        .chain(SKIPPED.iter().map(|(f, _)| f))
+        .filter(|f| RULE_DIRS.iter().any(|d| f.starts_with(&format!("{d}/"))))
+        .count();
+    assert_eq!(
+        listed, prefixed,
+        "every entry is RULE_DIR/FILE of a cycle rule"
+    );
 }

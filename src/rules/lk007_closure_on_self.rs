@@ -1,0 +1,89 @@
+//! LK007 closure-on-self: a closure over `self` stored on `self`. The analysis lives in
+//! [`super::cycles`], shared with LK003, LK004, LK005 and LK006.
+
+use super::cycles::{self, Cause};
+use super::{Finding, FixSafety, Rule};
+use crate::settings::Settings;
+use crate::source::SourceFile;
+
+const CAUSE: Cause = Cause::Closure;
+
+const DOC: &str = r#"# LK007 closure-on-self
+
+## What it finds
+In a method, a closure that reads the instance stored on the instance:
+`self.f = lambda: self.x`, or a nested `def` that reads `self`, assigned to `self.*` (or
+an item of what `self` holds).
+
+Look-alikes stay silent: a lambda that takes `self` as its own parameter, a closure that
+does not read `self`, and a nested `def` that is also bound to something else.
+
+LK003 reported this before it was split into one rule per cause: a `# noqa: LK003`
+still silences it.
+
+Off by default: on real projects these are mostly deliberate (a calling convention
+chosen once, a callback that lives as long as its object; docs/precision.md). Select it
+with `--extend-select LK007`.
+
+## Why it leaks
+A closure keeps the variables it reads in cells: a closure over `self` holds the
+instance, and stored on the instance it makes the instance refer to itself. Reference
+counting never frees it: it stays allocated, with everything it holds, after its last
+name goes away, until the cyclic garbage collector runs (on allocation counts, not
+bytes).
+
+## Example
+```python
+class Button:
+    def __init__(self):
+        self.on_click = lambda: self.press()
+```
+
+## Fix
+No automatic fix. The detail names the cure: make the closure a method of the class and
+call it directly.
+
+## Fix safety
+No fix is offered, so none can change behaviour.
+"#;
+
+pub struct ClosureOnSelf;
+
+impl Rule for ClosureOnSelf {
+    fn code(&self) -> &'static str {
+        CAUSE.code()
+    }
+
+    fn name(&self) -> &'static str {
+        "closure-on-self"
+    }
+
+    fn doc(&self) -> &'static str {
+        DOC
+    }
+
+    fn default_enabled(&self) -> bool {
+        false
+    }
+
+    fn fix_safety(&self) -> FixSafety {
+        FixSafety {
+            safe: false,
+            unsafe_fix: false,
+            no_fix: true,
+        }
+    }
+
+    fn former_codes(&self) -> &'static [&'static str] {
+        // LK003 reported this cause before the split: its `# noqa` keeps working.
+        &["LK003"]
+    }
+
+    fn might_match(&self, text: &str, _settings: &Settings) -> bool {
+        cycles::might_match(text)
+    }
+
+    fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>) {
+        findings.extend(cycles::findings(CAUSE, file, settings));
+    }
+}
