@@ -109,8 +109,8 @@ for entry in "${projects[@]}"; do
   read -r name version sha <<<"$entry"
   archive=$(sha256sum "$cache"/*-"$version".tar.gz | awk -v s="$sha" '$1 == s {print $2; exit}')
   [ -n "$archive" ] || { echo "FAIL: no sdist of $name $version with sha256 $sha in $cache" >&2; exit 2; }
-  # Per version: paramiko is pinned twice (3.5.0 for LK008/LK012, 5.1.0 for LK009), and
-  # unpacking both into one directory would scan the older one's leftover files again.
+  # Per version: a project pinned in two versions (paramiko was, 3.5.0 and 5.1.0) unpacked
+  # into one directory would have the older one's leftover files scanned again.
   src="$work/src/$name-$version"
   mkdir -p "$src"
   tar -xzf "$archive" -C "$src" --strip-components=1
