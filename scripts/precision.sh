@@ -4,7 +4,8 @@
 #   1. downloads it from PyPI with pip (hash-checked) into a cache kept between runs
 #      (PRECISION_CACHE, default .precision-cache/ in the checkout, gitignored);
 #   2. lists the project's non-test code: every *.py file except those under a directory
-#      named tests, test, testing, docs, doc, examples, example, benchmarks or _vendor
+#      named tests, test, testing, t (celery's and kombu's tests), docs, doc, examples, example,
+#      benchmarks or _vendor
 #      (other projects' code, copied in), and files named test_*.py, *_test.py,
 #      tests.py or conftest.py;
 #   3. runs `pyleak-fix --check --isolated --select LK001,...,LK007 --output-format json`
@@ -108,11 +109,13 @@ for entry in "${projects[@]}"; do
   read -r name version sha <<<"$entry"
   archive=$(sha256sum "$cache"/*-"$version".tar.gz | awk -v s="$sha" '$1 == s {print $2; exit}')
   [ -n "$archive" ] || { echo "FAIL: no sdist of $name $version with sha256 $sha in $cache" >&2; exit 2; }
-  src="$work/src/$name"
+  # Per version: a project pinned in two versions (paramiko was, 3.5.0 and 5.1.0) unpacked
+  # into one directory would have the older one's leftover files scanned again.
+  src="$work/src/$name-$version"
   mkdir -p "$src"
   tar -xzf "$archive" -C "$src" --strip-components=1
   mapfile -d '' files < <(cd "$src" && find . -type f -name '*.py' \
-    -not -path '*/tests/*' -not -path '*/test/*' -not -path '*/testing/*' \
+    -not -path '*/tests/*' -not -path '*/test/*' -not -path '*/testing/*' -not -path '*/t/*' \
     -not -path '*/docs/*' -not -path '*/doc/*' \
     -not -path '*/examples/*' -not -path '*/example/*' -not -path '*/benchmarks/*' -not -path '*/_vendor/*' \
     -not -name 'test_*.py' -not -name '*_test.py' -not -name 'tests.py' -not -name 'conftest.py' \
