@@ -345,7 +345,7 @@ mod selection_tests {
             .filter(|rule| rule.default_enabled())
             .map(|rule| rule.code())
             .collect();
-        assert_eq!(on, ["LK001", "LK004"]);
+        assert_eq!(on, ["LK001"]);
         let default: Vec<&str> = Settings::default().rules.iter().map(|r| r.code()).collect();
         assert_eq!(default, on);
     }

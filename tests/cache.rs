@@ -147,7 +147,7 @@ fn every_setting_that_changes_a_result_is_a_miss() {
     let (_, (_, misses)) = run(root, &check, &[]);
     assert_eq!(misses, 3);
     let variants: &[&[&str]] = &[
-        &["--check", "--select", "LK001", "."],
+        &["--check", "--select", "LK001,LK004", "."],
         &["--check", "--extend-select", "LK002", "."],
         &["--check", "--target-version", "py38", "."],
         &["--check", "--large-allocation-bytes", "100_000_000", "."],
@@ -272,7 +272,7 @@ fn runs_at_once_never_corrupt_the_cache() {
         &["--check", "."],
         &["--dry-run", "."],
         &["--check", "pkg1"],
-        &["--check", "--select", "LK001", "."],
+        &["--check", "--select", "LK001,LK004", "."],
     ];
     let fresh: Vec<_> = modes
         .iter()

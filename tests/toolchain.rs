@@ -930,7 +930,7 @@ fn list_rules_shows_code_name_default_and_fix_safety() {
          LK001  mutable-default-argument       on       safe or unsafe or none\n\
          LK002  module-level-large-allocation  off      unsafe or none\n\
          LK003  reference-cycle                off      none\n\
-         LK004  stored-exception               on       unsafe or none\n\
+         LK004  stored-exception               off      unsafe or none\n\
          LK005  self-reference                 off      none\n\
          LK006  bound-method-on-self           off      none\n\
          LK007  closure-on-self                off      none\n\
@@ -956,7 +956,7 @@ fn list_rules_shows_code_name_default_and_fix_safety() {
     assert_eq!(parsed[2]["default"], false);
     assert_eq!(parsed[2]["fix"], serde_json::json!(["none"]));
     assert_eq!(parsed[3]["code"], "LK004");
-    assert_eq!(parsed[3]["default"], true);
+    assert_eq!(parsed[3]["default"], false);
     assert_eq!(parsed[3]["fix"], serde_json::json!(["unsafe", "none"]));
 }
 
