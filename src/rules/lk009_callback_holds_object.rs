@@ -469,6 +469,42 @@ pub(crate) fn class_functions<'t>(file: &SourceFile, class: Node<'t>, name: &str
         .collect()
 }
 
+/// Whether the class body assigns `name = staticmethod(...)` or `classmethod(...)`
+/// (directly, or under a `builtins.` prefix): like the decorator forms, no instance is
+/// bound.
+fn class_attribute_is_static(file: &SourceFile, class: Node, name: &str) -> bool {
+    let Some(body) = class.child_by_field_name("body") else {
+        return false;
+    };
+    let mut cursor = body.walk();
+    let statements: Vec<Node> = body.named_children(&mut cursor).collect();
+    statements.into_iter().any(|statement| {
+        let Some(assignment) = statement
+            .named_child(0)
+            .filter(|_| statement.kind() == "expression_statement")
+            .filter(|a| a.kind() == "assignment")
+        else {
+            return false;
+        };
+        let left = assignment.child_by_field_name("left");
+        let right = assignment.child_by_field_name("right").map(unparenthesize);
+        let callee = right
+            .filter(|r| r.kind() == "call")
+            .and_then(|r| r.child_by_field_name("function"))
+            .map(|f| file.node_text(f));
+        left.is_some_and(|l| l.kind() == "identifier" && file.node_text(l) == name)
+            && matches!(
+                callee,
+                Some(
+                    "staticmethod"
+                        | "classmethod"
+                        | "builtins.staticmethod"
+                        | "builtins.classmethod"
+                )
+            )
+    })
+}
+
 /// What one registering call is checked against.
 struct Context<'c, 'a> {
     file: &'c SourceFile<'a>,
@@ -593,6 +629,9 @@ impl<'a> Context<'_, 'a> {
         let Some(class) = class else {
             return callable;
         };
+        if class_attribute_is_static(self.file, class, method) {
+            return false;
+        }
         let defined = class_functions(self.file, class, method);
         if defined.is_empty() {
             // Not a `def` of this class: an inherited method when called, but an
@@ -647,10 +686,12 @@ impl<'a> Context<'_, 'a> {
     }
 
     /// Whether a lambda or `def` holds the target's first name: a parameter default
-    /// reads it (the default is kept on the function), or the body reads it as a free
-    /// variable of an enclosing function (a closure cell). A module-level name read in
-    /// the body is looked up when the function runs: the function does not hold it.
-    fn closes_over(&self, function: Node) -> bool {
+    /// holds the target (the default is kept on the function: `o=self`, `m=self.close`,
+    /// a lambda over `self`; not an attribute's value, `f=self._file`), or the body reads
+    /// it as a free variable of an enclosing function (a closure cell). A module-level
+    /// name read in the body is looked up when the function runs: the function does not
+    /// hold it.
+    fn closes_over(&self, function: Node<'a>) -> bool {
         let head = self.target[0];
         let default_reads = function
             .child_by_field_name("parameters")
@@ -662,7 +703,7 @@ impl<'a> Context<'_, 'a> {
                     .collect();
                 defaults
                     .into_iter()
-                    .any(|value| reads_name(self.file, value, head))
+                    .any(|value| self.holds(value, false).is_some())
             });
         default_reads || (self.is_local(head) && reads_free(self.file, function, head))
     }
