@@ -45,8 +45,8 @@ A finalizer or registry callback that holds the object it belongs to. These shap
 - `weakref.finalize(obj, func, *args, **kwargs)` where `func` or an argument refers to
   `obj`: `weakref.finalize(self, self.close)` (a bound method of `obj`), a lambda or a
   nested function that holds `obj` (reads it from an enclosing function, a closure, or
-  in a parameter default: `lambda o=obj: ...`; a module-level name read in the body is
-  looked up at call time and not held), `obj` itself among the arguments or keyword
+  has it as a parameter default: `lambda o=obj: ...`, `lambda m=obj.close: ...`; a
+  module-level name read in the body is looked up at call time and not held), `obj` itself among the arguments or keyword
   arguments (also inside a tuple, list, set or dict display), a bound method of `obj`
   among the arguments (`self.m` where the class defines `m`), or any of these inside
   `functools.partial(...)` or `types.MethodType(...)`;
@@ -63,8 +63,11 @@ that holds `self` also holds `self._sock`. Import aliases are followed (`from we
 import finalize`, `import atexit as ae`); a `finalize` the file defines itself is not
 `weakref.finalize`. Not reported: an attribute's value passed as an argument
 (`weakref.finalize(self, os.remove, self.path)`, the documented idiom), another
-object (`weakref.finalize(obj, cleanup, handle)`), a staticmethod or classmethod of the
-class (`self._cleanup` when `_cleanup` is a `@staticmethod`: no bound instance),
+object (`weakref.finalize(obj, cleanup, handle)`), a parameter default holding an
+attribute's value (`lambda f=self._file: f.close()`, `def cb(_, q=self._queue)`), a
+staticmethod or classmethod of the class (`self._cleanup` when `_cleanup` is a
+`@staticmethod`, or `_cleanup = staticmethod(os.remove)` in the class body: no bound
+instance),
 module-level functions registered with `atexit` or as signal handlers, and exit hooks
 registered outside a method (a module-level object lives until exit anyway).
 
@@ -116,18 +119,39 @@ holds only the attribute values it reads. A hand-written cure may be plainer:
 
 ## Fix safety
 The fix is offered only for `weakref.finalize(self, self.m, ...)` in `__init__` where
-this file proves the stand-in is indistinguishable from `self` for `m`: the class has no
-base class other than `object`, no decorator, no attribute hooks (`__getattr__`,
-`__getattribute__`, `__setattr__`, `__delattr__`) and no subclass in the file; `m` is a
-plain `def` of the class, defined once, never assigned on an instance, that uses `self`
-only to read attributes (no method call, no store, no `super()`, no bare `self`); each
-attribute it reads is assigned exactly once in the file, by a statement of `__init__`'s
-body before the `weakref.finalize` call, is not a name the class body binds, and is not
-a private (`__x`) name; no other argument refers to `self`; and the file never calls
-`setattr`, `delattr` or `vars`, nor reads `__dict__`. The fix is unsafe all the same
-(applied with `--unsafe-fixes`): a subclass elsewhere that overrides `m` is no longer called by the
-finalizer, and code elsewhere that rebinds one of the attributes is no longer seen by
-it (the finalizer uses the values as they were at construction).
+this file proves the stand-in is indistinguishable from `self` for `m`, and that
+`C.m` is the function `self.m` was bound to:
+- the class `C` is defined at module level (from a nested class or a function,
+  `C.m` would not be visible), has no base class other than `object`, no decorator, no
+  metaclass, no attribute hooks (`__getattr__`, `__getattribute__`, `__setattr__`,
+  `__delattr__`) and no `__new__` (which may hand `__init__` an object already set up,
+  whose earlier finalizers would keep stale values);
+- the name `C` is used nowhere else in the file (not to make one, not as a base, not
+  in `Base = C` or `type("S", (C,), ...)`): any use could subclass or patch it;
+- `m` is a plain `def` of the class, and the class body binds or uses the name `m`
+  nowhere else, in any form and at any depth of its own scope (`m = wrap(m)`, `from x
+  import y as m`, a second `def m` under an `if`, a `for`/`with` target, a walrus, `del
+  m`); `m` is never assigned on an instance, and uses `self` only to read attributes (no
+  method call, no store, no `super()`, no bare `self`);
+- each attribute `m` reads is assigned exactly once in the file, by a statement of
+  `__init__`'s body before the `weakref.finalize` call, is not a name the class body
+  binds, and is not a private (`__x`) name; no other argument refers to `self`;
+- the file's code never uses `setattr`, `delattr`, `getattr`, `vars`, `eval`, `exec`,
+  `globals`, `locals`, `__import__`, `__builtins__`, `type`, `__setattr__`,
+  `__delattr__`, `__dict__` or `__class__`, nor `__init__` other than as its `def` (a
+  second `__init__` on a live object).
+
+The fix is unsafe all the same (applied with `--unsafe-fixes`), and changes when the
+finalizer runs: that is its purpose. Before, the object is never freed and the finalizer
+runs at interpreter exit; after, it runs as soon as the object is collected, during the
+program. Whatever cleanup it does happens that much earlier: if it closes or changes
+something another part of the program still uses (a stream passed in by the caller and
+written to after a temporary wrapper is gone, a list the caller reads), that part now
+sees it closed or changed, and may fail. This file cannot tell who else holds an
+attribute's value, so check, before applying the fix, that what `m` cleans up belongs
+to the object alone. Also: a subclass elsewhere that overrides `m` is no longer called
+by the finalizer, and code elsewhere that rebinds one of the attributes is no longer
+seen by it (the finalizer uses the values as they were at construction).
 
 Otherwise there is no fix, and the detail says why: the cure needs a decision about
 which values the callback really needs. `atexit.register`, `signal.signal`, `weakref.ref`
