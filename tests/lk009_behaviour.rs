@@ -177,6 +177,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ("fix_declines_reinit.py", NO_FIX),
     ("fix_declines_type_subclass.py", NO_FIX),
     ("fix_declines_used_by_name.py", NO_FIX),
+    ("local_alias_and_getattr.py", NO_FIX),
     ("ok_callback_default_value.py", NO_FINDING),
     ("ok_look_alikes.py", NO_FINDING),
     ("weakref_callbacks.py", NO_FIX),

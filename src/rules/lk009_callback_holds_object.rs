@@ -9,6 +9,7 @@
 
 mod fix;
 
+use std::cell::Cell;
 use std::sync::LazyLock;
 
 use tree_sitter::{Node, Query};
@@ -57,6 +58,11 @@ A finalizer or registry callback that holds the object it belongs to. These shap
   `atexit.register(self.close)`, `atexit.register(cleanup, self)`,
   `signal.signal(signal.SIGTERM, self.on_term)`, a lambda over `self`,
   `functools.partial(f, self)`.
+
+A local variable bound once, by `name = value` before the call, is followed to its value
+(`cb = self.close` then `weakref.finalize(self, cb)`; a handler lambda assigned first);
+`getattr(obj, "name")` as the callback is a bound method of `obj`; a `**{...}` display's
+values are arguments like keyword arguments.
 
 `obj` is a plain name (`self`, `conn`) or an attribute chain (`self._sock`); a callback
 that holds `self` also holds `self._sock`. Import aliases are followed (`from weakref
@@ -266,7 +272,14 @@ fn arguments(call: Node) -> (Vec<Node>, Vec<Node>) {
     for argument in list.named_children(&mut cursor) {
         match argument.kind() {
             "keyword_argument" => keyword.extend(argument.child_by_field_name("value")),
-            "comment" | "dictionary_splat" => {}
+            // `**{"x": obj}`: a display's values are known; another mapping's are not.
+            "dictionary_splat" => keyword.extend(
+                argument
+                    .named_child(0)
+                    .map(unparenthesize)
+                    .filter(|n| n.kind() == "dictionary"),
+            ),
+            "comment" => {}
             "list_splat" => positional.extend(argument.named_child(0)),
             _ => positional.push(argument),
         }
@@ -325,6 +338,7 @@ fn check_call<'a>(file: &SourceFile<'a>, call: Node<'a>) -> Option<Finding> {
         file,
         call,
         target: &target,
+        aliases: Cell::new(0),
     };
     let (culprit, how) = candidates.iter().find_map(|argument| {
         context
@@ -535,6 +549,9 @@ struct Context<'c, 'a> {
     call: Node<'a>,
     /// The object the callback must not hold.
     target: &'c [&'a str],
+    /// How many local names are being followed to their values now (`cb = self.close`
+    /// then `cb`): bounded, so `a = b` with `b = a` cannot loop.
+    aliases: Cell<u8>,
 }
 
 impl<'a> Context<'_, 'a> {
@@ -571,6 +588,13 @@ impl<'a> Context<'_, 'a> {
                         return Some(format!("`{name}` (reads `{}`)", self.target[0]));
                     }
                 }
+                if parts.len() == 1 && self.aliases.get() < 4 {
+                    let value = self.local_value(parts[0])?;
+                    self.aliases.set(self.aliases.get() + 1);
+                    let held = self.holds(value, callable);
+                    self.aliases.set(self.aliases.get() - 1);
+                    return held.map(|how| format!("`{}` (= {how})", parts[0]));
+                }
                 None
             }
             "lambda" => self
@@ -581,6 +605,11 @@ impl<'a> Context<'_, 'a> {
                 let qualified = self.file.bindings().resolve(self.file, function)?;
                 let (positional, keyword) = arguments(value);
                 match qualified.as_str() {
+                    // `getattr(self, "close")` called back is a bound method of `self`.
+                    "getattr" if callable && self.is_getattr_with_a_name(&positional) => {
+                        let receiver = chain(self.file, *positional.first()?)?;
+                        is_prefix(&receiver, self.target).then(|| format!("`{}`", short(text)))
+                    }
                     "functools.partial" => {
                         let held = positional
                             .iter()
@@ -730,6 +759,59 @@ impl<'a> Context<'_, 'a> {
                     .any(|value| self.holds(value, false).is_some())
             });
         default_reads || (self.is_local(head) && reads_free(self.file, function, head))
+    }
+
+    /// Whether a `getattr` call has the two or three arguments of the builtin.
+    fn is_getattr_with_a_name(&self, positional: &[Node]) -> bool {
+        (2..=3).contains(&positional.len())
+            && positional
+                .get(1)
+                .is_some_and(|n| unparenthesize(*n).kind() == "string")
+    }
+
+    /// The value of `name` when it is a local variable of the function enclosing the
+    /// call (no lambda between), bound exactly once there, by a plain `name = value`
+    /// statement before the call: `cb = self.close` then `weakref.finalize(self, cb)`.
+    fn local_value(&self, name: &str) -> Option<Node<'a>> {
+        let mut current = self.call.parent();
+        let function = loop {
+            let node = current?;
+            match node.kind() {
+                "function_definition" => break node,
+                "lambda" | "class_definition" | "module" => return None,
+                _ => current = node.parent(),
+            }
+        };
+        let mut count = 0;
+        crate::semantic::visit_bindings(self.file, function, false, &mut |binding| {
+            let bound = match binding {
+                crate::semantic::Binding::Import { local, .. } => local,
+                crate::semantic::Binding::Other(bound) => bound,
+            };
+            count += usize::from(bound == name);
+        });
+        if count != 1 {
+            return None;
+        }
+        let mut stack = vec![function.child_by_field_name("body")?];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "function_definition" | "lambda" | "class_definition" => continue,
+                "assignment" => {
+                    let left = node.child_by_field_name("left")?;
+                    if left.kind() == "identifier"
+                        && self.file.node_text(left) == name
+                        && node.end_byte() <= self.call.start_byte()
+                    {
+                        return node.child_by_field_name("right");
+                    }
+                }
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        None
     }
 
     /// Whether `name` is bound by a function (or lambda) enclosing the call.

@@ -107,7 +107,12 @@ pub(super) fn finalize_fix<'a>(
     }
 
     // No other argument may hold the instance: the stand-in replaces the callback only.
-    let context = Context { file, call, target };
+    let context = Context {
+        file,
+        call,
+        target,
+        aliases: std::cell::Cell::new(0),
+    };
     let (positional, keyword) = super::arguments(call);
     let others_hold = positional
         .iter()
