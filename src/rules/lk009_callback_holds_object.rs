@@ -133,7 +133,8 @@ this file proves the stand-in is indistinguishable from `self` for `m`, and that
   `__delattr__`) and no `__new__` (which may hand `__init__` an object already set up,
   whose earlier finalizers would keep stale values);
 - the name `C` is used nowhere else in the file (not to make one, not as a base, not
-  in `Base = C` or `type("S", (C,), ...)`): any use could subclass or patch it;
+  in `Base = C` or `type("S", (C,), ...)`): any use could subclass or patch it; and
+  the file has no `from ... import *`, which could rebind it;
 - `m` is a plain `def` of the class, and the class body binds or uses the name `m`
   nowhere else, in any form and at any depth of its own scope (`m = wrap(m)`, `from x
   import y as m`, a second `def m` under an `if`, a `for`/`with` target, a walrus, `del

@@ -269,6 +269,11 @@ fn check_class(file: &SourceFile, class: Node) -> Result<(), String> {
             "`{name}` defines `__new__`, which may hand `__init__` an object already set up (a singleton re-initialised)"
         ));
     }
+    if has_wildcard_import(file) {
+        return Err(format!(
+            "the file has a `from ... import *`, which may rebind `{name}` unseen"
+        ));
+    }
     let own_name = class.child_by_field_name("name").ok_or("no class name")?;
     if name_occurs_elsewhere(file, name, own_name) {
         return Err(format!(
@@ -532,6 +537,19 @@ fn class_scope_mentions(file: &SourceFile, class: Node, name: &str) -> usize {
         stack.extend(node.named_children(&mut cursor));
     }
     count
+}
+
+/// Whether the file has a `from ... import *` anywhere.
+fn has_wildcard_import(file: &SourceFile) -> bool {
+    let mut stack = vec![file.tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "wildcard_import" {
+            return true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+    false
 }
 
 /// Whether the identifier `name` occurs anywhere in the file other than at `except`.
