@@ -142,7 +142,10 @@ this file proves the stand-in is indistinguishable from `self` for `m`, and that
   method call, no store, no `super()`, no bare `self`);
 - each attribute `m` reads is assigned exactly once in the file, by a statement of
   `__init__`'s body before the `weakref.finalize` call, is not a name the class body
-  binds, and is not a private (`__x`) name; no other argument refers to `self`;
+  binds, and is not a private (`__x`) name; `m` does not act on (call a method of, or
+  pass straight to a call) an attribute assigned from a parameter of `__init__` (an
+  object the caller handed in: `self.stream = stream` then `self.stream.close()`); no
+  other argument refers to `self`;
 - the file's code never uses `setattr`, `delattr`, `getattr`, `vars`, `eval`, `exec`,
   `globals`, `locals`, `__import__`, `__builtins__`, `type`, `__setattr__`,
   `__delattr__`, `__dict__` or `__class__`, nor `__init__` other than as its `def` (a
@@ -154,9 +157,11 @@ runs at interpreter exit; after, it runs as soon as the object is collected, dur
 program. Whatever cleanup it does happens that much earlier: if it closes or changes
 something another part of the program still uses (a stream passed in by the caller and
 written to after a temporary wrapper is gone, a list the caller reads), that part now
-sees it closed or changed, and may fail. This file cannot tell who else holds an
-attribute's value, so check, before applying the fix, that what `m` cleans up belongs
-to the object alone. Also: a subclass elsewhere that overrides `m` is no longer called
+sees it closed or changed, and may fail. That is why an object the caller passed to
+`__init__` must not be acted on by `m` (above); but this file cannot tell who else holds
+an attribute's value it made itself (`self._file = open(path)`, then
+`w._file` kept by a caller after `w` is gone), so check, before applying the fix, that
+what `m` cleans up belongs to the object alone. Also: a subclass elsewhere that overrides `m` is no longer called
 by the finalizer, and code elsewhere that rebinds one of the attributes is no longer
 seen by it (the finalizer uses the values as they were at construction).
 

@@ -100,6 +100,11 @@ pub(super) fn finalize_fix<'a>(
     let class = class_of_method(init).ok_or("no class")?;
     check_class(file, class)?;
     let class_name = file.node_text(class.child_by_field_name("name").ok_or("no class name")?);
+    if let Some(word) = reflection_used(file) {
+        return Err(format!(
+            "the file uses `{word}`, which can rebind attributes, reach the class unseen or run `__init__` again"
+        ));
+    }
     if class_scope_mentions(file, class, &method) != 1 {
         return Err(format!(
             "`{class_name}`'s body binds or uses `{method}` other than by its one `def`, so `{class_name}.{method}` may not be that function"
@@ -158,11 +163,11 @@ pub(super) fn finalize_fix<'a>(
                 "`self.{attribute}` is not assigned exactly once in this file, by `__init__` before the call"
             ));
         }
-    }
-    if let Some(word) = reflection_used(file) {
-        return Err(format!(
-            "the file uses `{word}`, which can rebind attributes, reach the class unseen or run `__init__` again"
-        ));
+        if acts_on(file, function, attribute) && assigned_from_parameter(file, init, attribute) {
+            return Err(format!(
+                "`{method}` acts on `self.{attribute}`, an object the caller passed to `__init__` and may still use: run early, the finalizer would close or change it under the caller"
+            ));
+        }
     }
 
     let (namespace, mut edits) = spell(
@@ -454,6 +459,71 @@ fn assigned_once_before(
         && holder.kind() == "expression_statement"
         && holder.parent() == init.child_by_field_name("body")
         && holder.end_byte() <= statement.start_byte()
+}
+
+/// Whether `function` acts on the value of `self.attribute` (its first parameter's):
+/// calls a method of it (`self.stream.close()`) or passes it straight to a call
+/// (`os.close(self.fd)`).
+fn acts_on(file: &SourceFile, function: Node, attribute: &str) -> bool {
+    let Some(instance) = function
+        .child_by_field_name("parameters")
+        .and_then(first_parameter)
+        .map(|n| file.node_text(n))
+    else {
+        return true;
+    };
+    let Some(body) = function.child_by_field_name("body") else {
+        return true;
+    };
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        let is_use = node.kind() == "attribute"
+            && node
+                .child_by_field_name("object")
+                .is_some_and(|o| o.kind() == "identifier" && file.node_text(o) == instance)
+            && node
+                .child_by_field_name("attribute")
+                .is_some_and(|a| file.node_text(a) == attribute);
+        if is_use {
+            let parent = node.parent();
+            let method_call = parent.is_some_and(|p| {
+                p.kind() == "attribute"
+                    && p.parent().is_some_and(|call| {
+                        call.kind() == "call" && call.child_by_field_name("function") == Some(p)
+                    })
+            });
+            let argument = parent.is_some_and(|p| p.kind() == "argument_list");
+            if method_call || argument {
+                return true;
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
+}
+
+/// Whether the one store of `self.attribute` assigns a parameter of `init` (other than
+/// the instance), or an attribute of one: an object the caller handed in.
+fn assigned_from_parameter(file: &SourceFile, init: Node, attribute: &str) -> bool {
+    let stores = attribute_stores(file, attribute);
+    let Some(value) = stores
+        .first()
+        .and_then(|store| store.parent())
+        .and_then(|assignment| assignment.child_by_field_name("right"))
+    else {
+        return true;
+    };
+    let Some(parts) = super::chain(file, value) else {
+        return false;
+    };
+    let Some(parameters) = init.child_by_field_name("parameters") else {
+        return true;
+    };
+    let first = first_parameter(parameters);
+    crate::semantic::parameter_names(parameters)
+        .iter()
+        .any(|n| Some(*n) != first && file.node_text(*n) == parts[0])
 }
 
 /// Every attribute node named `attribute` that is stored (see [`is_store`]).
