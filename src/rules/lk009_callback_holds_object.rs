@@ -9,6 +9,7 @@
 
 mod fix;
 
+use std::cell::Cell;
 use std::sync::LazyLock;
 
 use tree_sitter::{Node, Query};
@@ -45,8 +46,8 @@ A finalizer or registry callback that holds the object it belongs to. These shap
 - `weakref.finalize(obj, func, *args, **kwargs)` where `func` or an argument refers to
   `obj`: `weakref.finalize(self, self.close)` (a bound method of `obj`), a lambda or a
   nested function that holds `obj` (reads it from an enclosing function, a closure, or
-  in a parameter default: `lambda o=obj: ...`; a module-level name read in the body is
-  looked up at call time and not held), `obj` itself among the arguments or keyword
+  has it as a parameter default: `lambda o=obj: ...`, `lambda m=obj.close: ...`; a
+  module-level name read in the body is looked up at call time and not held), `obj` itself among the arguments or keyword
   arguments (also inside a tuple, list, set or dict display), a bound method of `obj`
   among the arguments (`self.m` where the class defines `m`), or any of these inside
   `functools.partial(...)` or `types.MethodType(...)`;
@@ -58,13 +59,21 @@ A finalizer or registry callback that holds the object it belongs to. These shap
   `signal.signal(signal.SIGTERM, self.on_term)`, a lambda over `self`,
   `functools.partial(f, self)`.
 
+A local variable bound once, by `name = value` before the call, is followed to its value
+(`cb = self.close` then `weakref.finalize(self, cb)`; a handler lambda assigned first);
+`getattr(obj, "name")` as the callback is a bound method of `obj`; a `**{...}` display's
+values are arguments like keyword arguments.
+
 `obj` is a plain name (`self`, `conn`) or an attribute chain (`self._sock`); a callback
 that holds `self` also holds `self._sock`. Import aliases are followed (`from weakref
 import finalize`, `import atexit as ae`); a `finalize` the file defines itself is not
 `weakref.finalize`. Not reported: an attribute's value passed as an argument
 (`weakref.finalize(self, os.remove, self.path)`, the documented idiom), another
-object (`weakref.finalize(obj, cleanup, handle)`), a staticmethod or classmethod of the
-class (`self._cleanup` when `_cleanup` is a `@staticmethod`: no bound instance),
+object (`weakref.finalize(obj, cleanup, handle)`), a parameter default holding an
+attribute's value (`lambda f=self._file: f.close()`, `def cb(_, q=self._queue)`), a
+staticmethod or classmethod of the class (`self._cleanup` when `_cleanup` is a
+`@staticmethod`, or `_cleanup = staticmethod(os.remove)` in the class body: no bound
+instance),
 module-level functions registered with `atexit` or as signal handlers, and exit hooks
 registered outside a method (a module-level object lives until exit anyway).
 
@@ -116,18 +125,45 @@ holds only the attribute values it reads. A hand-written cure may be plainer:
 
 ## Fix safety
 The fix is offered only for `weakref.finalize(self, self.m, ...)` in `__init__` where
-this file proves the stand-in is indistinguishable from `self` for `m`: the class has no
-base class other than `object`, no decorator, no attribute hooks (`__getattr__`,
-`__getattribute__`, `__setattr__`, `__delattr__`) and no subclass in the file; `m` is a
-plain `def` of the class, defined once, never assigned on an instance, that uses `self`
-only to read attributes (no method call, no store, no `super()`, no bare `self`); each
-attribute it reads is assigned exactly once in the file, by a statement of `__init__`'s
-body before the `weakref.finalize` call, is not a name the class body binds, and is not
-a private (`__x`) name; no other argument refers to `self`; and the file never calls
-`setattr`, `delattr` or `vars`, nor reads `__dict__`. The fix is unsafe all the same
-(applied with `--unsafe-fixes`): a subclass elsewhere that overrides `m` is no longer called by the
-finalizer, and code elsewhere that rebinds one of the attributes is no longer seen by
-it (the finalizer uses the values as they were at construction).
+this file proves the stand-in is indistinguishable from `self` for `m`, and that
+`C.m` is the function `self.m` was bound to:
+- the class `C` is defined at module level (from a nested class or a function,
+  `C.m` would not be visible), has no base class other than `object`, no decorator, no
+  metaclass, no attribute hooks (`__getattr__`, `__getattribute__`, `__setattr__`,
+  `__delattr__`) and no `__new__` (which may hand `__init__` an object already set up,
+  whose earlier finalizers would keep stale values);
+- the name `C` is used nowhere else in the file (not to make one, not as a base, not
+  in `Base = C` or `type("S", (C,), ...)`): any use could subclass or patch it; and
+  the file has no `from ... import *`, which could rebind it;
+- `m` is a plain `def` of the class, and the class body binds or uses the name `m`
+  nowhere else, in any form and at any depth of its own scope (`m = wrap(m)`, `from x
+  import y as m`, a second `def m` under an `if`, a `for`/`with` target, a walrus, `del
+  m`); `m` is never assigned on an instance, and uses `self` only to read attributes (no
+  method call, no store, no `super()`, no bare `self`);
+- each attribute `m` reads is assigned exactly once in the file, by a statement of
+  `__init__`'s body before the `weakref.finalize` call, is not a name the class body
+  binds, and is not a private (`__x`) name; `m` does not act on (call a method of, or
+  pass straight to a call) an attribute assigned from a parameter of `__init__` (an
+  object the caller handed in: `self.stream = stream` then `self.stream.close()`); no
+  other argument refers to `self`;
+- the file's code never uses `setattr`, `delattr`, `getattr`, `vars`, `eval`, `exec`,
+  `globals`, `locals`, `__import__`, `__builtins__`, `type`, `__setattr__`,
+  `__delattr__`, `__dict__` or `__class__`, nor `__init__` other than as its `def` (a
+  second `__init__` on a live object).
+
+The fix is unsafe all the same (applied with `--unsafe-fixes`), and changes when the
+finalizer runs: that is its purpose. Before, the object is never freed and the finalizer
+runs at interpreter exit; after, it runs as soon as the object is collected, during the
+program. Whatever cleanup it does happens that much earlier: if it closes or changes
+something another part of the program still uses (a stream passed in by the caller and
+written to after a temporary wrapper is gone, a list the caller reads), that part now
+sees it closed or changed, and may fail. That is why an object the caller passed to
+`__init__` must not be acted on by `m` (above); but this file cannot tell who else holds
+an attribute's value it made itself (`self._file = open(path)`, then
+`w._file` kept by a caller after `w` is gone), so check, before applying the fix, that
+what `m` cleans up belongs to the object alone. Also: a subclass elsewhere that overrides `m` is no longer called
+by the finalizer, and code elsewhere that rebinds one of the attributes is no longer
+seen by it (the finalizer uses the values as they were at construction).
 
 Otherwise there is no fix, and the detail says why: the cure needs a decision about
 which values the callback really needs. `atexit.register`, `signal.signal`, `weakref.ref`
@@ -242,7 +278,14 @@ fn arguments(call: Node) -> (Vec<Node>, Vec<Node>) {
     for argument in list.named_children(&mut cursor) {
         match argument.kind() {
             "keyword_argument" => keyword.extend(argument.child_by_field_name("value")),
-            "comment" | "dictionary_splat" => {}
+            // `**{"x": obj}`: a display's values are known; another mapping's are not.
+            "dictionary_splat" => keyword.extend(
+                argument
+                    .named_child(0)
+                    .map(unparenthesize)
+                    .filter(|n| n.kind() == "dictionary"),
+            ),
+            "comment" => {}
             "list_splat" => positional.extend(argument.named_child(0)),
             _ => positional.push(argument),
         }
@@ -301,6 +344,7 @@ fn check_call<'a>(file: &SourceFile<'a>, call: Node<'a>) -> Option<Finding> {
         file,
         call,
         target: &target,
+        aliases: Cell::new(0),
     };
     let (culprit, how) = candidates.iter().find_map(|argument| {
         context
@@ -469,12 +513,51 @@ pub(crate) fn class_functions<'t>(file: &SourceFile, class: Node<'t>, name: &str
         .collect()
 }
 
+/// Whether the class body assigns `name = staticmethod(...)` or `classmethod(...)`
+/// (directly, or under a `builtins.` prefix): like the decorator forms, no instance is
+/// bound.
+fn class_attribute_is_static(file: &SourceFile, class: Node, name: &str) -> bool {
+    let Some(body) = class.child_by_field_name("body") else {
+        return false;
+    };
+    let mut cursor = body.walk();
+    let statements: Vec<Node> = body.named_children(&mut cursor).collect();
+    statements.into_iter().any(|statement| {
+        let Some(assignment) = statement
+            .named_child(0)
+            .filter(|_| statement.kind() == "expression_statement")
+            .filter(|a| a.kind() == "assignment")
+        else {
+            return false;
+        };
+        let left = assignment.child_by_field_name("left");
+        let right = assignment.child_by_field_name("right").map(unparenthesize);
+        let callee = right
+            .filter(|r| r.kind() == "call")
+            .and_then(|r| r.child_by_field_name("function"))
+            .map(|f| file.node_text(f));
+        left.is_some_and(|l| l.kind() == "identifier" && file.node_text(l) == name)
+            && matches!(
+                callee,
+                Some(
+                    "staticmethod"
+                        | "classmethod"
+                        | "builtins.staticmethod"
+                        | "builtins.classmethod"
+                )
+            )
+    })
+}
+
 /// What one registering call is checked against.
 struct Context<'c, 'a> {
     file: &'c SourceFile<'a>,
     call: Node<'a>,
     /// The object the callback must not hold.
     target: &'c [&'a str],
+    /// How many local names are being followed to their values now (`cb = self.close`
+    /// then `cb`): bounded, so `a = b` with `b = a` cannot loop.
+    aliases: Cell<u8>,
 }
 
 impl<'a> Context<'_, 'a> {
@@ -511,6 +594,13 @@ impl<'a> Context<'_, 'a> {
                         return Some(format!("`{name}` (reads `{}`)", self.target[0]));
                     }
                 }
+                if parts.len() == 1 && self.aliases.get() < 4 {
+                    let value = self.local_value(parts[0])?;
+                    self.aliases.set(self.aliases.get() + 1);
+                    let held = self.holds(value, callable);
+                    self.aliases.set(self.aliases.get() - 1);
+                    return held.map(|how| format!("`{}` (= {how})", parts[0]));
+                }
                 None
             }
             "lambda" => self
@@ -521,6 +611,11 @@ impl<'a> Context<'_, 'a> {
                 let qualified = self.file.bindings().resolve(self.file, function)?;
                 let (positional, keyword) = arguments(value);
                 match qualified.as_str() {
+                    // `getattr(self, "close")` called back is a bound method of `self`.
+                    "getattr" if callable && self.is_getattr_with_a_name(&positional) => {
+                        let receiver = chain(self.file, *positional.first()?)?;
+                        is_prefix(&receiver, self.target).then(|| format!("`{}`", short(text)))
+                    }
                     "functools.partial" => {
                         let held = positional
                             .iter()
@@ -593,6 +688,9 @@ impl<'a> Context<'_, 'a> {
         let Some(class) = class else {
             return callable;
         };
+        if class_attribute_is_static(self.file, class, method) {
+            return false;
+        }
         let defined = class_functions(self.file, class, method);
         if defined.is_empty() {
             // Not a `def` of this class: an inherited method when called, but an
@@ -647,10 +745,12 @@ impl<'a> Context<'_, 'a> {
     }
 
     /// Whether a lambda or `def` holds the target's first name: a parameter default
-    /// reads it (the default is kept on the function), or the body reads it as a free
-    /// variable of an enclosing function (a closure cell). A module-level name read in
-    /// the body is looked up when the function runs: the function does not hold it.
-    fn closes_over(&self, function: Node) -> bool {
+    /// holds the target (the default is kept on the function: `o=self`, `m=self.close`,
+    /// a lambda over `self`; not an attribute's value, `f=self._file`), or the body reads
+    /// it as a free variable of an enclosing function (a closure cell). A module-level
+    /// name read in the body is looked up when the function runs: the function does not
+    /// hold it.
+    fn closes_over(&self, function: Node<'a>) -> bool {
         let head = self.target[0];
         let default_reads = function
             .child_by_field_name("parameters")
@@ -662,9 +762,62 @@ impl<'a> Context<'_, 'a> {
                     .collect();
                 defaults
                     .into_iter()
-                    .any(|value| reads_name(self.file, value, head))
+                    .any(|value| self.holds(value, false).is_some())
             });
         default_reads || (self.is_local(head) && reads_free(self.file, function, head))
+    }
+
+    /// Whether a `getattr` call has the two or three arguments of the builtin.
+    fn is_getattr_with_a_name(&self, positional: &[Node]) -> bool {
+        (2..=3).contains(&positional.len())
+            && positional
+                .get(1)
+                .is_some_and(|n| unparenthesize(*n).kind() == "string")
+    }
+
+    /// The value of `name` when it is a local variable of the function enclosing the
+    /// call (no lambda between), bound exactly once there, by a plain `name = value`
+    /// statement before the call: `cb = self.close` then `weakref.finalize(self, cb)`.
+    fn local_value(&self, name: &str) -> Option<Node<'a>> {
+        let mut current = self.call.parent();
+        let function = loop {
+            let node = current?;
+            match node.kind() {
+                "function_definition" => break node,
+                "lambda" | "class_definition" | "module" => return None,
+                _ => current = node.parent(),
+            }
+        };
+        let mut count = 0;
+        crate::semantic::visit_bindings(self.file, function, false, &mut |binding| {
+            let bound = match binding {
+                crate::semantic::Binding::Import { local, .. } => local,
+                crate::semantic::Binding::Other(bound) => bound,
+            };
+            count += usize::from(bound == name);
+        });
+        if count != 1 {
+            return None;
+        }
+        let mut stack = vec![function.child_by_field_name("body")?];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "function_definition" | "lambda" | "class_definition" => continue,
+                "assignment" => {
+                    let left = node.child_by_field_name("left")?;
+                    if left.kind() == "identifier"
+                        && self.file.node_text(left) == name
+                        && node.end_byte() <= self.call.start_byte()
+                    {
+                        return node.child_by_field_name("right");
+                    }
+                }
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        None
     }
 
     /// Whether `name` is bound by a function (or lambda) enclosing the call.

@@ -20,6 +20,63 @@ const ATTRIBUTE_HOOKS: &[&str] = &[
     "__delattr__",
 ];
 
+/// Names whose use anywhere in the file's code refuses the fix: each reaches attributes
+/// or classes without spelling them as code (`object.__setattr__(r, "n", 7)`,
+/// `eval("...")`, `globals()["R"]`, `class S(type(r))`), or runs `__init__` again on a
+/// live object (`r.__init__(...)`, `super().__init__()`). Strings and comments do not
+/// count: a string reaches something only through one of these.
+const REFLECTION: &[&str] = &[
+    "__setattr__",
+    "__delattr__",
+    "__dict__",
+    "__class__",
+    "__init__",
+    "__builtins__",
+    "__import__",
+    "setattr",
+    "delattr",
+    "getattr",
+    "vars",
+    "eval",
+    "exec",
+    "globals",
+    "locals",
+    "type",
+];
+
+/// The first name of [`REFLECTION`] the file's code uses: as a variable, or as an
+/// attribute's name (`obj.__dict__`, `builtins.setattr`; but `node.type` is a plain
+/// attribute), and `__init__` other than as the name of a `def`.
+fn reflection_used<'a>(file: &SourceFile<'a>) -> Option<&'a str> {
+    let mut stack = vec![file.tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier" {
+            let text = file.node_text(node);
+            if REFLECTION.contains(&text) {
+                let parent = node.parent();
+                let is_attribute_name = parent.is_some_and(|p| {
+                    p.kind() == "attribute" && p.child_by_field_name("attribute") == Some(node)
+                });
+                let is_def_name = parent.is_some_and(|p| {
+                    p.kind() == "function_definition" && p.child_by_field_name("name") == Some(node)
+                });
+                let counts = match text {
+                    "type" => !is_attribute_name,
+                    "__init__" => !is_def_name,
+                    _ => true,
+                };
+                if counts {
+                    return Some(text);
+                }
+            }
+            continue;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    None
+}
+
 /// The fix for a finalizer whose registering `call` holds `target` through `culprit`.
 pub(super) fn finalize_fix<'a>(
     file: &SourceFile<'a>,
@@ -43,9 +100,24 @@ pub(super) fn finalize_fix<'a>(
     let class = class_of_method(init).ok_or("no class")?;
     check_class(file, class)?;
     let class_name = file.node_text(class.child_by_field_name("name").ok_or("no class name")?);
+    if let Some(word) = reflection_used(file) {
+        return Err(format!(
+            "the file uses `{word}`, which can rebind attributes, reach the class unseen or run `__init__` again"
+        ));
+    }
+    if class_scope_mentions(file, class, &method) != 1 {
+        return Err(format!(
+            "`{class_name}`'s body binds or uses `{method}` other than by its one `def`, so `{class_name}.{method}` may not be that function"
+        ));
+    }
 
     // No other argument may hold the instance: the stand-in replaces the callback only.
-    let context = Context { file, call, target };
+    let context = Context {
+        file,
+        call,
+        target,
+        aliases: std::cell::Cell::new(0),
+    };
     let (positional, keyword) = super::arguments(call);
     let others_hold = positional
         .iter()
@@ -91,12 +163,11 @@ pub(super) fn finalize_fix<'a>(
                 "`self.{attribute}` is not assigned exactly once in this file, by `__init__` before the call"
             ));
         }
-    }
-    if file_reflects_on_attributes(file) {
-        return Err(
-            "the file uses `setattr`, `delattr`, `vars` or `__dict__`, which may rebind attributes"
-                .to_string(),
-        );
+        if acts_on(file, function, attribute) && assigned_from_parameter(file, init, attribute) {
+            return Err(format!(
+                "`{method}` acts on `self.{attribute}`, an object the caller passed to `__init__` and may still use: run early, the finalizer would close or change it under the caller"
+            ));
+        }
     }
 
     let (namespace, mut edits) = spell(
@@ -165,8 +236,9 @@ fn top_level_statement<'t>(function: Node<'t>, call: Node<'t>) -> Option<Node<'t
         .then_some(statement)
 }
 
-/// The class conditions: no decorator, no base class but `object`, no keywords, no
-/// attribute hooks, bound once in the file, no subclass in the file.
+/// The class conditions: defined at module level (the finalizer names it), no decorator,
+/// no base class but `object`, no keywords, no attribute hooks, no `__new__`, and its
+/// name used nowhere else in the file (any use could subclass or patch it).
 fn check_class(file: &SourceFile, class: Node) -> Result<(), String> {
     let name = file.node_text(class.child_by_field_name("name").ok_or("no class name")?);
     if class
@@ -186,11 +258,32 @@ fn check_class(file: &SourceFile, class: Node) -> Result<(), String> {
             ));
         }
     }
-    if ATTRIBUTE_HOOKS
+    if class.parent().map(|p| p.kind()) != Some("module") {
+        return Err(format!(
+            "`{name}` is not defined at module level, so the finalizer could not name it"
+        ));
+    }
+    if let Some(hook) = ATTRIBUTE_HOOKS
         .iter()
-        .any(|hook| !class_functions(file, class, hook).is_empty())
+        .find(|hook| class_scope_mentions(file, class, hook) > 0)
     {
-        return Err(format!("`{name}` defines an attribute hook"));
+        return Err(format!("`{name}` defines the attribute hook `{hook}`"));
+    }
+    if class_scope_mentions(file, class, "__new__") > 0 {
+        return Err(format!(
+            "`{name}` defines `__new__`, which may hand `__init__` an object already set up (a singleton re-initialised)"
+        ));
+    }
+    if has_wildcard_import(file) {
+        return Err(format!(
+            "the file has a `from ... import *`, which may rebind `{name}` unseen"
+        ));
+    }
+    let own_name = class.child_by_field_name("name").ok_or("no class name")?;
+    if name_occurs_elsewhere(file, name, own_name) {
+        return Err(format!(
+            "this file refers to `{name}` besides defining it, and may subclass or patch it"
+        ));
     }
     let mut count = 0;
     visit_bindings(file, file.tree.root_node(), true, &mut |binding| {
@@ -368,6 +461,71 @@ fn assigned_once_before(
         && holder.end_byte() <= statement.start_byte()
 }
 
+/// Whether `function` acts on the value of `self.attribute` (its first parameter's):
+/// calls a method of it (`self.stream.close()`) or passes it straight to a call
+/// (`os.close(self.fd)`).
+fn acts_on(file: &SourceFile, function: Node, attribute: &str) -> bool {
+    let Some(instance) = function
+        .child_by_field_name("parameters")
+        .and_then(first_parameter)
+        .map(|n| file.node_text(n))
+    else {
+        return true;
+    };
+    let Some(body) = function.child_by_field_name("body") else {
+        return true;
+    };
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        let is_use = node.kind() == "attribute"
+            && node
+                .child_by_field_name("object")
+                .is_some_and(|o| o.kind() == "identifier" && file.node_text(o) == instance)
+            && node
+                .child_by_field_name("attribute")
+                .is_some_and(|a| file.node_text(a) == attribute);
+        if is_use {
+            let parent = node.parent();
+            let method_call = parent.is_some_and(|p| {
+                p.kind() == "attribute"
+                    && p.parent().is_some_and(|call| {
+                        call.kind() == "call" && call.child_by_field_name("function") == Some(p)
+                    })
+            });
+            let argument = parent.is_some_and(|p| p.kind() == "argument_list");
+            if method_call || argument {
+                return true;
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
+}
+
+/// Whether the one store of `self.attribute` assigns a parameter of `init` (other than
+/// the instance), or an attribute of one: an object the caller handed in.
+fn assigned_from_parameter(file: &SourceFile, init: Node, attribute: &str) -> bool {
+    let stores = attribute_stores(file, attribute);
+    let Some(value) = stores
+        .first()
+        .and_then(|store| store.parent())
+        .and_then(|assignment| assignment.child_by_field_name("right"))
+    else {
+        return true;
+    };
+    let Some(parts) = super::chain(file, value) else {
+        return false;
+    };
+    let Some(parameters) = init.child_by_field_name("parameters") else {
+        return true;
+    };
+    let first = first_parameter(parameters);
+    crate::semantic::parameter_names(parameters)
+        .iter()
+        .any(|n| Some(*n) != first && file.node_text(*n) == parts[0])
+}
+
 /// Every attribute node named `attribute` that is stored (see [`is_store`]).
 fn attribute_stores<'t>(file: &SourceFile<'t>, attribute: &str) -> Vec<Node<'t>> {
     let mut stores = Vec::new();
@@ -409,20 +567,70 @@ pub(super) fn assigns_attribute(
     })
 }
 
-/// Whether the file calls `setattr`, `delattr` or `vars`, or reads `__dict__`.
-fn file_reflects_on_attributes(file: &SourceFile) -> bool {
-    let mut stack = vec![file.tree.root_node()];
+/// How many times `name` occurs as a variable (bound or read) in the class's own scope:
+/// its body, and the decorators, defaults, annotations and bases of what it defines, but
+/// not the bodies of nested functions, lambdas and classes (their own scopes). The `def`
+/// of the method is one; any other (`close = wrap(close)`, `from os import x as close`,
+/// a second `def close` under an `if`, a `for close in ...`, a walrus) may rebind it.
+fn class_scope_mentions(file: &SourceFile, class: Node, name: &str) -> usize {
+    let Some(body) = class.child_by_field_name("body") else {
+        return 0;
+    };
+    let mut count = 0;
+    let mut stack = vec![body];
     while let Some(node) = stack.pop() {
-        if node.kind() == "identifier"
-            && matches!(
-                file.node_text(node),
-                "setattr" | "delattr" | "vars" | "__dict__"
-            )
-        {
-            return true;
+        match node.kind() {
+            "identifier" => {
+                count += usize::from(file.node_text(node) == name);
+                continue;
+            }
+            "attribute" => {
+                stack.extend(node.child_by_field_name("object"));
+                continue;
+            }
+            "keyword_argument" => {
+                stack.extend(node.child_by_field_name("value"));
+                continue;
+            }
+            "function_definition" | "class_definition" | "lambda" => {
+                let mut cursor = node.walk();
+                for (index, child) in node.children(&mut cursor).enumerate() {
+                    if node.field_name_for_child(index as u32) != Some("body") {
+                        stack.push(child);
+                    }
+                }
+                continue;
+            }
+            _ => {}
         }
         let mut cursor = node.walk();
         stack.extend(node.named_children(&mut cursor));
+    }
+    count
+}
+
+/// Whether the file has a `from ... import *` anywhere.
+fn has_wildcard_import(file: &SourceFile) -> bool {
+    let mut stack = vec![file.tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "wildcard_import" {
+            return true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+    false
+}
+
+/// Whether the identifier `name` occurs anywhere in the file other than at `except`.
+fn name_occurs_elsewhere(file: &SourceFile, name: &str, except: Node) -> bool {
+    let mut stack = vec![file.tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier" && node != except && file.node_text(node) == name {
+            return true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
     }
     false
 }
