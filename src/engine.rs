@@ -814,6 +814,15 @@ mod tests {
             );
         }
         assert!(codes_found("def f(x=[]): pass  # noqa: E501,,B006\n").is_empty());
+        // Only a comment's first `noqa` counts, as in ruff.
+        for comment in [
+            "# noqa: B006X  # noqa: B006",
+            "# noqa: E501  # noqa: B006",
+            "# noqa:  # noqa",
+        ] {
+            let text = format!("def f(x=[]): pass  {comment}\n");
+            assert_eq!(codes_found(&text), [1], "{comment}");
+        }
         assert_eq!(
             codes_found("def f(x=[]): pass  # noqa: E501, reason B006\n"),
             [1]

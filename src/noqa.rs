@@ -84,9 +84,16 @@ impl Suppressions {
             .next()
             .is_some_and(|before| before.trim().is_empty());
         // A comment may hold several `#` parts: `# type: ignore  # noqa: LK001`.
+        let mut directive_seen = false;
         for part in text.split('#').skip(1) {
             let part = part.trim_start();
             if let Some(directive) = parse_directive(part) {
+                // ruff reads the first `noqa` of a comment only: `# noqa: B006X  # noqa:
+                // B006` silences nothing there, so nothing here either.
+                if directive_seen {
+                    continue;
+                }
+                directive_seen = true;
                 match directive {
                     Ok(codes) => self.lines.push((line, codes)),
                     Err(reason) => self.invalid.push((line, reason)),
@@ -203,12 +210,16 @@ pub fn add_noqa_edits(file: &SourceFile, findings: &[Finding]) -> Vec<Edit> {
         codes.sort_unstable();
         let start = file.lines.line_start(line);
         let end = line_content_end(file.text, start);
-        let existing = comments
-            .get(&line)
+        let comment = comments.get(&line);
+        let existing = comment
             .and_then(|comment| directive_in(file.node_text(*comment), comment.start_byte()));
         match existing {
-            Some((Codes::All, _)) => {}
-            Some((Codes::Listed(listed), codes_end)) => {
+            Some(Existing::Directive(Codes::All, _)) => {}
+            Some(Existing::Invalid) => {
+                let at = comment.expect("a directive is in a comment").start_byte();
+                edits.push(Edit::insert(at, format!("# noqa: {}  ", codes.join(", "))));
+            }
+            Some(Existing::Directive(Codes::Listed(listed), codes_end)) => {
                 let missing: Vec<&str> = codes
                     .into_iter()
                     .filter(|code| !listed.iter().any(|listed| listed == code))
@@ -252,9 +263,16 @@ fn comments_on_lines<'t, T>(
     found
 }
 
-/// The first `noqa` directive in a comment `text` that starts at byte `at` of the file:
-/// what it silences, and the byte just after its last code (where more codes go).
-fn directive_in(text: &str, at: usize) -> Option<(Codes, usize)> {
+/// A comment's first `noqa` directive, for `--add-noqa`.
+enum Existing {
+    /// What it silences, and the byte just after its last code (where more codes go).
+    Directive(Codes, usize),
+    /// One ruff refuses (`# noqa: b006`), which silences nothing.
+    Invalid,
+}
+
+/// The first `noqa` directive in a comment `text` that starts at byte `at` of the file.
+fn directive_in(text: &str, at: usize) -> Option<Existing> {
     let mut part_start = 0;
     for part in text.split('#') {
         let offset = part_start;
@@ -263,13 +281,17 @@ fn directive_in(text: &str, at: usize) -> Option<(Codes, usize)> {
             continue;
         }
         let trimmed = part.trim_start();
-        let Some(codes) = parse_noqa(trimmed) else {
-            continue;
+        let codes = match parse_directive(trimmed) {
+            None => continue,
+            Some(Ok(codes)) => codes,
+            // The comment's first `noqa` is the one that counts, and it silences
+            // nothing: a new directive must come before it.
+            Some(Err(_)) => return Some(Existing::Invalid),
         };
         let after_noqa = offset + (part.len() - trimmed.len()) + "noqa".len();
         let list_start = match text[after_noqa..].trim_start().strip_prefix(':') {
             Some(list) => text.len() - list.len(),
-            None => return Some((codes, at + after_noqa)),
+            None => return Some(Existing::Directive(codes, at + after_noqa)),
         };
         let mut codes_end = list_start;
         let mut rest = &text[list_start..];
@@ -288,7 +310,7 @@ fn directive_in(text: &str, at: usize) -> Option<(Codes, usize)> {
             codes_end = text.len() - rest.len() + word_start + word.len();
             rest = &text[codes_end..];
         }
-        return Some((codes, at + codes_end));
+        return Some(Existing::Directive(codes, at + codes_end));
     }
     None
 }
@@ -342,6 +364,10 @@ fn parse_codes(rest: &str) -> Result<Codes, &'static str> {
     let Some(list) = rest.trim_start().strip_prefix(':') else {
         return Ok(Codes::All);
     };
+    // `# noqa:,B006`: ruff refuses a list that starts with a separator.
+    if list.trim_start().starts_with(',') {
+        return Err(NO_CODES);
+    }
     let mut codes = Vec::new();
     for word in list.split(|c: char| c == ',' || c.is_whitespace()) {
         if word.is_empty() {
@@ -411,6 +437,7 @@ mod tests {
         // What ruff refuses (with a warning) silences nothing.
         for refused in [
             "noqa:",
+            "noqa:,B006",
             "noqa: ",
             "noqa: lk001",
             "noqa: some words",

@@ -356,6 +356,10 @@ behaviour_tests! {
     decorated_functions_get_a_fresh_default_per_call: "decorated.py" => r#"
 ("decorated", [], {}, {"acc": [1]}, False),
 "#
+    unions_that_admit_none_keep_their_annotation: "annotations_union_admits_none.py" => r#"
+("total", [], {}, {"values": [1, 2]}, False),
+("quoted", [], {}, {"values": [3]}, False),
+"#
     read_only_uses_keep_behaviour_with_safe_fixes: "safe_read_only_uses.py" => r#"
 ("count", [], {}, {"items": [1, 2]}, False),
 ("names", [], {}, {"table": {"b": 1, "a": 2}}, False),

@@ -80,6 +80,14 @@ fn admits_none(file: &SourceFile, node: Node) -> bool {
     };
     match node.kind() {
         "none" => true,
+        // `list[int] | None` in an annotation: tree-sitter's `union_type`.
+        "union_type" => {
+            let mut cursor = node.walk();
+            let any = node
+                .named_children(&mut cursor)
+                .any(|side| admits_none(file, side));
+            any
+        }
         "type" | "parenthesized_expression" => node
             .named_child(0)
             .is_some_and(|inner| admits_none(file, inner)),
