@@ -101,7 +101,11 @@ bounded = {
     "silence_all": lambda i: b["silence_all"](),
     "configure": lambda i: (b["configure"](True), b["configure"](False)),
     "Plugin": lambda i: (b["Plugin"](), b["Plugin"].make()),
-    "get_logger": lambda i: (b["get_logger"]("fixed"), b["get_logger_documented"]("fixed")),
+    "get_logger": lambda i: (
+        b["get_logger"]("fixed"),
+        b["get_logger_documented"]("fixed"),
+        b["get_logger_lambda"]("fixed"),
+    ),
     "child": lambda i: b["child"](),
     "widget_child": lambda i: b["widget_child"](Widget(), f"w{i}"),
 }
@@ -114,6 +118,7 @@ run_time = {
     "per_peer": lambda i: r["per_peer"]([f"bp{i}"]),
     "rebound": lambda i: r["rebound"](f"be{i}"),
     "outer_loop": lambda i: r["outer_loop"]([f"bu{i}"]),
+    "unpacked": lambda i: r["unpacked"]([f"bx{i}"], {f"by{i}": 1}),
     "conditional": lambda i: r["conditional"](True, f"bc{i}"),
     "Plugin": lambda i: r["Plugin"](f"bpl{i}"),
     "Other": lambda i: r["Other"](f"bo{i}").log(),

@@ -75,12 +75,15 @@ only from literals, module-level names (constants such as `LOGGER_NAME`, and
 program. Also bounded, so not reported: a loop or comprehension variable over a literal
 tuple, list or set of string constants, over a module-level name bound only to one, or
 over `logging.root.manager.loggerDict` (loggers that exist already; also `.keys()`,
-`list(...)`, `sorted(...)` of these); a conditional expression whose branches are each
+`list(...)`, `sorted(...)` of these), or over a dict literal's keys; unpacked, a fixed
+item of each element (`for name, level in (("a", 10), ("b", 20))`, `LEVELS.items()` of
+a constant dict, `enumerate(NAMES)`); a conditional expression whose branches are each
 fixed (`__name__ if verbose else "quiet"`); `self.name` or `cls.name` where the
 enclosing class body binds `name` only to string literals and the file never assigns an
 attribute `name`. A pass-through wrapper, a function whose whole body (after a
-docstring) is `return logging.getLogger(name)` with `name` its parameter, is not
-reported either: its caller decides the name. A `getLogger` method of another object (`self.getLogger(...)`, a class's own
+docstring) is `return logging.getLogger(name)` with `name` its parameter (or a lambda
+`lambda name: logging.getLogger(name)`), is not reported either: its caller decides the
+name. A `getLogger` method of another object (`self.getLogger(...)`, a class's own
 `getLogger`) is not `logging`'s. `logging.Logger(name)` makes a logger the manager does
 not keep.
 
@@ -492,7 +495,6 @@ fn bounded_loop_variable(file: &SourceFile, identifier: Node, run_time: &HashSet
     let mut child = identifier;
     let mut current = identifier.parent();
     while let Some(node) = current {
-        let binds = |left: Node| left.kind() == "identifier" && file.node_text(left) == name;
         match node.kind() {
             "for_statement" => {
                 let in_body = node
@@ -503,8 +505,10 @@ fn bounded_loop_variable(file: &SourceFile, identifier: Node, run_time: &HashSet
                     node.child_by_field_name("left"),
                     node.child_by_field_name("right"),
                 ) {
-                    if binds(left) {
-                        return bounded_names(file, right, run_time);
+                    if let Some(position) = target_position(file, left, name) {
+                        return position.is_some_and(|position| {
+                            bounded_names(file, right, position, run_time)
+                        });
                     }
                 }
             }
@@ -522,8 +526,10 @@ fn bounded_loop_variable(file: &SourceFile, identifier: Node, run_time: &HashSet
                         clause.child_by_field_name("left"),
                         clause.child_by_field_name("right"),
                     ) {
-                        if binds(left) {
-                            return bounded_names(file, right, run_time);
+                        if let Some(position) = target_position(file, left, name) {
+                            return position.is_some_and(|position| {
+                                bounded_names(file, right, position, run_time)
+                            });
                         }
                     }
                 }
@@ -537,6 +543,37 @@ fn bounded_loop_variable(file: &SourceFile, identifier: Node, run_time: &HashSet
     false
 }
 
+/// Where a loop target binds `name`: `None` when it does not; `Some(Some(None))` when
+/// the target is the name (the whole element); `Some(Some(Some(i)))` when it is the
+/// `i`-th name of a flat tuple target (`for name, level in ...`); `Some(None)` when it
+/// binds it some other way (nested, starred), which is not followed.
+#[allow(clippy::option_option)]
+fn target_position(file: &SourceFile, left: Node, name: &str) -> Option<Option<Option<usize>>> {
+    let left = unparenthesize(left);
+    if left.kind() == "identifier" {
+        return (file.node_text(left) == name).then_some(Some(None));
+    }
+    if matches!(
+        left.kind(),
+        "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
+    ) {
+        let mut cursor = left.walk();
+        let parts: Vec<Node> = left
+            .named_children(&mut cursor)
+            .filter(|n| !n.is_extra())
+            .collect();
+        if let Some(position) = parts
+            .iter()
+            .position(|p| p.kind() == "identifier" && file.node_text(*p) == name)
+        {
+            return Some(Some(Some(position)));
+        }
+    }
+    let mut bound = false;
+    for_each_target(left, &mut |n| bound |= file.node_text(n) == name);
+    bound.then_some(None)
+}
+
 /// The logging manager's dictionary of the loggers created so far.
 const LOGGER_DICTS: &[&str] = &[
     "logging.root.manager.loggerDict",
@@ -544,19 +581,36 @@ const LOGGER_DICTS: &[&str] = &[
 ];
 
 /// Whether iterating the expression gives a bounded set of logger names (see
-/// [`bounded_loop_variable`]).
-fn bounded_names(file: &SourceFile, iterable: Node, run_time: &HashSet<&str>) -> bool {
+/// [`bounded_loop_variable`]): the elements themselves (`position` `None`), or their
+/// `i`-th items (`for name, level in (("a", 10), ("b", 20))`, `CONSTANTS.items()`).
+fn bounded_names(
+    file: &SourceFile,
+    iterable: Node,
+    position: Option<usize>,
+    run_time: &HashSet<&str>,
+) -> bool {
     let iterable = unparenthesize(iterable);
     match iterable.kind() {
-        "tuple" | "list" | "set" => {
-            let mut cursor = iterable.walk();
-            let elements: Vec<Node> = iterable
-                .named_children(&mut cursor)
-                .filter(|n| !n.is_extra())
-                .collect();
-            elements
-                .into_iter()
-                .all(|e| is_constant_string(unparenthesize(e)))
+        "tuple" | "list" | "set" => children(iterable)
+            .into_iter()
+            .all(|element| match position {
+                None => is_constant_string(element),
+                Some(i) => {
+                    matches!(element.kind(), "tuple" | "list")
+                        && children(element)
+                            .get(i)
+                            .is_some_and(|item| is_constant_string(*item))
+                }
+            }),
+        // Iterating a dict gives its keys.
+        "dictionary" => {
+            position.is_none()
+                && children(iterable).into_iter().all(|pair| {
+                    pair.kind() == "pair"
+                        && pair
+                            .child_by_field_name("key")
+                            .is_some_and(|key| is_constant_string(unparenthesize(key)))
+                })
         }
         "identifier" => {
             let name = file.node_text(iterable);
@@ -577,52 +631,65 @@ fn bounded_names(file: &SourceFile, iterable: Node, run_time: &HashSet<&str>) ->
             values.peek().is_some()
                 && values.all(|a| {
                     a.child_by_field_name("right").is_some_and(|r| {
-                        matches!(unparenthesize(r).kind(), "tuple" | "list" | "set")
-                            && bounded_names(file, r, run_time)
+                        matches!(
+                            unparenthesize(r).kind(),
+                            "tuple" | "list" | "set" | "dictionary"
+                        ) && bounded_names(file, r, position, run_time)
                     })
                 })
         }
-        "attribute" => file
-            .bindings()
-            .resolve(file, iterable)
-            .is_some_and(|q| LOGGER_DICTS.contains(&q.as_str())),
-        // `loggerDict.keys()`, `list(...)`, `sorted(...)`, `tuple(...)`, `set(...)`.
+        "attribute" => {
+            position.is_none()
+                && file
+                    .bindings()
+                    .resolve(file, iterable)
+                    .is_some_and(|q| LOGGER_DICTS.contains(&q.as_str()))
+        }
+        // `.keys()`, `.items()`, `list(...)`, `sorted(...)`, `enumerate(...)`.
         "call" => {
             let Some(callee) = iterable.child_by_field_name("function").map(unparenthesize) else {
                 return false;
             };
-            let arguments: Vec<Node> = iterable
+            let arguments = iterable
                 .child_by_field_name("arguments")
-                .map(|arguments| {
-                    let mut cursor = arguments.walk();
-                    arguments
-                        .named_children(&mut cursor)
-                        .filter(|n| !n.is_extra())
-                        .collect()
-                })
+                .map(children)
                 .unwrap_or_default();
             match callee.kind() {
                 "attribute" if arguments.is_empty() => {
-                    callee
+                    let method = callee
                         .child_by_field_name("attribute")
-                        .is_some_and(|a| file.node_text(a) == "keys")
-                        && callee
-                            .child_by_field_name("object")
-                            .is_some_and(|object| bounded_names(file, object, run_time))
+                        .map_or("", |a| file.node_text(a));
+                    let keys = matches!((method, position), ("keys", None) | ("items", Some(0)));
+                    keys && callee
+                        .child_by_field_name("object")
+                        .is_some_and(|object| bounded_names(file, object, None, run_time))
                 }
                 "identifier" if arguments.len() == 1 => {
-                    file.bindings().resolve(file, callee).is_some_and(|q| {
-                        matches!(
-                            q.as_str(),
-                            "list" | "tuple" | "sorted" | "set" | "frozenset"
-                        )
-                    }) && bounded_names(file, arguments[0], run_time)
+                    let Some(builtin) = file.bindings().resolve(file, callee) else {
+                        return false;
+                    };
+                    match (builtin.as_str(), position) {
+                        ("list" | "tuple" | "sorted" | "set" | "frozenset", _) => {
+                            bounded_names(file, arguments[0], position, run_time)
+                        }
+                        ("enumerate", Some(1)) => bounded_names(file, arguments[0], None, run_time),
+                        _ => false,
+                    }
                 }
                 _ => false,
             }
         }
         _ => false,
     }
+}
+
+/// The named children of a node, without extras, unparenthesized.
+fn children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|n| !n.is_extra())
+        .map(unparenthesize)
+        .collect()
 }
 
 /// A string literal with no replacement fields (`"a"`, `"a" "b"`).
@@ -708,12 +775,25 @@ fn assigns_attribute(file: &SourceFile, node: Node, name: &str) -> bool {
 
 /// Whether the call is a pass-through wrapper's: the whole body of the innermost function
 /// (after a docstring) is `return <call>`, and the name is one of that function's
-/// parameters (`def get_logger(name): return logging.getLogger(name)`). Its caller
+/// parameters (`def get_logger(name): return logging.getLogger(name)`), or a lambda
+/// whose body is the call with its parameter. Its caller
 /// decides the name; a call there with a run-time name is the one to report.
 fn is_pass_through(file: &SourceFile, call: Node, name: Node) -> bool {
     let name = unparenthesize(name);
     if name.kind() != "identifier" {
         return false;
+    }
+    let is_parameter = |parameters: Node| {
+        parameter_names(parameters)
+            .into_iter()
+            .any(|p| file.node_text(p) == file.node_text(name))
+    };
+    // `get_logger = lambda name: logging.getLogger(name)`.
+    if let Some(lambda) = call.parent().filter(|p| p.kind() == "lambda") {
+        return lambda.child_by_field_name("body") == Some(call)
+            && lambda
+                .child_by_field_name("parameters")
+                .is_some_and(is_parameter);
     }
     let Some(statement) = call.parent().filter(|p| p.kind() == "return_statement") else {
         return false;
@@ -736,9 +816,5 @@ fn is_pass_through(file: &SourceFile, call: Node, name: Node) -> bool {
         && rest[0] == statement
         && function
             .child_by_field_name("parameters")
-            .is_some_and(|parameters| {
-                parameter_names(parameters)
-                    .into_iter()
-                    .any(|p| file.node_text(p) == file.node_text(name))
-            })
+            .is_some_and(is_parameter)
 }
