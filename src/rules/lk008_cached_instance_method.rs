@@ -83,8 +83,8 @@ result on the instance; a bounded cache (`lru_cache` with a literal or default
 `maxsize`) on a value type: a `NamedTuple` or `namedtuple(...)` subclass, a frozen
 dataclass or attrs class, or a class that defines `__hash__` or inherits it from a value
 type the same file defines (as `ipaddress.IPv4Address` inherits `_BaseAddress`'s; not
-when the class defines `__eq__` alone, which sets `__hash__` to `None`, or assigns
-`__hash__`). There equal instances
+when the class defines `__eq__` alone, itself or through a non-frozen `@dataclass` or
+attrs class, which sets `__hash__` to `None`, or assigns `__hash__`). There equal instances
 share an entry, so the cache is memoization by value, bounded, the same as a
 module-level cache keyed on the values (the third cure below). An unbounded cache on a
 value type is still reported: it keeps every distinct value ever asked for.
@@ -498,12 +498,26 @@ fn is_value_type(file: &SourceFile, class: Node) -> bool {
 
 /// Whether the class inherits a `__hash__` from a base the same file defines (as
 /// `ipaddress.IPv4Address` does from `_BaseAddress`), the base being a value type itself.
-/// A class that defines `__eq__` without `__hash__` gets `__hash__ = None` instead, and
-/// one that assigns `__hash__` in its body decides for itself: neither inherits.
+/// A class that defines `__eq__` without `__hash__` (itself, or through `@dataclass` or
+/// attrs' `@define`) gets `__hash__ = None` instead, and one that assigns `__hash__` in
+/// its body decides for itself: neither inherits. (A frozen one is a value type anyway.)
 fn inherits_hash(file: &SourceFile, class: Node) -> bool {
-    if class_method_named(file, class, "__eq__").is_some()
-        || assigns_in_body(file, class, "__hash__")
-    {
+    let defines_eq = class_method_named(file, class, "__eq__").is_some()
+        || assigns_in_body(file, class, "__eq__");
+    // `@dataclass` / attrs `@define` (not frozen) compare by fields and set `__hash__`
+    // to `None` unless the body defines it.
+    let generated_eq = class
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+        .is_some_and(|decorated| {
+            decorators(decorated).into_iter().any(|decorator| {
+                matches!(
+                    decorator_name(file, decorator),
+                    "dataclass" | "s" | "attrs" | "define" | "mutable"
+                )
+            })
+        });
+    if defines_eq || generated_eq || assigns_in_body(file, class, "__hash__") {
         return false;
     }
     bases(class).into_iter().any(|base| {
