@@ -108,6 +108,7 @@ bounded = {
     ),
     "child": lambda i: b["child"](),
     "widget_child": lambda i: b["widget_child"](Widget(), f"w{i}"),
+    "factory_parameter": lambda i: b["factory_parameter"](str, i),
 }
 for name, call in bounded.items():
     call(0)

@@ -224,11 +224,21 @@ fn is_get_logger(file: &SourceFile, assignments: &[(&str, Node)], function: Node
         return false;
     }
     let name = file.node_text(function);
+    // A parameter of the same name is whatever the caller passes.
+    let is_parameter = enclosing_scopes(function).into_iter().any(|scope| {
+        scope
+            .child_by_field_name("parameters")
+            .is_some_and(|parameters| {
+                parameter_names(parameters)
+                    .into_iter()
+                    .any(|p| file.node_text(p) == name)
+            })
+    });
     let mut values = assignments
         .iter()
         .filter(|(target, _)| *target == name)
         .peekable();
-    values.peek().is_some() && values.all(|(_, value)| resolves(*value))
+    !is_parameter && values.peek().is_some() && values.all(|(_, value)| resolves(*value))
 }
 
 /// Whether an expression is a logger the logging manager keeps: a `getLogger(...)` or
@@ -505,10 +515,8 @@ fn bounded_loop_variable(file: &SourceFile, identifier: Node, run_time: &HashSet
                     node.child_by_field_name("left"),
                     node.child_by_field_name("right"),
                 ) {
-                    if let Some(position) = target_position(file, left, name) {
-                        return position.is_some_and(|position| {
-                            bounded_names(file, right, position, run_time)
-                        });
+                    if let Some(binding) = target_position(file, left, name) {
+                        return bounded_binding(file, right, binding, run_time);
                     }
                 }
             }
@@ -526,10 +534,8 @@ fn bounded_loop_variable(file: &SourceFile, identifier: Node, run_time: &HashSet
                         clause.child_by_field_name("left"),
                         clause.child_by_field_name("right"),
                     ) {
-                        if let Some(position) = target_position(file, left, name) {
-                            return position.is_some_and(|position| {
-                                bounded_names(file, right, position, run_time)
-                            });
+                        if let Some(binding) = target_position(file, left, name) {
+                            return bounded_binding(file, right, binding, run_time);
                         }
                     }
                 }
@@ -543,35 +549,50 @@ fn bounded_loop_variable(file: &SourceFile, identifier: Node, run_time: &HashSet
     false
 }
 
-/// Where a loop target binds `name`: `None` when it does not; `Some(Some(None))` when
-/// the target is the name (the whole element); `Some(Some(Some(i)))` when it is the
-/// `i`-th name of a flat tuple target (`for name, level in ...`); `Some(None)` when it
-/// binds it some other way (nested, starred), which is not followed.
-#[allow(clippy::option_option)]
-fn target_position(file: &SourceFile, left: Node, name: &str) -> Option<Option<Option<usize>>> {
+/// How a loop target binds a name.
+enum TargetBinding {
+    /// The target is the name: the whole element.
+    Whole,
+    /// The `i`-th name of a flat tuple target (`for name, level in ...`).
+    Item(usize),
+    /// Some other way (nested, starred): not followed.
+    Other,
+}
+
+/// How a loop target binds `name`, if it does.
+fn target_position(file: &SourceFile, left: Node, name: &str) -> Option<TargetBinding> {
     let left = unparenthesize(left);
     if left.kind() == "identifier" {
-        return (file.node_text(left) == name).then_some(Some(None));
+        return (file.node_text(left) == name).then_some(TargetBinding::Whole);
     }
     if matches!(
         left.kind(),
         "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
     ) {
-        let mut cursor = left.walk();
-        let parts: Vec<Node> = left
-            .named_children(&mut cursor)
-            .filter(|n| !n.is_extra())
-            .collect();
-        if let Some(position) = parts
+        if let Some(position) = children(left)
             .iter()
             .position(|p| p.kind() == "identifier" && file.node_text(*p) == name)
         {
-            return Some(Some(Some(position)));
+            return Some(TargetBinding::Item(position));
         }
     }
     let mut bound = false;
     for_each_target(left, &mut |n| bound |= file.node_text(n) == name);
-    bound.then_some(None)
+    bound.then_some(TargetBinding::Other)
+}
+
+/// Whether the elements a loop binds `binding` from are a bounded set of names.
+fn bounded_binding(
+    file: &SourceFile,
+    iterable: Node,
+    binding: TargetBinding,
+    run_time: &HashSet<&str>,
+) -> bool {
+    match binding {
+        TargetBinding::Whole => bounded_names(file, iterable, None, run_time),
+        TargetBinding::Item(i) => bounded_names(file, iterable, Some(i), run_time),
+        TargetBinding::Other => false,
+    }
 }
 
 /// The logging manager's dictionary of the loggers created so far.
