@@ -76,16 +76,15 @@ callable); `__new__`, `__init_subclass__` and
 `classproperty`, calls it with the class); methods of an `Enum` (its members live as
 long as the class) or of a metaclass (a base `type`: its instances are classes), also
 through bases the same file defines (`class Color(Base)` with `class Base(enum.Enum)`,
-followed transitively);
-`lru_cache(maxsize=0)`, which stores nothing; a cache built per instance in `__init__`
+followed transitively); `lru_cache(maxsize=0)`, which stores nothing; a cache built per instance in `__init__`
 (`self.get = lru_cache()(self._get)`) and `functools.cached_property`, which store the
 result on the instance; a bounded cache (`lru_cache` with a literal or default
 `maxsize`) on a value type: a `NamedTuple` or `namedtuple(...)` subclass, a frozen
 dataclass or attrs class, or a class that defines `__hash__` or inherits it from a value
 type the same file defines (as `ipaddress.IPv4Address` inherits `_BaseAddress`'s; not
 when the class defines `__eq__` alone, itself or through a non-frozen `@dataclass` or
-attrs class, which sets `__hash__` to `None`, or assigns `__hash__`). There equal instances
-share an entry, so the cache is memoization by value, bounded, the same as a
+attrs class, which sets `__hash__` to `None`, or assigns `__hash__`). There equal
+instances share an entry, so the cache is memoization by value, bounded, the same as a
 module-level cache keyed on the values (the third cure below). An unbounded cache on a
 value type is still reported: it keeps every distinct value ever asked for.
 
