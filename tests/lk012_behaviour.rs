@@ -109,6 +109,7 @@ bounded = {
     "child": lambda i: b["child"](),
     "widget_child": lambda i: b["widget_child"](Widget(), f"w{i}"),
     "factory_parameter": lambda i: b["factory_parameter"](str, i),
+    "handlers": lambda i: (b["JsonHandler"](), b["XmlHandler"]()),
 }
 for name, call in bounded.items():
     call(0)
@@ -123,6 +124,7 @@ run_time = {
     "conditional": lambda i: r["conditional"](True, f"bc{i}"),
     "Plugin": lambda i: r["Plugin"](f"bpl{i}"),
     "Other": lambda i: r["Other"](f"bo{i}").log(),
+    "Sub": lambda i: r["Sub"](f"bt{i}").log(),
     "not_only_return": lambda i: r["not_only_return"](f"bn{i}"),
     "returns_built": lambda i: r["returns_built"](f"br{i}"),
 }

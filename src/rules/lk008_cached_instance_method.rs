@@ -12,7 +12,9 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match, Finding, FixSafety, Rule};
 use crate::prefilter::has_word;
-use crate::semantic::{enclosing_scopes, parameter_names, statements, unparenthesize};
+use crate::semantic::{
+    enclosing_scopes, local_class_named, parameter_names, statements, unparenthesize,
+};
 use crate::settings::Settings;
 use crate::source::SourceFile;
 
@@ -410,40 +412,6 @@ fn class_or_local_base(
         }
     }
     false
-}
-
-/// The class statement named `name` in the block that holds `class`, or at module level:
-/// the last one before `class` (the one its base names when the class is created).
-fn local_class_named<'t>(file: &SourceFile, class: Node<'t>, name: &str) -> Option<Node<'t>> {
-    let statement = class
-        .parent()
-        .filter(|p| p.kind() == "decorated_definition")
-        .unwrap_or(class);
-    let mut blocks = Vec::new();
-    if let Some(block) = statement.parent() {
-        blocks.push(block);
-    }
-    let mut root = class;
-    while let Some(parent) = root.parent() {
-        root = parent;
-    }
-    blocks.push(root);
-    blocks.into_iter().find_map(|block| {
-        statements(block)
-            .into_iter()
-            .filter(|s| s.start_byte() < statement.start_byte())
-            .filter_map(|s| match s.kind() {
-                "class_definition" => Some(s),
-                "decorated_definition" => s.child_by_field_name("definition"),
-                _ => None,
-            })
-            .filter(|c| c.kind() == "class_definition" && c.id() != class.id())
-            .filter(|c| {
-                c.child_by_field_name("name")
-                    .is_some_and(|n| file.node_text(n) == name)
-            })
-            .last()
-    })
 }
 
 /// Whether the class's instances are values, compared and hashed by what they hold: a

@@ -12,8 +12,8 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match, Finding, FixSafety, Rule};
 use crate::semantic::{
-    contains_kind, enclosing_scopes, for_each_target, is_docstring, parameter_names,
-    scope_bindings, statements, unparenthesize,
+    contains_kind, enclosing_scopes, for_each_target, is_docstring, local_class_named,
+    parameter_names, scope_bindings, statements, unparenthesize,
 };
 use crate::settings::Settings;
 use crate::source::SourceFile;
@@ -79,8 +79,8 @@ over `logging.root.manager.loggerDict` (loggers that exist already; also `.keys(
 item of each element (`for name, level in (("a", 10), ("b", 20))`, `LEVELS.items()` of
 a constant dict, `enumerate(NAMES)`); a conditional expression whose branches are each
 fixed (`__name__ if verbose else "quiet"`); `self.name` or `cls.name` where the
-enclosing class body binds `name` only to string literals and the file never assigns an
-attribute `name`. A pass-through wrapper, a function whose whole body (after a
+enclosing class body (or, when it binds none, a base class the same file defines) binds
+`name` only to string literals and the file never assigns an attribute `name`. A pass-through wrapper, a function whose whole body (after a
 docstring) is `return logging.getLogger(name)` with `name` its parameter (or a lambda
 `lambda name: logging.getLogger(name)`), is not reported either: its caller decides the
 name. A `getLogger` method of another object (`self.getLogger(...)`, a class's own
@@ -719,7 +719,8 @@ fn is_constant_string(node: Node) -> bool {
 }
 
 /// Whether `self.NAME` / `cls.NAME` reads a constant string of the enclosing class: its
-/// body binds `NAME` only to string literals and the file never assigns `<x>.NAME`.
+/// body (or, when it does not bind `NAME`, a base the same file defines) binds `NAME`
+/// only to string literals, and the file never assigns `<x>.NAME`.
 fn is_class_constant(file: &SourceFile, attribute: Node) -> bool {
     let (Some(object), Some(name)) = (
         attribute.child_by_field_name("object"),
@@ -739,9 +740,35 @@ fn is_class_constant(file: &SourceFile, attribute: Node) -> bool {
     else {
         return false;
     };
-    let Some(body) = class.child_by_field_name("body") else {
-        return false;
-    };
+    // The class, then its bases the same file defines, depth first and left first (the
+    // method resolution order for the usual single-inheritance chains): the first body
+    // that binds the name decides.
+    let mut pending = vec![(class, 0)];
+    let mut constant = false;
+    while let Some((class, depth)) = pending.pop() {
+        if let Some(binds_constant) = class_body_constant(file, class, name) {
+            constant = binds_constant;
+            break;
+        }
+        if depth >= 16 {
+            continue;
+        }
+        if let Some(bases) = class.child_by_field_name("superclasses") {
+            let bases: Vec<Node> = children(bases)
+                .into_iter()
+                .filter(|b| b.kind() == "identifier")
+                .filter_map(|b| local_class_named(file, class, file.node_text(b)))
+                .collect();
+            pending.extend(bases.into_iter().rev().map(|b| (b, depth + 1)));
+        }
+    }
+    constant && !assigns_attribute(file, file.tree.root_node(), name)
+}
+
+/// Whether the class body binds `name` only to string literals; `None` when it does not
+/// bind it.
+fn class_body_constant(file: &SourceFile, class: Node, name: &str) -> Option<bool> {
+    let body = class.child_by_field_name("body")?;
     let mut values = statements(body)
         .into_iter()
         .filter(|s| s.kind() == "expression_statement")
@@ -752,12 +779,11 @@ fn is_class_constant(file: &SourceFile, attribute: Node) -> bool {
                 .is_some_and(|l| file.node_text(l) == name)
         })
         .peekable();
-    let constant = values.peek().is_some()
-        && values.all(|a| {
-            a.child_by_field_name("right")
-                .is_some_and(|r| is_constant_string(unparenthesize(r)))
-        });
-    constant && !assigns_attribute(file, file.tree.root_node(), name)
+    values.peek()?;
+    Some(values.all(|a| {
+        a.child_by_field_name("right")
+            .is_some_and(|r| is_constant_string(unparenthesize(r)))
+    }))
 }
 
 /// Whether anything under `node` assigns an attribute called `name` (`self.name = ...`,
