@@ -681,3 +681,37 @@ fn collect_reads<'a>(
         collect_reads(file, child, inner, out);
     }
 }
+
+/// The class statement named `name` in the block that holds `class`, or at module level:
+/// the last one before `class` (the one its base names when the class is created).
+pub fn local_class_named<'t>(file: &SourceFile, class: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let statement = class
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+        .unwrap_or(class);
+    let mut blocks = Vec::new();
+    if let Some(block) = statement.parent() {
+        blocks.push(block);
+    }
+    let mut root = class;
+    while let Some(parent) = root.parent() {
+        root = parent;
+    }
+    blocks.push(root);
+    blocks.into_iter().find_map(|block| {
+        statements(block)
+            .into_iter()
+            .filter(|s| s.start_byte() < statement.start_byte())
+            .filter_map(|s| match s.kind() {
+                "class_definition" => Some(s),
+                "decorated_definition" => s.child_by_field_name("definition"),
+                _ => None,
+            })
+            .filter(|c| c.kind() == "class_definition" && c.id() != class.id())
+            .filter(|c| {
+                c.child_by_field_name("name")
+                    .is_some_and(|n| file.node_text(n) == name)
+            })
+            .last()
+    })
+}

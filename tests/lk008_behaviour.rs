@@ -133,6 +133,23 @@ Style("a").combine(Style("b"))
 Style("a").combine(Style("b"))
 assert Style.combine.cache_info().currsize == 1
 
+lb = load("local_bases.py")
+assert kept(lb["Child"], lambda o: o.total()), "Child.total"
+assert kept(lb["Address"], lambda o: o.is_private()), "Address.is_private"
+assert kept(lb["IdentityHashed"], lambda o: o.check()), "IdentityHashed.check"
+assert kept(lb["Color"].RED.helper(), lambda o: o.get()), "Inner.get"
+
+ob = load("ok_local_bases.py")
+assert ob["Color"].RED.label() == "red"
+assert ob["Shade"].DARK.upper() == "DARK"
+Registered = ob["SubSubMeta"]("Registered", (), {})
+assert Registered.registry() == {} and Registered.plugins() == []
+for name, method in (("Address", "is_private"), ("Address6", "is_private"), ("Scoped", "scope")):
+    cls = ob[name]
+    getattr(cls("10.0.0.1%eth0"), method)()
+    getattr(cls("10.0.0.1%eth0"), method)()
+    assert getattr(cls, method).cache_info().currsize == 1, f"{name}: equal values share one entry"
+
 s = load("ok_shadowed.py")
 assert "cache_info" not in dir(s["Thing"].value)
 print("\n".join("LOADED " + name for name in sorted(set(loaded))))
@@ -167,7 +184,9 @@ fn reported_methods_keep_their_instances_and_look_alikes_do_not() {
 const SKIPPED: &[(&str, &str)] = &[
     ("assignments.py", NO_FIX),
     ("decorators.py", NO_FIX),
+    ("local_bases.py", NO_FIX),
     ("noqa.py", NO_FIX),
+    ("ok_local_bases.py", NO_FINDING),
     ("ok_lookalikes.py", NO_FINDING),
     ("ok_not_instance_methods.py", NO_FINDING),
     ("ok_shadowed.py", NO_FINDING),

@@ -12,7 +12,9 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match, Finding, FixSafety, Rule};
 use crate::prefilter::has_word;
-use crate::semantic::{enclosing_scopes, parameter_names, statements, unparenthesize};
+use crate::semantic::{
+    enclosing_scopes, local_class_named, parameter_names, statements, unparenthesize,
+};
 use crate::settings::Settings;
 use crate::source::SourceFile;
 
@@ -74,13 +76,17 @@ callable); `__new__`, `__init_subclass__` and
 `__class_getitem__`, which get the class, and a method whose first parameter is named
 `cls`, `mcs`, `mcls`, `metacls` or `klass` (another decorator, such as a
 `classproperty`, calls it with the class); methods of an `Enum` (its members live as
-long as the class) or of a metaclass (a base `type`: its instances are classes);
-`lru_cache(maxsize=0)`, which stores nothing; a cache built per instance in `__init__`
+long as the class) or of a metaclass (a base `type`: its instances are classes), also
+through bases the same file defines (`class Color(Base)` with `class Base(enum.Enum)`,
+followed transitively); `lru_cache(maxsize=0)`, which stores nothing; a cache built per instance in `__init__`
 (`self.get = lru_cache()(self._get)`) and `functools.cached_property`, which store the
 result on the instance; a bounded cache (`lru_cache` with a literal or default
 `maxsize`) on a value type: a `NamedTuple` or `namedtuple(...)` subclass, a frozen
-dataclass or attrs class, or a class that defines `__hash__`. There equal instances
-share an entry, so the cache is memoization by value, bounded, the same as a
+dataclass or attrs class, or a class that defines `__hash__` or inherits it from a value
+type the same file defines (as `ipaddress.IPv4Address` inherits `_BaseAddress`'s; not
+when the class defines `__eq__` alone, itself or through a non-frozen `@dataclass` or
+attrs class, which sets `__hash__` to `None`, or assigns `__hash__`). There equal
+instances share an entry, so the cache is memoization by value, bounded, the same as a
 module-level cache keyed on the values (the third cure below). An unbounded cache on a
 value type is still reported: it keeps every distinct value ever asked for.
 
@@ -342,23 +348,70 @@ fn owning_class(node: Node) -> Option<Node> {
 }
 
 /// Whether the class's instances live as long as the class anyway: an `Enum` (its members
-/// are created with the class) or a metaclass (its instances are classes).
+/// are created with the class) or a metaclass (its instances are classes), directly or
+/// through bases the same file defines (`class Color(Base)` with `class Base(enum.Enum)`).
 fn instances_live_with_class(file: &SourceFile, class: Node) -> bool {
+    class_or_local_base(file, class, &mut |file, class| {
+        bases(class).into_iter().any(|base| {
+            let Some(qualified) = file.bindings().resolve(file, base) else {
+                return false;
+            };
+            qualified.starts_with("enum.")
+                || matches!(
+                    qualified.as_str(),
+                    "type" | "builtins.type" | "abc.ABCMeta" | "enum.EnumMeta" | "enum.EnumType"
+                )
+        })
+    })
+}
+
+/// The base expressions of a class, unparenthesized.
+fn bases(class: Node) -> Vec<Node> {
     let Some(bases) = class.child_by_field_name("superclasses") else {
-        return false;
+        return Vec::new();
     };
     let mut cursor = bases.walk();
-    let bases: Vec<Node> = bases.named_children(&mut cursor).collect();
-    bases.into_iter().any(|base| {
-        let Some(qualified) = file.bindings().resolve(file, unparenthesize(base)) else {
-            return false;
-        };
-        qualified.starts_with("enum.")
-            || matches!(
-                qualified.as_str(),
-                "type" | "builtins.type" | "abc.ABCMeta" | "enum.EnumMeta" | "enum.EnumType"
-            )
-    })
+    bases
+        .named_children(&mut cursor)
+        .filter(|n| !n.is_extra())
+        .map(unparenthesize)
+        .collect()
+}
+
+/// How deep same-file bases are followed: enough for real hierarchies, and a stop for
+/// a file whose classes name each other in a cycle.
+const MAX_LOCAL_BASE_DEPTH: usize = 16;
+
+/// Whether `test` holds for the class or for a base the same file defines, transitively:
+/// a base spelled as a bare name that a class statement in the class's own block (or the
+/// module) binds.
+fn class_or_local_base(
+    file: &SourceFile,
+    class: Node,
+    test: &mut dyn FnMut(&SourceFile, Node) -> bool,
+) -> bool {
+    let mut pending = vec![(class, 0)];
+    let mut seen = Vec::new();
+    while let Some((class, depth)) = pending.pop() {
+        if seen.contains(&class.id()) {
+            continue;
+        }
+        seen.push(class.id());
+        if test(file, class) {
+            return true;
+        }
+        if depth >= MAX_LOCAL_BASE_DEPTH {
+            continue;
+        }
+        for base in bases(class) {
+            if base.kind() == "identifier" {
+                if let Some(local) = local_class_named(file, class, file.node_text(base)) {
+                    pending.push((local, depth + 1));
+                }
+            }
+        }
+    }
+    false
 }
 
 /// Whether the class's instances are values, compared and hashed by what they hold: a
@@ -404,7 +457,57 @@ fn is_value_type(file: &SourceFile, class: Node) -> bool {
                     || name == "frozen"
             })
         });
-    named_tuple_base || frozen || class_method_named(file, class, "__hash__").is_some()
+    named_tuple_base
+        || frozen
+        || class_method_named(file, class, "__hash__").is_some()
+        || inherits_hash(file, class)
+}
+
+/// Whether the class inherits a `__hash__` from a base the same file defines (as
+/// `ipaddress.IPv4Address` does from `_BaseAddress`), the base being a value type itself.
+/// A class that defines `__eq__` without `__hash__` (itself, or through `@dataclass` or
+/// attrs' `@define`) gets `__hash__ = None` instead, and one that assigns `__hash__` in
+/// its body decides for itself: neither inherits. (A frozen one is a value type anyway.)
+fn inherits_hash(file: &SourceFile, class: Node) -> bool {
+    let defines_eq = class_method_named(file, class, "__eq__").is_some()
+        || assigns_in_body(file, class, "__eq__");
+    // `@dataclass` / attrs `@define` (not frozen) compare by fields and set `__hash__`
+    // to `None` unless the body defines it.
+    let generated_eq = class
+        .parent()
+        .filter(|p| p.kind() == "decorated_definition")
+        .is_some_and(|decorated| {
+            decorators(decorated).into_iter().any(|decorator| {
+                matches!(
+                    decorator_name(file, decorator),
+                    "dataclass" | "s" | "attrs" | "define" | "mutable"
+                )
+            })
+        });
+    if defines_eq || generated_eq || assigns_in_body(file, class, "__hash__") {
+        return false;
+    }
+    bases(class).into_iter().any(|base| {
+        base.kind() == "identifier"
+            && local_class_named(file, class, file.node_text(base))
+                .is_some_and(|local| is_value_type(file, local))
+    })
+}
+
+/// Whether the class body binds `name` by a plain assignment (`__hash__ = None`).
+fn assigns_in_body(file: &SourceFile, class: Node, name: &str) -> bool {
+    let Some(body) = class.child_by_field_name("body") else {
+        return false;
+    };
+    statements(body).into_iter().any(|statement| {
+        statement.kind() == "expression_statement"
+            && statement.named_child(0).is_some_and(|assignment| {
+                assignment.kind() == "assignment"
+                    && assignment
+                        .child_by_field_name("left")
+                        .is_some_and(|left| file.node_text(left) == name)
+            })
+    })
 }
 
 /// Whether a `def` in a class body is called with an instance first: it has a parameter

@@ -10,8 +10,14 @@ use std::sync::LazyLock;
 
 use tree_sitter::{Node, Query};
 
+mod bounded;
+use bounded::{bounded_loop_variable, is_class_constant};
+
 use super::{compile_query, for_each_match, Finding, FixSafety, Rule};
-use crate::semantic::{for_each_target, parameter_names, scope_bindings, unparenthesize};
+use crate::semantic::{
+    enclosing_scopes, for_each_target, is_docstring, parameter_names, scope_bindings, statements,
+    unparenthesize,
+};
 use crate::settings::Settings;
 use crate::source::SourceFile;
 
@@ -58,15 +64,29 @@ A call of `logging.getLogger` in a function (or lambda) whose name is built at r
 an f-string whose replacement fields read such a value, `%`, `+`, `.format(...)` or
 `.join(...)` over one, or a parameter, local variable, loop variable or attribute of
 one (`self.name`), or the result of any other call (`uuid.uuid4()`). Import aliases are
-followed (`from logging import getLogger`, `import logging as log`), and so is
-`logging.root.manager.getLogger`.
+followed (`from logging import getLogger`, `import logging as log`), and so are a name
+the file binds only to it (`make = logging.getLogger`) and
+`logging.root.manager.getLogger`. `logger.getChild(suffix)` on a logger the file makes
+(a `getLogger(...)` call, or a name or `self.` attribute bound only to one) is reported
+the same way: it is `getLogger` of the longer name.
 
 Not reported: a call at module level or in a class body that runs at import (a loop
 over a fixed list there makes a bounded set); no name (the root logger); names built
 only from literals, module-level names (constants such as `LOGGER_NAME`, and
 `__name__`), and the `__name__`, `__module__` or `__qualname__` of anything
 (`type(self).__name__`, `cls.__qualname__`): those name code, a set bounded by the
-program. A `getLogger` method of another object (`self.getLogger(...)`, a class's own
+program. Also bounded, so not reported: a loop or comprehension variable over a literal
+tuple, list or set of string constants, over a module-level name bound only to one, or
+over `logging.root.manager.loggerDict` (loggers that exist already; also `.keys()`,
+`list(...)`, `sorted(...)` of these), or over a dict literal's keys; unpacked, a fixed
+item of each element (`for name, level in (("a", 10), ("b", 20))`, `LEVELS.items()` of
+a constant dict, `enumerate(NAMES)`); a conditional expression whose branches are each
+fixed (`__name__ if verbose else "quiet"`); `self.name` or `cls.name` where the
+enclosing class body (or, when it binds none, a base class the same file defines) binds
+`name` only to string literals and the file never assigns an attribute `name`. A pass-through wrapper, a function whose whole body (after a
+docstring) is `return logging.getLogger(name)` with `name` its parameter (or a lambda
+`lambda name: logging.getLogger(name)`), is not reported either: its caller decides the
+name. A `getLogger` method of another object (`self.getLogger(...)`, a class's own
 `getLogger`) is not `logging`'s. `logging.Logger(name)` makes a logger the manager does
 not keep.
 
@@ -165,19 +185,137 @@ impl Rule for LoggerPerCall {
                 }
             },
         );
+        let assignments = assignments(file);
         for (call, function, arguments) in calls {
-            findings.extend(check_call(file, call, function, arguments));
+            findings.extend(check_call(file, &assignments, call, function, arguments));
         }
     }
 }
 
-fn check_call(file: &SourceFile, call: Node, function: Node, arguments: Node) -> Option<Finding> {
-    // Cheap before resolving: the callee's last component is `getLogger` or an alias.
-    let qualified = file.bindings().resolve(file, function)?;
-    if !GET_LOGGER.contains(&qualified.as_str()) {
+/// Every `TARGET = VALUE` (and `TARGET: T = VALUE`) in the file, with the target's text:
+/// what a local alias of `getLogger`, or a name holding a logger, was bound to.
+fn assignments<'a>(file: &SourceFile<'a>) -> Vec<(&'a str, Node<'a>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![file.tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "assignment" {
+            if let (Some(left), Some(right)) = (
+                node.child_by_field_name("left"),
+                node.child_by_field_name("right"),
+            ) {
+                found.push((file.node_text(left), right));
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    found
+}
+
+/// Whether the callee is `logging.getLogger` (or the manager's), through imports or a
+/// name every assignment of the file binds to it (`make = logging.getLogger`).
+fn is_get_logger(file: &SourceFile, assignments: &[(&str, Node)], function: Node) -> bool {
+    let resolves = |node: Node| {
+        file.bindings()
+            .resolve(file, unparenthesize(node))
+            .is_some_and(|q| GET_LOGGER.contains(&q.as_str()))
+    };
+    if resolves(function) {
+        return true;
+    }
+    if function.kind() != "identifier" {
+        return false;
+    }
+    let name = file.node_text(function);
+    // A parameter of the same name is whatever the caller passes.
+    let is_parameter = enclosing_scopes(function).into_iter().any(|scope| {
+        scope
+            .child_by_field_name("parameters")
+            .is_some_and(|parameters| {
+                parameter_names(parameters)
+                    .into_iter()
+                    .any(|p| file.node_text(p) == name)
+            })
+    });
+    let mut values = assignments
+        .iter()
+        .filter(|(target, _)| *target == name)
+        .peekable();
+    !is_parameter && values.peek().is_some() && values.all(|(_, value)| resolves(*value))
+}
+
+/// Whether an expression is a logger the logging manager keeps: a `getLogger(...)` or
+/// `.getChild(...)` call, or a name or attribute (`log`, `self.log`) every assignment of
+/// the file binds to one.
+fn is_logger(file: &SourceFile, assignments: &[(&str, Node)], expression: Node) -> bool {
+    is_logger_at(file, assignments, expression, 0)
+}
+
+fn is_logger_at(
+    file: &SourceFile,
+    assignments: &[(&str, Node)],
+    expression: Node,
+    depth: usize,
+) -> bool {
+    // Deep enough for `a = b.getChild(...)` chains, and a stop for `a = a.getChild(x)`.
+    if depth > 8 {
+        return false;
+    }
+    let expression = unparenthesize(expression);
+    match expression.kind() {
+        "call" => expression
+            .child_by_field_name("function")
+            .map(unparenthesize)
+            .is_some_and(|callee| {
+                is_get_logger(file, assignments, callee)
+                    || (callee.kind() == "attribute"
+                        && callee
+                            .child_by_field_name("attribute")
+                            .is_some_and(|a| file.node_text(a) == "getChild")
+                        && callee.child_by_field_name("object").is_some_and(|object| {
+                            is_logger_at(file, assignments, object, depth + 1)
+                        }))
+            }),
+        "identifier" | "attribute" => {
+            let text = file.node_text(expression);
+            let mut values = assignments
+                .iter()
+                .filter(|(target, _)| *target == text)
+                .peekable();
+            values.peek().is_some()
+                && values.all(|(_, value)| is_logger_at(file, assignments, *value, depth + 1))
+        }
+        _ => false,
+    }
+}
+
+fn check_call(
+    file: &SourceFile,
+    assignments: &[(&str, Node)],
+    call: Node,
+    function: Node,
+    arguments: Node,
+) -> Option<Finding> {
+    // `logger.getChild(suffix)` calls `getLogger` with the longer name: the manager keeps
+    // one logger per suffix too.
+    let get_child = function.kind() == "attribute"
+        && function
+            .child_by_field_name("attribute")
+            .is_some_and(|a| file.node_text(a) == "getChild");
+    let name = if get_child {
+        if !is_logger(file, assignments, function.child_by_field_name("object")?) {
+            return None;
+        }
+        argument_named(file, arguments, "suffix")?
+    } else {
+        if !is_get_logger(file, assignments, function) {
+            return None;
+        }
+        argument_named(file, arguments, "name")?
+    };
+    if is_pass_through(file, call, name) {
         return None;
     }
-    let name = name_argument(file, arguments)?;
     let (owner, run_time_names) = run_time_scope(file, call)?;
     let reason = run_time_part(file, name, &run_time_names)?;
     let callee = file.node_text(function);
@@ -198,9 +336,10 @@ fn check_call(file: &SourceFile, call: Node, function: Node, arguments: Node) ->
     ))
 }
 
-/// The logger name a `getLogger` call passes: its first positional argument or `name=`.
-/// `None` for no name (the root logger) or one passed through `*args`/`**kwargs`.
-fn name_argument<'t>(file: &SourceFile, arguments: Node<'t>) -> Option<Node<'t>> {
+/// The logger name a `getLogger` (`getChild`) call passes: its first positional argument
+/// or the keyword `keyword` (`name=`, `suffix=`). `None` for no name (the root logger) or
+/// one passed through `*args`/`**kwargs`.
+fn argument_named<'t>(file: &SourceFile, arguments: Node<'t>, keyword: &str) -> Option<Node<'t>> {
     let mut cursor = arguments.walk();
     let all: Vec<Node<'t>> = arguments
         .named_children(&mut cursor)
@@ -208,7 +347,7 @@ fn name_argument<'t>(file: &SourceFile, arguments: Node<'t>) -> Option<Node<'t>>
         .collect();
     if let Some(value) = all.iter().find_map(|argument| {
         let name = argument.child_by_field_name("name")?;
-        (argument.kind() == "keyword_argument" && file.node_text(name) == "name")
+        (argument.kind() == "keyword_argument" && file.node_text(name) == keyword)
             .then(|| argument.child_by_field_name("value"))
             .flatten()
     }) {
@@ -289,15 +428,14 @@ fn run_time_part(file: &SourceFile, expression: Node, run_time: &HashSet<&str>) 
     match expression.kind() {
         "identifier" => {
             let name = file.node_text(expression);
-            run_time
-                .contains(name)
+            (run_time.contains(name) && !bounded_loop_variable(file, expression, run_time))
                 .then(|| format!("reads `{name}`, bound when the function runs"))
         }
         "attribute" => {
             let attribute = expression
                 .child_by_field_name("attribute")
                 .map_or("", |a| file.node_text(a));
-            if CODE_NAMES.contains(&attribute) {
+            if CODE_NAMES.contains(&attribute) || is_class_constant(file, expression) {
                 return None;
             }
             run_time_part(file, expression.child_by_field_name("object")?, run_time)
@@ -333,6 +471,19 @@ fn run_time_part(file: &SourceFile, expression: Node, run_time: &HashSet<&str>) 
         "keyword_argument" => {
             run_time_part(file, expression.child_by_field_name("value")?, run_time)
         }
+        // `a if test else b`: the name is one of the branches, whatever the test reads.
+        "conditional_expression" => {
+            let mut cursor = expression.walk();
+            let parts: Vec<Node> = expression
+                .named_children(&mut cursor)
+                .filter(|n| !n.is_extra())
+                .collect();
+            let branches = [parts.first().copied(), parts.get(2).copied()];
+            branches
+                .into_iter()
+                .flatten()
+                .find_map(|branch| run_time_part(file, branch, run_time))
+        }
         "await" | "named_expression" | "yield" => Some(format!(
             "is computed by `{}`",
             file.node_text(expression).lines().next().unwrap_or("")
@@ -346,4 +497,50 @@ fn run_time_part(file: &SourceFile, expression: Node, run_time: &HashSet<&str>) 
                 .find_map(|child| run_time_part(file, child, run_time))
         }
     }
+}
+
+/// Whether the call is a pass-through wrapper's: the whole body of the innermost function
+/// (after a docstring) is `return <call>`, and the name is one of that function's
+/// parameters (`def get_logger(name): return logging.getLogger(name)`), or a lambda
+/// whose body is the call with its parameter. Its caller
+/// decides the name; a call there with a run-time name is the one to report.
+fn is_pass_through(file: &SourceFile, call: Node, name: Node) -> bool {
+    let name = unparenthesize(name);
+    if name.kind() != "identifier" {
+        return false;
+    }
+    let is_parameter = |parameters: Node| {
+        parameter_names(parameters)
+            .into_iter()
+            .any(|p| file.node_text(p) == file.node_text(name))
+    };
+    // `get_logger = lambda name: logging.getLogger(name)`.
+    if let Some(lambda) = call.parent().filter(|p| p.kind() == "lambda") {
+        return lambda.child_by_field_name("body") == Some(call)
+            && lambda
+                .child_by_field_name("parameters")
+                .is_some_and(is_parameter);
+    }
+    let Some(statement) = call.parent().filter(|p| p.kind() == "return_statement") else {
+        return false;
+    };
+    let Some(function) = statement
+        .parent()
+        .and_then(|block| block.parent())
+        .filter(|f| f.kind() == "function_definition")
+    else {
+        return false;
+    };
+    let Some(body) = function.child_by_field_name("body") else {
+        return false;
+    };
+    let rest: Vec<Node> = statements(body)
+        .into_iter()
+        .filter(|s| !is_docstring(file, *s))
+        .collect();
+    rest.len() == 1
+        && rest[0] == statement
+        && function
+            .child_by_field_name("parameters")
+            .is_some_and(is_parameter)
 }
