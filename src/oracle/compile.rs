@@ -109,14 +109,49 @@ struct Globals {
     comprehensions: usize,
 }
 
+impl Globals {
+    /// The parts of a parameter list that run in the enclosing scope: defaults and
+    /// annotations.
+    fn parameter_headers(&mut self, parameters: &ast::Parameters) {
+        for parameter in parameters.iter() {
+            if let Some(default) = parameter.default() {
+                self.visit_expr(default);
+            }
+            if let Some(annotation) = parameter.annotation() {
+                self.visit_expr(annotation);
+            }
+        }
+    }
+}
+
 impl<'a> Visitor<'a> for Globals {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
+            // The body is another scope, but decorators, defaults, annotations, bases
+            // and keywords run here: a `:=` in them binds in this scope.
             Stmt::FunctionDef(def) => {
                 self.bound.insert(def.name.id.to_string());
+                for decorator in &def.decorator_list {
+                    self.visit_expr(&decorator.expression);
+                }
+                self.parameter_headers(&def.parameters);
+                if let Some(returns) = &def.returns {
+                    self.visit_expr(returns);
+                }
             }
             Stmt::ClassDef(class) => {
                 self.bound.insert(class.name.id.to_string());
+                for decorator in &class.decorator_list {
+                    self.visit_expr(&decorator.expression);
+                }
+                if let Some(arguments) = &class.arguments {
+                    for argument in &arguments.args {
+                        self.visit_expr(argument);
+                    }
+                    for keyword in &arguments.keywords {
+                        self.visit_expr(&keyword.value);
+                    }
+                }
             }
             Stmt::Import(import) => {
                 for alias in &import.names {
@@ -186,8 +221,12 @@ impl<'a> Visitor<'a> for Globals {
                 }
                 self.visit_expr(&named.value);
             }
-            // A lambda's parameters and body are its own scope's.
-            Expr::Lambda(_) => {}
+            // A lambda's parameters and body are its own scope's; its defaults are ours.
+            Expr::Lambda(lambda) => {
+                if let Some(parameters) = &lambda.parameters {
+                    self.parameter_headers(parameters);
+                }
+            }
             Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
                 self.comprehensions += 1;
                 walk_expr(self, expr);

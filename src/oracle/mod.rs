@@ -402,6 +402,12 @@ mod tests {
             "while x:\n    while x:\n        while x:\n            while x:\n                while x:\n                    while x:\n                        while x:\n                            while x:\n                                while x:\n                                    while x:\n                                        while x:\n                                            while x:\n                                                while x:\n                                                    while x:\n                                                        while x:\n                                                            while x:\n                                                                while x:\n                                                                    while x:\n                                                                        while x:\n                                                                            while x:\n                                                                                while x:\n                                                                                    pass\n",
         ];
         let accepted = [
+            "def f():\n    def g(a=(y := 1)):\n        pass\n    def h():\n        nonlocal y\n",
+            "def f():\n    @(d := (lambda fn: fn))\n    def g():\n        pass\n    def h():\n        nonlocal d\n",
+            "def f():\n    class C(metaclass=(m := type)):\n        pass\n    def h():\n        nonlocal m\n",
+            "def f():\n    def g(a: (t := int)) -> (r := int):\n        pass\n    def h():\n        nonlocal t, r\n",
+            "def f():\n    g = lambda a=(y := 1): a\n    def h():\n        nonlocal y\n",
+            "def f():\n    def g(a=[(y := 1) for _ in [1]]):\n        pass\n    def h():\n        nonlocal y\n",
             "def g():\n    q = 1\n    def h():\n        nonlocal q\n",
             "def g():\n    q: int\n    def h():\n        nonlocal q\n",
             "def a():\n    x = 1\n    def b():\n        nonlocal x\n        def c():\n            nonlocal x\n",
