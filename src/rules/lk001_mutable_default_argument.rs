@@ -114,24 +114,26 @@ own scope, instead of once when the `def` runs, in the enclosing one.
 
 Safe when nothing can tell the difference: the default is built only from literals,
 builtin classes (`defaultdict(list)`), the listed constructors and pure builtins
-(`range`, `tuple`, `zip`, `len`, ...) called with such arguments, and names bound once
-at module level, and declared `global` nowhere, to an immutable literal (`SIZE = 10`) or
-by a top-level `def` or `class` (a file with `from m import *` has no such names); and
-no nested `def`,
-`lambda` or class in the body reads the parameter; and the body only reads the object:
-its length or truth (`len(x)`, `if x:`), a membership or equality test, its text, a
-builtin that builds a new value from it (`sorted`, `list`, `sum`, ...), a non-mutating
-method (`get`, `keys`, `count`, `copy`, ...), and, when the default's elements are
-immutable literals, iterating over it or reading an item. Then every call that omits the
+(`range`, `tuple`, `zip`, `len`, ...) called with such arguments (a module-level name is
+not enough: other modules, and tests, can rebind it); no nested `def`, `lambda` or class
+in the body reads the parameter; and the body only reads the object: its length or
+truth (`len(x)`, `if x:`), and, when the default's elements are immutable literals
+(`[]`, `{}`, `["a", 1]`), also iterating over it, reading an item, `v in x`, formatting
+it, a builtin that builds a value from its elements (`sorted`, `list`, `sum`, ...) and a
+non-mutating method (`get`, `keys`, `count`, `copy`, ...). Then every call that omits the
 argument gets a value equal to the one the `def`-time default held, nothing ever changes
 it or lets it out of the call, so no caller and no later call can tell one shared object
-from a new one per call; and a call that passes it behaves as before.
+from a new one per call. What still differs, as with ruff's fix: an explicit `None`
+argument now means the default (`f(None)` used to pass `None`), the function's
+`__defaults__` and signature show `None`, and a program that replaces a builtin in the
+`builtins` module is not followed.
 
 Unsafe (applied with `--unsafe-fixes`; the fix's title says why) when the default reads
 state that can change between the `def` and a call (any other name, such as one the
 module rebinds or mutates or a function declares `global`, an attribute such as
 `os.environ`, a subscript, or a call of anything else: `dict(os.environ)` is an
-import-time snapshot, after the fix a call-time one), or when a nested `def`, `lambda`
+import-time snapshot, after the fix a call-time one; a module-level name, which other
+modules can rebind), or when a nested `def`, `lambda`
 or class reads the parameter (code that outlives the call may rely on the one shared
 object), or when the body may keep, change or hand on the object: returns, yields or
 stores it, passes it to a call, changes it (`append`, `x[k] = v`, `x += ...`), compares
@@ -545,8 +547,12 @@ fn plan_fix(
         bindings,
         facts,
     };
-    let unsafe_reason = safety::unsafe_reason(&cx, MUTABLE_CALLS, value, body, name)
-        .or_else(|| uses::escaping_use(file, body, name, value));
+    let unsafe_reason =
+        safety::unsafe_reason(&cx, MUTABLE_CALLS, value, body, name).or_else(|| {
+            uses::escaping_use(file, body, name, value, &|builtin| {
+                bindings.is_bound(builtin)
+            })
+        });
 
     let mut edits = vec![Edit::replace(value.byte_range(), "None")];
     if let Some(annotation) = parameter.child_by_field_name("type") {

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
-use crate::semantic::{contains_kind, statements, visit_bindings, Binding, FileBindings};
+use crate::semantic::{contains_kind, statements, FileBindings};
 use crate::settings::Settings;
 use crate::source::SourceFile;
 
@@ -137,16 +137,9 @@ pub(super) struct Context<'c, 'a> {
 /// walk of the file the first time a default asks (so that many findings in one file
 /// cost one walk, not one each).
 pub(super) struct ModuleFacts<'a> {
-    /// How many times each name is bound in the module's own scope.
-    binding_counts: HashMap<&'a str, usize>,
-    /// Names some `global` statement declares.
-    declared_global: HashSet<&'a str>,
     /// Globals some `del` removes (at module level, or in a function declaring them
     /// `global`), with the 1-based line of the first such `del`.
     deleted: HashMap<&'a str, usize>,
-    /// Names a top-level `def` or `class`, or a top-level `NAME = <immutable literal>`,
-    /// binds.
-    constant_bindings: HashSet<&'a str>,
     /// Whether the module has a `from m import *`, which may bind any name.
     star_import: bool,
 }
@@ -154,15 +147,6 @@ pub(super) struct ModuleFacts<'a> {
 impl<'a> ModuleFacts<'a> {
     pub(super) fn collect(file: &SourceFile<'a>) -> Self {
         let root = file.tree.root_node();
-        let mut binding_counts: HashMap<&'a str, usize> = HashMap::new();
-        visit_bindings(file, root, false, &mut |binding| {
-            let bound = match binding {
-                Binding::Import { local, .. } => local,
-                Binding::Other(other) => other,
-            };
-            *binding_counts.entry(bound).or_default() += 1;
-        });
-        let mut declared_global = HashSet::new();
         // `del` targets, each with the function it runs in (`None`: module level).
         let mut deletes: Vec<(&'a str, Option<Node>, usize)> = Vec::new();
         let mut globals_of: HashMap<usize, HashSet<&'a str>> = HashMap::new();
@@ -177,7 +161,6 @@ impl<'a> ModuleFacts<'a> {
                     let mut cursor = node.walk();
                     for name in node.named_children(&mut cursor) {
                         let name = file.node_text(name);
-                        declared_global.insert(name);
                         if let Some(f) = function {
                             globals_of.entry(f.id()).or_default().insert(name);
                         }
@@ -218,55 +201,14 @@ impl<'a> ModuleFacts<'a> {
                 *first = (*first).min(line);
             }
         }
-        let mut constant_bindings = HashSet::new();
-        let mut star_import = false;
-        for statement in statements(root) {
-            star_import |= statement.kind() == "import_from_statement"
-                && contains_kind(statement, "wildcard_import");
-            let definition = if statement.kind() == "decorated_definition" {
-                statement.child_by_field_name("definition")
-            } else {
-                Some(statement)
-            };
-            if let Some(name) = definition
-                .filter(|d| matches!(d.kind(), "function_definition" | "class_definition"))
-                .and_then(|d| d.child_by_field_name("name"))
-            {
-                constant_bindings.insert(file.node_text(name));
-            }
-            if let Some(assignment) = statement
-                .named_child(0)
-                .filter(|_| statement.kind() == "expression_statement")
-                .filter(|a| a.kind() == "assignment")
-            {
-                if let (Some(left), Some(right)) = (
-                    assignment.child_by_field_name("left"),
-                    assignment.child_by_field_name("right"),
-                ) {
-                    if left.kind() == "identifier" && is_immutable_literal(right) {
-                        constant_bindings.insert(file.node_text(left));
-                    }
-                }
-            }
-        }
+        let star_import = statements(root).into_iter().any(|statement| {
+            statement.kind() == "import_from_statement"
+                && contains_kind(statement, "wildcard_import")
+        });
         ModuleFacts {
-            binding_counts,
-            declared_global,
             deleted,
-            constant_bindings,
             star_import,
         }
-    }
-
-    /// Whether the global `name` holds the same value whenever it is read: bound once at
-    /// module level, declared `global` nowhere (so no function rebinds it), by a
-    /// top-level `def` or `class` or to an immutable literal; and no star import.
-    fn is_constant(&self, name: &str) -> bool {
-        !self.star_import
-            && self.binding_counts.get(name) == Some(&1)
-            && !self.declared_global.contains(name)
-            && !self.deleted.contains_key(name)
-            && self.constant_bindings.contains(name)
     }
 }
 
@@ -422,38 +364,10 @@ fn changing_state(cx: &Context, mutable_calls: &[&str], value: Node) -> Option<S
 fn is_stable_name(cx: &Context, node: Node) -> bool {
     let (bindings, facts) = (cx.bindings, cx.facts);
     let name = cx.file.node_text(node);
-    if !bindings.is_bound(name) {
-        return !facts.star_import && BUILTIN_CLASSES.contains(&name);
-    }
-    facts.is_constant(name)
-}
-
-/// Numbers, strings (not f-strings), `True`/`False`/`None`, and tuples and arithmetic of
-/// them.
-fn is_immutable_literal(node: Node) -> bool {
-    match node.kind() {
-        "integer" | "float" | "true" | "false" | "none" | "ellipsis" => true,
-        "string" => {
-            let mut cursor = node.walk();
-            let plain = node
-                .named_children(&mut cursor)
-                .all(|part| part.kind() != "interpolation");
-            plain
-        }
-        "concatenated_string"
-        | "tuple"
-        | "parenthesized_expression"
-        | "unary_operator"
-        | "binary_operator" => {
-            let mut cursor = node.walk();
-            let children: Vec<Node> = node.named_children(&mut cursor).collect();
-            children
-                .into_iter()
-                .filter(|c| !c.is_extra())
-                .all(is_immutable_literal)
-        }
-        _ => false,
-    }
+    // A module-level name, even one bound once to a literal, is an attribute other
+    // modules can rebind (a test's `monkeypatch.setattr(settings, "LIMIT", 99)`): read at
+    // call time after the fix, it may differ from what the `def` saw.
+    !bindings.is_bound(name) && !facts.star_import && BUILTIN_CLASSES.contains(&name)
 }
 
 /// The 1-based line of a nested `def`, `lambda`, class or generator expression in the
@@ -542,6 +456,8 @@ mod pep695_tests {
         let found = outcomes(
             "T = 1\n\n\ndef g[T](y: T) -> T:\n    return y\n\n\ndef f(x=[T]):\n    return len(x)\n",
         );
-        assert_eq!(found, [(found[0].0.clone(), Some("safe"))]);
+        // As without `g`: a fix (unsafe, since `T` is a module name other modules may
+        // rebind), not the refusal a local `T` would get.
+        assert_eq!(found, [(found[0].0.clone(), Some("unsafe"))]);
     }
 }

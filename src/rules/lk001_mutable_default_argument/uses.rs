@@ -2,22 +2,28 @@
 //! own object where every call shared one, which no caller can tell apart only when the
 //! shared object never changes and never leaves the call. So the fix is safe only when
 //! each use of the parameter in the body reads it without keeping, changing or handing
-//! it on: its length or truth, a membership or equality test, its text, a
-//! non-mutating method (`get`, `keys`, `count`, `copy`, ...), and, when the default's
-//! elements are immutable literals, iterating over it or reading an item. Anything else
-//! (returning it, storing it, passing it to a call, `append`, `x[k] = v`, `x += ...`,
-//! `is`, `or`) makes the fix unsafe: a caller, or the next call, could see the
-//! difference. ruff's B006 fix is always unsafe; this one is safe where that is proven.
+//! it on: its length or truth (`len(x)`, `if x:`, `not x`), and, when the default's
+//! elements are immutable literals (`[]`, `{}`, `["a", 1]`), also iterating over it,
+//! reading an item, `v in x`, formatting it, a builtin that builds a value from its
+//! elements (`sorted`, `list`, `sum`, ...) and a non-mutating method (`get`, `keys`,
+//! `count`, `copy`, ...). Anything else (returning it, storing it, passing it to a
+//! call, `append`, `x[k] = v`, `x += ...`, `x == y`, `x is y`, `x or y`, `locals()`) makes
+//! the fix unsafe: a caller, or the next call, could see the difference. A builtin's name
+//! the module rebinds is not the builtin. ruff's B006 fix is always unsafe; this one is
+//! safe where that is proven.
 
 use tree_sitter::Node;
 
 use crate::source::SourceFile;
 
-/// Builtins that read an argument and keep no reference to it, or return only values
-/// built from it (a new container, a number, a string).
-const READING_BUILTINS: &[&str] = &[
-    "len",
-    "bool",
+/// Builtins that read only the container itself, never an element: its length or
+/// truth.
+const CONTAINER_BUILTINS: &[&str] = &["len", "bool"];
+
+/// Builtins that read the elements and keep no reference to the container: a read only
+/// when the elements are immutable (otherwise what they return, or the element methods
+/// they call, can share or change an element).
+const ELEMENT_BUILTINS: &[&str] = &[
     "str",
     "repr",
     "print",
@@ -29,14 +35,13 @@ const READING_BUILTINS: &[&str] = &[
     "sum",
     "any",
     "all",
+    "min",
+    "max",
 ];
 
-/// Builtins that hand back elements of the argument: a read only when the elements are
-/// immutable.
-const ELEMENT_BUILTINS: &[&str] = &["min", "max"];
-
 /// Methods of `list`, `dict`, `set` and `bytearray` that change nothing and keep no
-/// reference to the object (a copy holds its elements, not the object).
+/// reference to the object (what they return holds its elements, not the object): a
+/// read only when the elements are immutable.
 const READING_METHODS: &[&str] = &[
     "get",
     "keys",
@@ -54,20 +59,42 @@ const READING_METHODS: &[&str] = &[
     "isdisjoint",
 ];
 
+/// Names that reach a function's locals without naming them (`return locals()`).
+const DYNAMIC_ACCESS: &[&str] = &[
+    "locals",
+    "vars",
+    "globals",
+    "eval",
+    "exec",
+    "_getframe",
+    "f_locals",
+    "inspect",
+];
+
 /// Why the fix is unsafe because of how the body uses `name`, if it is: the first use
 /// that may keep, change or hand on the shared object, with its 1-based line.
 /// `default` is the parameter's default value; `body` the function's body.
+/// `is_bound` says whether the module binds a name (then a builtin's name is not the
+/// builtin).
 pub(super) fn escaping_use(
     file: &SourceFile,
     body: Node,
     name: &str,
     default: Node,
+    is_bound: &dyn Fn(&str) -> bool,
 ) -> Option<String> {
     let immutable_elements = has_immutable_elements(file, default);
     let mut stack = vec![body];
     while let Some(node) = stack.pop() {
+        if node.kind() == "identifier" && DYNAMIC_ACCESS.contains(&file.node_text(node)) {
+            return Some(format!(
+                "the body reaches its locals without naming them (`{}`, line {}), so it may hand on `{name}`",
+                file.node_text(node),
+                node.start_position().row + 1
+            ));
+        }
         if node.kind() == "identifier" && file.node_text(node) == name && is_reference(node) {
-            if let Some(what) = escape(file, node, immutable_elements) {
+            if let Some(what) = escape(file, node, immutable_elements, is_bound) {
                 return Some(format!(
                     "the body {what} `{name}` (line {}): a caller or a later call could see that the object is no longer shared",
                     node.start_position().row + 1
@@ -92,7 +119,12 @@ fn is_reference(node: Node) -> bool {
 
 /// What the use at `node` does that may let a caller see the change, or `None` for a
 /// plain read.
-fn escape(file: &SourceFile, node: Node, immutable_elements: bool) -> Option<&'static str> {
+fn escape(
+    file: &SourceFile,
+    node: Node,
+    immutable_elements: bool,
+    is_bound: &dyn Fn(&str) -> bool,
+) -> Option<&'static str> {
     let Some(mut parent) = node.parent() else {
         return Some("uses");
     };
@@ -118,15 +150,19 @@ fn escape(file: &SourceFile, node: Node, immutable_elements: bool) -> Option<&'s
             (operands.get(1) != Some(&child)).then_some("hands on")
         }
         "assert_statement" => None,
+        // `v in x` asks the container, which compares `v` with its elements: a read when
+        // they are immutable. Anything else (`x in y`, `x == y`, `x is y`) hands `x` to
+        // the other operand's methods, or compares its identity.
         "comparison_operator" => {
-            let text = file.node_text(parent);
-            let identity = parent
-                .children(&mut parent.walk())
-                .any(|c| !c.is_named() && matches!(c.kind(), "is" | "is not"))
-                || text.contains(" is ");
-            identity.then_some("compares the identity of")
+            let mut cursor = parent.walk();
+            let children: Vec<Node> = parent.children(&mut cursor).collect();
+            let at = children.iter().position(|c| *c == child)?;
+            let contained = at >= 1
+                && children[at - 1].kind() == "in"
+                && !(at >= 2 && children[at - 2].kind() == "is");
+            (!(contained && immutable_elements)).then_some("compares or hands on")
         }
-        "interpolation" => None,
+        "interpolation" => (!immutable_elements).then_some("formats the elements of"),
         "for_statement" | "for_in_clause" if field_is("right") => {
             (!immutable_elements).then_some("iterates over the elements of")
         }
@@ -147,14 +183,16 @@ fn escape(file: &SourceFile, node: Node, immutable_elements: bool) -> Option<&'s
             let called = parent.parent().is_some_and(|grand| {
                 grand.kind() == "call" && grand.child_by_field_name("function") == Some(parent)
             });
-            (!(called && READING_METHODS.contains(&method))).then_some("calls a method of")
+            let reads = called && READING_METHODS.contains(&method) && immutable_elements;
+            (!reads).then_some("calls a method of")
         }
         "argument_list" => {
             let call = parent.parent()?;
             let function = call.child_by_field_name("function")?;
             let callee = (function.kind() == "identifier").then(|| file.node_text(function));
             match callee {
-                Some(callee) if READING_BUILTINS.contains(&callee) => None,
+                Some(callee) if is_bound(callee) => Some("passes on"),
+                Some(callee) if CONTAINER_BUILTINS.contains(&callee) => None,
                 Some(callee) if ELEMENT_BUILTINS.contains(&callee) && immutable_elements => None,
                 _ => Some("passes on"),
             }
