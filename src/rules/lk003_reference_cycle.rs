@@ -2,12 +2,8 @@
 //! back-references, a back-link set in a loop over children). The analysis lives in
 //! [`super::cycles`], shared with LK004 to LK007.
 
-use super::cycles::{self, Cause};
-use super::{Finding, FixSafety, Rule};
-use crate::settings::Settings;
-use crate::source::SourceFile;
-
-const CAUSE: Cause = Cause::ObjectCycle;
+use super::cycles::{Cause, CycleRule};
+use super::FixSafety;
 
 const DOC: &str = r#"# LK003 reference-cycle
 
@@ -67,38 +63,14 @@ accept weak references).
 No fix is offered, so none can change behaviour.
 "#;
 
-pub struct ReferenceCycle;
-
-impl Rule for ReferenceCycle {
-    fn code(&self) -> &'static str {
-        CAUSE.code()
-    }
-
-    fn name(&self) -> &'static str {
-        "reference-cycle"
-    }
-
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-
-    fn default_enabled(&self) -> bool {
-        false
-    }
-
-    fn fix_safety(&self) -> FixSafety {
-        FixSafety {
-            safe: false,
-            unsafe_fix: false,
-            no_fix: true,
-        }
-    }
-
-    fn might_match(&self, text: &str, _settings: &Settings) -> bool {
-        cycles::might_match(text)
-    }
-
-    fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>) {
-        findings.extend(cycles::findings(CAUSE, file, settings));
-    }
-}
+pub static REFERENCE_CYCLE: CycleRule = CycleRule {
+    cause: Cause::ObjectCycle,
+    name: "reference-cycle",
+    doc: DOC,
+    fix_safety: FixSafety {
+        safe: false,
+        unsafe_fix: false,
+        no_fix: true,
+    },
+    former_codes: &[],
+};

@@ -1,12 +1,8 @@
 //! LK004 stored-exception: an exception kept with its traceback. The analysis lives in
 //! [`super::cycles`], shared with LK003, LK005, LK006 and LK007.
 
-use super::cycles::{self, Cause};
-use super::{Finding, FixSafety, Rule};
-use crate::settings::Settings;
-use crate::source::SourceFile;
-
-const CAUSE: Cause = Cause::StoredException;
+use super::cycles::{Cause, CycleRule};
+use super::FixSafety;
 
 const DOC: &str = r#"# LK004 stored-exception
 
@@ -88,46 +84,17 @@ Exceptions chained to the stored one keep their tracebacks. A read from another 
 (`job.error` imported elsewhere) cannot be seen from this file.
 "#;
 
-pub struct StoredException;
-
-impl Rule for StoredException {
-    fn code(&self) -> &'static str {
-        CAUSE.code()
-    }
-
-    fn name(&self) -> &'static str {
-        "stored-exception"
-    }
-
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-
-    fn default_enabled(&self) -> bool {
-        // Off: 51 of 80 findings (64%) worth changing on 37 real projects
-        // (docs/precision.md); most of the rest keep the exception for its traceback on
-        // purpose (re-raised later, or handed out by an API that promises it).
-        false
-    }
-
-    fn fix_safety(&self) -> FixSafety {
-        FixSafety {
-            safe: false,
-            unsafe_fix: true,
-            no_fix: true,
-        }
-    }
-
-    fn former_codes(&self) -> &'static [&'static str] {
-        // LK003 reported this cause before the split: its `# noqa` keeps working.
-        &["LK003"]
-    }
-
-    fn might_match(&self, text: &str, _settings: &Settings) -> bool {
-        cycles::might_match(text)
-    }
-
-    fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>) {
-        findings.extend(cycles::findings(CAUSE, file, settings));
-    }
-}
+// Off by default: 51 of 80 findings (64%) worth changing on 37 real projects
+// (docs/precision.md); most of the rest keep the exception for its traceback on
+// purpose (re-raised later, or handed out by an API that promises it).
+pub static STORED_EXCEPTION: CycleRule = CycleRule {
+    cause: Cause::StoredException,
+    name: "stored-exception",
+    doc: DOC,
+    fix_safety: FixSafety {
+        safe: false,
+        unsafe_fix: true,
+        no_fix: true,
+    },
+    former_codes: &["LK003"],
+};

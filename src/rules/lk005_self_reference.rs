@@ -1,12 +1,8 @@
 //! LK005 self-reference: an object that refers to itself. The analysis lives in
 //! [`super::cycles`], shared with LK003, LK004, LK006 and LK007.
 
-use super::cycles::{self, Cause};
-use super::{Finding, FixSafety, Rule};
-use crate::settings::Settings;
-use crate::source::SourceFile;
-
-const CAUSE: Cause = Cause::SelfReference;
+use super::cycles::{Cause, CycleRule};
+use super::FixSafety;
 
 const DOC: &str = r#"# LK005 self-reference
 
@@ -47,43 +43,15 @@ container out of its own items.
 No fix is offered, so none can change behaviour.
 "#;
 
-pub struct SelfReference;
-
-impl Rule for SelfReference {
-    fn code(&self) -> &'static str {
-        CAUSE.code()
-    }
-
-    fn name(&self) -> &'static str {
-        "self-reference"
-    }
-
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-
-    fn default_enabled(&self) -> bool {
-        false
-    }
-
-    fn fix_safety(&self) -> FixSafety {
-        FixSafety {
-            safe: false,
-            unsafe_fix: false,
-            no_fix: true,
-        }
-    }
-
-    fn former_codes(&self) -> &'static [&'static str] {
-        // LK003 reported this cause before the split: its `# noqa` keeps working.
-        &["LK003"]
-    }
-
-    fn might_match(&self, text: &str, _settings: &Settings) -> bool {
-        cycles::might_match(text)
-    }
-
-    fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>) {
-        findings.extend(cycles::findings(CAUSE, file, settings));
-    }
-}
+// LK003 reported this cause before the split: its `# noqa` keeps working.
+pub static SELF_REFERENCE: CycleRule = CycleRule {
+    cause: Cause::SelfReference,
+    name: "self-reference",
+    doc: DOC,
+    fix_safety: FixSafety {
+        safe: false,
+        unsafe_fix: false,
+        no_fix: true,
+    },
+    former_codes: &["LK003"],
+};

@@ -1,12 +1,8 @@
 //! LK007 closure-on-self: a closure over `self` stored on `self`. The analysis lives in
 //! [`super::cycles`], shared with LK003, LK004, LK005 and LK006.
 
-use super::cycles::{self, Cause};
-use super::{Finding, FixSafety, Rule};
-use crate::settings::Settings;
-use crate::source::SourceFile;
-
-const CAUSE: Cause = Cause::Closure;
+use super::cycles::{Cause, CycleRule};
+use super::FixSafety;
 
 const DOC: &str = r#"# LK007 closure-on-self
 
@@ -47,43 +43,15 @@ call it directly.
 No fix is offered, so none can change behaviour.
 "#;
 
-pub struct ClosureOnSelf;
-
-impl Rule for ClosureOnSelf {
-    fn code(&self) -> &'static str {
-        CAUSE.code()
-    }
-
-    fn name(&self) -> &'static str {
-        "closure-on-self"
-    }
-
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-
-    fn default_enabled(&self) -> bool {
-        false
-    }
-
-    fn fix_safety(&self) -> FixSafety {
-        FixSafety {
-            safe: false,
-            unsafe_fix: false,
-            no_fix: true,
-        }
-    }
-
-    fn former_codes(&self) -> &'static [&'static str] {
-        // LK003 reported this cause before the split: its `# noqa` keeps working.
-        &["LK003"]
-    }
-
-    fn might_match(&self, text: &str, _settings: &Settings) -> bool {
-        cycles::might_match(text)
-    }
-
-    fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>) {
-        findings.extend(cycles::findings(CAUSE, file, settings));
-    }
-}
+// LK003 reported this cause before the split: its `# noqa` keeps working.
+pub static CLOSURE_ON_SELF: CycleRule = CycleRule {
+    cause: Cause::Closure,
+    name: "closure-on-self",
+    doc: DOC,
+    fix_safety: FixSafety {
+        safe: false,
+        unsafe_fix: false,
+        no_fix: true,
+    },
+    former_codes: &["LK003"],
+};
