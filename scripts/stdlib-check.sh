@@ -10,7 +10,10 @@
 #   7. when LK003 to LK007 are all selected, every finding the single LK003 made before
 #      it was split into one rule per cause (recorded in scripts/stdlib-lk003/pythonX.Y.txt
 #      for this Python, from the binary at 96a28a7) is made by exactly one of them; new
-#      findings (closed misses) are allowed and listed.
+#      findings (closed misses) are allowed and listed;
+#   8. a warm (cached) run gives the cold run's patch and messages;
+#   9. with the default rules, the region parse gives the whole parse's patch and
+#      findings.
 # It also times the dry run beside `ruff check --select B006 --unsafe-fixes --diff`.
 # Usage: scripts/stdlib-check.sh [RULES]   (RULES defaults to LK001)
 # PYLEAK_FIX_ARGS adds options to every pyleak-fix run, e.g.
@@ -157,6 +160,19 @@ cmp -s "$work/cached-cold.diff" "$work/cached-warm.diff" || { echo "FAIL: the wa
 cmp -s "$work/cached-cold.err" "$work/cached-warm.err" || { echo "FAIL: the warm (cached) messages differ from the cold ones"; diff "$work/cached-cold.err" "$work/cached-warm.err" | head; exit 1; }
 cmp -s "$work/fix.diff" "$work/cached-cold.diff" || { echo "FAIL: a run with the cache on differs from one with --no-cache"; exit 1; }
 echo "ok 8: a warm run answers from the cache with the same patch and messages"
+
+# 9. The region parse: with the default rules tree-sitter parses only some statements of a
+# file (src/regions.rs); the patch and the findings must be those of whole-file parses
+# (--no-prefilter). Files no rule admits are parsed with --no-prefilter only, so their
+# syntax errors are not compared.
+for mode in regions whole; do
+    flag=(); [ "$mode" = whole ] && flag=(--no-prefilter)
+    (cd "$work/original" && "$bin" --dry-run --unsafe-fixes "${extra[@]}" "${flag[@]}" . >"$work/$mode.diff" 2>/dev/null) || true
+    (cd "$work/original" && "$bin" --check --output-format json "${extra[@]}" "${flag[@]}" . >"$work/$mode.json" 2>/dev/null) || true
+done
+cmp -s "$work/regions.diff" "$work/whole.diff" || { echo "FAIL: the region parse's patch differs from the whole parse's"; diff "$work/regions.diff" "$work/whole.diff" | head -20; exit 1; }
+cmp -s "$work/regions.json" "$work/whole.json" || { echo "FAIL: the region parse's findings differ from the whole parse's"; exit 1; }
+echo "ok 9: with the default rules, the region parse gives the whole parse's patch ($(grep -c '^+++ ' "$work/regions.diff" || true) files) and findings"
 
 # Timing, side by side (informational; never a pass/fail criterion).
 start=$(date +%s.%N)

@@ -10,7 +10,9 @@ use crate::fix::{apply_fixes, compose, Applicability, AppliedFixes, Change, Fix}
 use crate::noqa::{add_noqa_edits, noqa_line, Suppressions};
 use crate::oracle;
 use crate::prefilter::code_only;
+use crate::regions::{self, Regions};
 use crate::rules::{Finding, Rule};
+use crate::scan;
 use crate::settings::Settings;
 use crate::source::{LineIndex, Location, SourceFile};
 
@@ -210,18 +212,101 @@ fn debug_panic(code: &str, text: &str) {
 /// when prefilters are off. The prefilters read the text with comments and string
 /// literals blanked ([`code_only`]), computed once for all of them.
 pub fn admitted_rules(text: &str, settings: &Settings) -> Vec<&'static dyn Rule> {
+    admitted_by(text, &code_only(text), settings)
+}
+
+/// [`admitted_rules`] with the blanked text already made.
+fn admitted_by(text: &str, code: &str, settings: &Settings) -> Vec<&'static dyn Rule> {
     // Text with a lone `\r` is refused (see [`lone_carriage_return`]) once some rule is
     // admitted; the prefilters' line logic does not read it, so all are.
     if !settings.prefilter || lone_carriage_return(text).is_some() {
         return settings.rules.clone();
     }
-    let code = code_only(text);
     settings
         .rules
         .iter()
         .copied()
-        .filter(|rule| rule.might_match(&code, settings))
+        .filter(|rule| rule.might_match(code, settings))
         .collect()
+}
+
+/// One scan of `text` ([`scan::scan`]): the rules admitted, and what tree-sitter is to
+/// parse for them ([`Regions::choose`]; the whole text when prefilters are off).
+fn prepare(text: &str, settings: &Settings) -> (Vec<&'static dyn Rule>, Regions) {
+    let scan = scan::scan(text);
+    let rules = admitted_by(text, &scan.code, settings);
+    let candidates = if settings.prefilter && !rules.is_empty() {
+        let mut all = Vec::new();
+        let every_rule_tells = rules.iter().all(|rule| {
+            rule.candidate_ranges(&scan.code, settings)
+                .map(|ranges| all.extend(ranges))
+                .is_some()
+        });
+        every_rule_tells.then_some(all)
+    } else {
+        None
+    };
+    let regions = Regions::choose(text, scan, candidates);
+    (rules, regions)
+}
+
+/// What the first pass over `text` parses, for measurement (`examples/stages.rs`): the
+/// bytes tree-sitter reads (0 when no rule is admitted) and how many parses it took
+/// (the rules' lookups can ask for more statements, [`Regions::grow`]).
+pub fn parsed_share(text: &str, settings: &Settings) -> (usize, usize) {
+    let (rules, mut regions) = prepare(text, settings);
+    if rules.is_empty() {
+        return (0, 0);
+    }
+    let mut parses = 0;
+    loop {
+        parses += 1;
+        let tree = regions::parse(text, &regions);
+        if syntax_error(text, &tree).is_some() {
+            return (regions.parsed_bytes(text.len()), parses);
+        }
+        run_admitted_rules(
+            &SourceFile::with_regions(text, &tree, &regions),
+            settings,
+            &rules,
+        );
+        if !regions.grow() {
+            return (regions.parsed_bytes(text.len()), parses);
+        }
+    }
+}
+
+/// Parses what `regions` says of `text` and runs `rules` on it; while their lookups want
+/// statements not parsed yet ([`Regions::grow`]), parses again with those and runs them
+/// again. The findings come from the last run, on a tree holding every statement that
+/// may bind a name they asked about.
+fn parse_and_run(
+    text: &str,
+    regions: &mut Regions,
+    rules: &[&'static dyn Rule],
+    settings: &Settings,
+) -> Result<(Tree, Vec<Finding>), EngineError> {
+    loop {
+        let tree = regions::parse(text, regions);
+        if let Some(error) = syntax_error(text, &tree) {
+            if regions.is_whole() {
+                return Err(error);
+            }
+            // What a whole parse makes of the text decides, as without regions: the
+            // error may be one the statements left out would explain, or the whole
+            // parse may recover where CPython then refuses the text.
+            regions.parse_whole();
+            continue;
+        }
+        let findings = run_admitted_rules(
+            &SourceFile::with_regions(text, &tree, regions),
+            settings,
+            rules,
+        );
+        if !regions.grow() {
+            return Ok((tree, findings));
+        }
+    }
 }
 
 /// Why a parsed text is refused: a syntax error, or nesting deeper than the rules go.
@@ -261,19 +346,15 @@ fn locate(file: &SourceFile, findings: Vec<Finding>) -> Vec<Located> {
 
 /// Finds, without fixing anything.
 pub fn check_text(text: &str, settings: &Settings) -> Result<Vec<Located>, EngineError> {
-    let rules = admitted_rules(text, settings);
+    let (rules, mut regions) = prepare(text, settings);
     if rules.is_empty() {
         return Ok(Vec::new());
     }
     if let Some(at) = lone_carriage_return(text) {
         return Err(EngineError::LoneCarriageReturn(at));
     }
-    let tree = parse(text);
-    if let Some(error) = syntax_error(text, &tree) {
-        return Err(error);
-    }
-    let file = SourceFile::new(text, &tree);
-    let findings = run_admitted_rules(&file, settings, &rules);
+    let (tree, findings) = parse_and_run(text, &mut regions, &rules, settings)?;
+    let file = SourceFile::with_regions(text, &tree, &regions);
     if !findings.is_empty() {
         oracle_accepts(text)?;
     }
@@ -331,7 +412,7 @@ fn codes_of(findings: &[&Finding]) -> String {
 /// an applicable fix left. A file that does not parse is refused; a pass whose result
 /// does not parse abandons the whole file, so that no half-fixed text is ever returned.
 pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineError> {
-    let first_rules = admitted_rules(text, settings);
+    let (first_rules, first_regions) = prepare(text, settings);
     if first_rules.is_empty() {
         return Ok(FixOutcome {
             fixed: text.to_string(),
@@ -341,19 +422,34 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
     if let Some(at) = lone_carriage_return(text) {
         return Err(EngineError::LoneCarriageReturn(at));
     }
-    let mut tree = parse(text);
-    if let Some(error) = syntax_error(text, &tree) {
-        return Err(error);
-    }
     let mut current = text.to_string();
     let mut outcome = FixOutcome::default();
+    let mut next = Some((first_rules, first_regions));
+    // The codes of the fixes the last pass applied: a text that does not parse after it
+    // is their fault.
+    let mut last_applied = String::new();
     for pass in 0..=MAX_FIX_PASSES {
-        let file = SourceFile::new(&current, &tree);
-        let findings = if pass == 0 {
-            run_admitted_rules(&file, settings, &first_rules)
-        } else {
-            run_rules(&file, settings)
+        // Each pass scans the text it reads: a fix moves statements and may add some.
+        let (rules, mut regions) = next.take().unwrap_or_else(|| prepare(&current, settings));
+        if rules.is_empty() {
+            // After a pass (the first returned above): no rule can find anything in the
+            // fixed text, so tree-sitter need not read it; CPython must accept it.
+            accept_fixed(&outcome, &current)?;
+            outcome.fixed = current;
+            return Ok(outcome);
+        }
+        let parsed = parse_and_run(&current, &mut regions, &rules, settings);
+        let (tree, findings) = match parsed {
+            Ok(parsed) => parsed,
+            // The input is refused as it is; a text a fix made, as the fix's fault.
+            Err(error) if pass == 0 => return Err(error),
+            Err(_) => {
+                return Err(EngineError::FixBrokeSyntax {
+                    rules: std::mem::take(&mut last_applied),
+                })
+            }
         };
+        let file = SourceFile::with_regions(&current, &tree, &regions);
         if pass == 0 && !findings.is_empty() {
             // A file CPython rejects is reported, never fixed, whatever tree-sitter made of it.
             oracle_accepts(text)?;
@@ -384,17 +480,7 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
             };
             drop(file);
             if pass > 0 {
-                // tree-sitter accepted every pass; the fixed text must satisfy CPython too.
-                if let Err(rejection) = oracle::check(&current) {
-                    let mut rules = outcome.applied.clone();
-                    rules.sort_unstable();
-                    rules.dedup();
-                    return Err(EngineError::FixRejected {
-                        rules: rules.join(", "),
-                        at: LineIndex::new(&current).location(&current, rejection.offset),
-                        message: rejection.message,
-                    });
-                }
+                accept_fixed(&outcome, &current)?;
             }
             outcome.fixed = with_noqa.unwrap_or(current);
             return Ok(outcome);
@@ -419,24 +505,33 @@ pub fn fix_text(text: &str, settings: &Settings) -> Result<FixOutcome, EngineErr
         if pass == 0 {
             outcome.initial = locate(&file, findings.clone());
         }
-        drop(file);
-        // The old tree goes before the new one is built: two trees of a big file at once
+        // The old tree goes before the next is built: two trees of a big file at once
         // would double the peak memory.
+        drop(file);
         drop(tree);
-        let next_tree = parse(&applied.text);
-        if next_tree.root_node().has_error() || too_deep(&next_tree).is_some() {
-            return Err(EngineError::FixBrokeSyntax {
-                rules: codes_of(&applied_findings),
-            });
-        }
+        last_applied = codes_of(&applied_findings);
         outcome
             .applied
             .extend(applied_findings.iter().map(|finding| finding.code));
         outcome.changes = compose(&outcome.changes, &applied.spans);
         current = applied.text;
-        tree = next_tree;
     }
     unreachable!("the last pass returns")
+}
+
+/// tree-sitter accepted what it read of every pass; the fixed text must satisfy CPython
+/// too, whole. Refused, it is the applied fixes' fault.
+fn accept_fixed(outcome: &FixOutcome, fixed: &str) -> Result<(), EngineError> {
+    oracle::check(fixed).map_err(|rejection| {
+        let mut rules = outcome.applied.clone();
+        rules.sort_unstable();
+        rules.dedup();
+        EngineError::FixRejected {
+            rules: rules.join(", "),
+            at: LineIndex::new(fixed).location(fixed, rejection.offset),
+            message: rejection.message,
+        }
+    })
 }
 
 /// `--add-noqa`: `file`'s text with a `# noqa: CODE` comment for each of `findings`

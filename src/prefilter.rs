@@ -17,13 +17,12 @@ pub fn is_ident_byte(byte: u8) -> bool {
 /// identifier byte.
 pub fn word_positions<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = usize> + 't {
     let bytes = text.as_bytes();
-    text.match_indices(word)
-        .map(|(at, _)| at)
-        .filter(move |&at| {
-            let end = at + word.len();
-            (at == 0 || !is_ident_byte(bytes[at - 1]))
-                && (end >= bytes.len() || !is_ident_byte(bytes[end]))
-        })
+    // memchr's SIMD substring search: several times `str::match_indices` on short words.
+    memchr::memmem::find_iter(bytes, word.as_bytes()).filter(move |&at| {
+        let end = at + word.len();
+        (at == 0 || !is_ident_byte(bytes[at - 1]))
+            && (end >= bytes.len() || !is_ident_byte(bytes[end]))
+    })
 }
 
 /// Whether `word` occurs in `text` standing alone.

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use tree_sitter::Node;
 
+use crate::regions::Regions;
 use crate::source::SourceFile;
 
 /// How one name is bound across a whole file.
@@ -20,6 +21,9 @@ struct NameBindings {
 /// Every binding in the file, for resolving names to what they were imported as.
 pub struct FileBindings<'a> {
     names: HashMap<&'a str, NameBindings>,
+    /// When only some statements are parsed: told of every name asked about, so that the
+    /// engine parses the statements that may bind it and asks again.
+    regions: Option<&'a Regions>,
 }
 
 impl<'a> FileBindings<'a> {
@@ -36,19 +40,38 @@ impl<'a> FileBindings<'a> {
                 Binding::Other(name) => names.entry(name).or_default().other = true,
             },
         );
-        FileBindings { names }
+        FileBindings {
+            names,
+            regions: file.regions,
+        }
+    }
+
+    /// The bindings of `name`, telling the regions it was asked about.
+    fn get(&self, name: &str) -> Option<&NameBindings> {
+        if let Some(regions) = self.regions {
+            regions.look_up(name);
+        }
+        self.names.get(name)
+    }
+
+    /// Every name's bindings: all statements must be parsed.
+    fn all(&self) -> &HashMap<&'a str, NameBindings> {
+        if let Some(regions) = self.regions {
+            regions.look_up_all();
+        }
+        &self.names
     }
 
     /// Whether `local` is bound only by importing `qualified`.
     pub fn is_import_of(&self, local: &str, qualified: &str) -> bool {
-        self.names.get(local).is_some_and(|b| {
+        self.get(local).is_some_and(|b| {
             !b.other && !b.imports.is_empty() && b.imports.iter().all(|q| q == qualified)
         })
     }
 
     /// Whether `name` is bound anywhere in the file, by any means.
     pub fn is_bound(&self, name: &str) -> bool {
-        self.names.contains_key(name)
+        self.get(name).is_some()
     }
 
     /// The qualified name an identifier or dotted attribute chain refers to: itself for
@@ -58,7 +81,7 @@ impl<'a> FileBindings<'a> {
         match node.kind() {
             "identifier" => {
                 let name = file.node_text(node);
-                match self.names.get(name) {
+                match self.get(name) {
                     None => Some(name.to_string()),
                     Some(binding) if binding.other => None,
                     Some(binding) => {
@@ -88,7 +111,7 @@ impl<'a> FileBindings<'a> {
         if head.is_empty() || !head.chars().all(|c| c.is_alphanumeric() || c == '_') {
             return None;
         }
-        let mut qualified = match self.names.get(head) {
+        let mut qualified = match self.get(head) {
             None => head.to_string(),
             Some(binding) if binding.other => return None,
             Some(binding) => {
@@ -110,7 +133,7 @@ impl<'a> FileBindings<'a> {
     /// `import weakref as wr`), when some name is bound only by importing it.
     pub fn local_name_for_module(&self, module: &str) -> Option<String> {
         let mut locals: Vec<&str> = self
-            .names
+            .all()
             .iter()
             .filter(|(_, binding)| {
                 !binding.other
@@ -133,7 +156,7 @@ impl<'a> FileBindings<'a> {
                 && binding.imports.iter().all(|q| q == wanted)
         };
         let mut candidates: Vec<String> = self
-            .names
+            .all()
             .iter()
             .filter(|(_, binding)| sole_import(binding, qualified))
             .map(|(local, _)| local.to_string())
@@ -143,7 +166,7 @@ impl<'a> FileBindings<'a> {
             return Some(local);
         }
         let mut modules: Vec<&str> = self
-            .names
+            .all()
             .iter()
             .filter(|(_, binding)| sole_import(binding, module))
             .map(|(local, _)| *local)

@@ -5,6 +5,7 @@ use std::cell::{OnceCell, RefCell};
 
 use tree_sitter::{Node, Tree};
 
+use crate::regions::Regions;
 use crate::semantic::FileBindings;
 
 /// 1-based line and column; the column counts characters, as editors and ruff do.
@@ -171,6 +172,11 @@ pub struct SourceFile<'a> {
     pub newline: &'static str,
     pub indent_unit: String,
     pub lines: LineIndex,
+    /// What tree-sitter parsed of the text, when the engine chose: the rules' name
+    /// lookups tell it ([`FileBindings`]), and its scan gives [`SourceFile::code`].
+    pub regions: Option<&'a Regions>,
+    /// The text blanked, when no scan came with the regions.
+    code: OnceCell<String>,
     /// The file's bindings, collected on first use and shared by every rule.
     bindings: OnceCell<FileBindings<'a>>,
     /// What a group of rules computes once per file and shares ([`SourceFile::shared`]),
@@ -186,8 +192,27 @@ impl<'a> SourceFile<'a> {
             newline: detect_newline(text),
             indent_unit: detect_indent_unit(text, tree),
             lines: LineIndex::new(text),
+            regions: None,
+            code: OnceCell::new(),
             bindings: OnceCell::new(),
             shared: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// A file of which tree-sitter parsed what `regions` says (see `crate::regions`).
+    pub fn with_regions(text: &'a str, tree: &'a Tree, regions: &'a Regions) -> Self {
+        SourceFile {
+            regions: Some(regions),
+            ..SourceFile::new(text, tree)
+        }
+    }
+
+    /// The text with comments and string literals blanked, as the prefilters read it
+    /// ([`crate::scan::Scan::code`]): the engine's scan when it gave one, else made once.
+    pub fn code(&self) -> &str {
+        match self.regions {
+            Some(regions) => &regions.scan.code,
+            None => self.code.get_or_init(|| crate::scan::blank(self.text).0),
         }
     }
 

@@ -13,7 +13,7 @@ use tree_sitter::{Node, Query};
 
 use super::{compile_query, for_each_match_in, Finding, FixSafety, Rule};
 use crate::fix::{Applicability, Edit, Fix};
-use crate::prefilter::{code_only, ident_at, skip_trivia, word_positions};
+use crate::prefilter::{ident_at, skip_trivia, word_positions};
 use crate::semantic::{
     contains_kind, enclosing_scopes, expression_reads, is_docstring, scope_bindings, statements,
     unparenthesize, FileBindings,
@@ -197,6 +197,14 @@ impl Rule for MutableDefaultArgument {
         might_match(text, settings)
     }
 
+    fn candidate_ranges(&self, code: &str, settings: &Settings) -> Option<Vec<Range<usize>>> {
+        // Every finding is a default holding one of the prefilter's `=`; it reads the
+        // tree only within its `def` (and the scopes enclosing it), and the file's
+        // bindings, imports and `del`s, which the engine parses for it.
+        let ranges = admitted_ranges(code, settings);
+        (ranges.first() != Some(&(0..usize::MAX))).then_some(ranges)
+    }
+
     fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>) {
         let parameter_index = QUERY
             .capture_index_for_name("parameter")
@@ -204,7 +212,7 @@ impl Rule for MutableDefaultArgument {
         // Every finding's parameter holds an `=` the prefilter saw, so the query looks
         // there only (everywhere when prefilters are off).
         let ranges = if settings.prefilter {
-            admitted_ranges(&code_only(file.text), settings)
+            admitted_ranges(file.code(), settings)
         } else {
             std::iter::once(0..usize::MAX).collect()
         };

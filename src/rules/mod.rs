@@ -147,6 +147,17 @@ pub trait Rule: Sync + Send {
     fn might_match(&self, _text: &str, _settings: &Settings) -> bool {
         true
     }
+    /// Where in `code` (the text with comments and strings blanked,
+    /// [`crate::scan::Scan::code`]) this rule's findings can be: byte ranges each finding
+    /// meets (an empty range at a spot counts). `Some` promises that the rule reads
+    /// nothing of the tree but the top-level statements holding these ranges, the
+    /// module-level context the engine parses with them (see `crate::regions`) and the
+    /// bindings it asks [`crate::semantic::FileBindings`] about; then the engine parses
+    /// only those statements. `None` (the default, or when the rule cannot tell): the
+    /// file is parsed whole.
+    fn candidate_ranges(&self, _code: &str, _settings: &Settings) -> Option<Vec<Range<usize>>> {
+        None
+    }
     fn check(&self, file: &SourceFile, settings: &Settings, findings: &mut Vec<Finding>);
 }
 

@@ -1,0 +1,520 @@
+//! One fast pass over a file's bytes, before any parse: the text with comments and
+//! string literals blanked (what the rules' prefilters read, [`Scan::code`]) and the byte
+//! ranges of its top-level statements ([`Scan::statements`]), which is what the engine
+//! hands tree-sitter when only some statements can matter (see `crate::regions`).
+//!
+//! The blanking is byte-for-byte what `crate::prefilter::code_only` specifies (a test
+//! holds the two equal); this is its fast form: `memchr` jumps from one `#`, `'` or `"` to
+//! the next, and the output is the input copied once and blanked in place, with no
+//! allocation per token.
+
+use std::cell::OnceCell;
+use std::ops::Range;
+
+use memchr::{memchr, memchr3};
+
+/// What one scan of a file found.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    /// The text with the contents of comments and string literals replaced by spaces
+    /// (line breaks kept); f-strings' replacement fields stay, as code.
+    pub code: String,
+    /// Whether every string literal found its end (else the layout cannot be read).
+    complete: bool,
+    /// The byte ranges of the string literals that span lines.
+    multiline: Vec<Range<usize>>,
+    /// [`Scan::statements`], read on first use: most files are never parsed.
+    statements: OnceCell<Option<Vec<Range<usize>>>>,
+}
+
+impl Scan {
+    /// The byte ranges of the top-level statements, in order and disjoint: each from the
+    /// start of its first line to the end of its last line, line break included (a
+    /// decorated definition starts at its first decorator; `else`/`elif`/`except`/
+    /// `finally` lines belong to the statement they continue). Blank and comment lines
+    /// between statements belong to none. `None` when the layout cannot be read
+    /// (unbalanced brackets, a string whose end cannot be found, a continuation at the
+    /// end, indented code before the first statement): then the file can only be parsed
+    /// whole.
+    pub fn statements(&self) -> Option<&[Range<usize>]> {
+        self.statements
+            .get_or_init(|| {
+                self.complete
+                    .then(|| top_level_statements(&self.code, &self.multiline))
+                    .flatten()
+            })
+            .as_deref()
+    }
+}
+
+/// Scans `text` once.
+pub fn scan(text: &str) -> Scan {
+    let mut multiline = Vec::new();
+    let (code, complete) = blank_recording(text, &mut multiline);
+    Scan {
+        code,
+        complete,
+        multiline,
+        statements: OnceCell::new(),
+    }
+}
+
+/// `text` with comments and string literals blanked (see [`Scan::code`]), and whether
+/// every string found its end. A string whose end cannot be found is left as it is, and
+/// so is everything after it.
+pub fn blank(text: &str) -> (String, bool) {
+    blank_recording(text, &mut Vec::new())
+}
+
+/// [`blank`], recording in `multiline` the byte ranges of the string literals that
+/// span lines (a line starting inside one does not start a statement).
+fn blank_recording(text: &str, multiline: &mut Vec<Range<usize>>) -> (String, bool) {
+    let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
+    let mut at = 0;
+    let mut complete = true;
+    while let Some(found) = memchr3(b'#', b'\'', b'"', &bytes[at..]) {
+        at += found;
+        if bytes[at] == b'#' {
+            let end = memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |p| at + p);
+            fill(&mut out[at + 1..end]);
+            at = end;
+        } else {
+            match scan_string(bytes, &mut out, at) {
+                Some(end) => {
+                    if memchr(b'\n', &bytes[at..end]).is_some() {
+                        multiline.push(at..end);
+                    }
+                    at = end;
+                }
+                None => {
+                    // Unblank what the unterminated string blanked: from here on the text
+                    // stays as it is.
+                    out[at..].copy_from_slice(&bytes[at..]);
+                    complete = false;
+                    break;
+                }
+            }
+        }
+    }
+    let code = String::from_utf8(out).expect("only whole characters are blanked, with spaces");
+    (code, complete)
+}
+
+/// Replaces every byte but line breaks by a space.
+fn fill(span: &mut [u8]) {
+    for byte in span {
+        if *byte != b'\n' && *byte != b'\r' {
+            *byte = b' ';
+        }
+    }
+}
+
+/// Scans the string literal whose opening quote is at `at`, blanking its literal text in
+/// `out`; returns where it ends, or `None` when it does not end.
+fn scan_string(bytes: &[u8], out: &mut [u8], at: usize) -> Option<usize> {
+    let mut start = at;
+    while start > 0 && bytes[start - 1].is_ascii_alphabetic() {
+        start -= 1;
+    }
+    let formatted = bytes[start..at]
+        .iter()
+        .any(|b| matches!(b, b'f' | b'F' | b't' | b'T'));
+    let quote = bytes[at];
+    let triple = bytes.get(at + 1) == Some(&quote) && bytes.get(at + 2) == Some(&quote);
+    let open = if triple { at + 3 } else { at + 1 };
+    let mut literal_start = open;
+    let mut i = open;
+    while i < bytes.len() {
+        // Jump to the next byte that can matter: a backslash, the quote, a brace in an
+        // f-string, a line break in a one-line string.
+        let rest = &bytes[i..];
+        let next = if formatted {
+            memchr3(b'\\', quote, b'{', rest)
+        } else if triple {
+            memchr::memchr2(b'\\', quote, rest)
+        } else {
+            memchr3(b'\\', quote, b'\n', rest)
+        };
+        // A one-line f-string must still stop at a line break.
+        let next = match (formatted && !triple, next) {
+            (true, found) => {
+                let newline = memchr(b'\n', rest);
+                match (found, newline) {
+                    (Some(f), Some(n)) => Some(f.min(n)),
+                    (f, n) => f.or(n),
+                }
+            }
+            (false, found) => found,
+        };
+        i += next?;
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'\n' if !triple => return None,
+            b'{' if formatted => {
+                if bytes.get(i + 1) == Some(&b'{') {
+                    i += 2;
+                    continue;
+                }
+                fill(&mut out[literal_start..i]);
+                i = scan_field(bytes, out, i + 1)?;
+                literal_start = i;
+            }
+            byte if byte == quote => {
+                if !triple {
+                    fill(&mut out[literal_start..i]);
+                    return Some(i + 1);
+                }
+                if bytes.get(i + 1) == Some(&quote) && bytes.get(i + 2) == Some(&quote) {
+                    fill(&mut out[literal_start..i]);
+                    return Some(i + 3);
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Scans an f-string replacement field from just after its `{`: code, then an optional
+/// format spec after a `:` outside brackets, whose literal text is blanked and whose
+/// nested fields are scanned in turn. Returns the offset after the closing `}`.
+fn scan_field(bytes: &[u8], out: &mut [u8], mut i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' => {
+                i = scan_string(bytes, out, i)?;
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b'}' if depth == 0 => return Some(i + 1),
+            b'}' => depth -= 1,
+            b':' if depth == 0 => {
+                // The format spec: literal text with nested fields, up to the `}`.
+                let mut literal_start = i + 1;
+                i += 1;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'{' => {
+                            fill(&mut out[literal_start..i]);
+                            i = scan_field(bytes, out, i + 1)?;
+                            literal_start = i;
+                            continue;
+                        }
+                        b'}' => {
+                            fill(&mut out[literal_start..i]);
+                            return Some(i + 1);
+                        }
+                        _ => i += 1,
+                    }
+                }
+                return None;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The top-level statements of blanked text (see [`Scan::statements`]).
+fn top_level_statements(code: &str, multiline: &[Range<usize>]) -> Option<Vec<Range<usize>>> {
+    let bytes = code.as_bytes();
+    let mut strings = multiline.iter().peekable();
+    let mut statements: Vec<Range<usize>> = Vec::new();
+    // Whether the statement being read so far is only decorators.
+    let mut only_decorators = false;
+    let mut depth = 0usize;
+    let mut continued = false;
+    let mut line_start = 0;
+    while line_start < bytes.len() {
+        let end = memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |p| line_start + p);
+        let next = (end + 1).min(bytes.len());
+        let line = &bytes[line_start..end];
+        while strings
+            .peek()
+            .is_some_and(|string| string.end <= line_start)
+        {
+            strings.next();
+        }
+        let in_string = strings
+            .peek()
+            .is_some_and(|string| string.start < line_start);
+        if depth == 0 && !continued && !in_string {
+            // A logical line starts here.
+            let content = line
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\r'));
+            match content {
+                // Blank, or a comment, or a lone continuation: trivia, unless inside a
+                // statement (an indented comment line is inside it, but it is only
+                // extended by code lines).
+                None => {}
+                Some(at) if line[at] == b'#' => {}
+                Some(at) => {
+                    let column_zero = line[..at].iter().all(|&b| b == b'\x0c');
+                    let word = leading_word(&line[at..]);
+                    let continues = !column_zero
+                        || matches!(word, b"else" | b"elif" | b"except" | b"finally")
+                        || only_decorators;
+                    if continues && !statements.is_empty() {
+                        statements.last_mut().expect("not empty").end = next;
+                        if column_zero && only_decorators {
+                            only_decorators = line[at] == b'@';
+                        }
+                    } else if !column_zero {
+                        // Indented code before any statement: tree-sitter and CPython
+                        // both refuse it; read the file whole.
+                        return None;
+                    } else {
+                        statements.push(line_start..next);
+                        only_decorators = line[at] == b'@';
+                    }
+                }
+            }
+        } else if let Some(last) = statements.last_mut() {
+            last.end = next;
+        }
+        for &byte in line {
+            match byte {
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth = depth.checked_sub(1)?,
+                _ => {}
+            }
+        }
+        let trimmed = line.strip_suffix(b"\r").unwrap_or(line);
+        continued = trimmed.last() == Some(&b'\\');
+        line_start = next;
+        if end == bytes.len() {
+            break;
+        }
+    }
+    (depth == 0 && !continued).then_some(statements)
+}
+
+impl Scan {
+    /// A top-level `class` statement's parts (`statement` is one of [`Scan::statements`]):
+    /// the header, from the statement's start (decorators included) to the first member,
+    /// with the comment lines before it; and each member of its body, from the start of
+    /// its first line (its first decorator) to the start of the next member, with the
+    /// comment and blank lines after it. `None` when the statement is not a class with a
+    /// body on lines of its own, or its layout cannot be read.
+    pub fn class_members(
+        &self,
+        statement: Range<usize>,
+    ) -> Option<(Range<usize>, Vec<Range<usize>>)> {
+        let code = self.code.as_bytes();
+        let own = &code[statement.clone()];
+        let mut first = 0;
+        while own.get(first) == Some(&b'@') || matches!(own.get(first), Some(b' ' | b'\t')) {
+            // Past the decorators: each a logical line of its own.
+            first = logical_lines(
+                code,
+                &self.multiline,
+                statement.start + first..statement.end,
+            )
+            .get(1)?
+            .0 - statement.start;
+        }
+        if leading_word(&own[first..]) != b"class" {
+            return None;
+        }
+        let lines = logical_lines(
+            code,
+            &self.multiline,
+            statement.start + first..statement.end,
+        );
+        let mut body = lines.iter().skip(1);
+        let &(body_start, indent) = body.next()?;
+        if indent == 0 {
+            return None;
+        }
+        let mut members: Vec<Range<usize>> = Vec::new();
+        members.push(body_start..statement.end);
+        // Whether the member read so far is only decorators.
+        let mut only_decorators = code[body_start + indent] == b'@';
+        for &(start, width) in body {
+            if width > indent {
+                continue;
+            }
+            if width < indent {
+                return None;
+            }
+            let word = leading_word(&code[start + width..]);
+            if only_decorators || matches!(word, b"else" | b"elif" | b"except" | b"finally") {
+                only_decorators &= code[start + width] == b'@';
+                continue;
+            }
+            members.last_mut().expect("one member").end = start;
+            members.push(start..statement.end);
+            only_decorators = code[start + width] == b'@';
+        }
+        // The comment lines above the first member are the header's.
+        let header = statement.start..line_start(code, body_start);
+        members[0].start = header.end;
+        for member in &mut members[1..] {
+            member.start = line_start(code, member.start);
+        }
+        for index in 0..members.len() - 1 {
+            members[index].end = members[index + 1].start;
+        }
+        Some((header, members))
+    }
+}
+
+impl Scan {
+    /// Whether a statement (one of [`Scan::statements`]) has a logical line after its
+    /// first that starts indented: a block on lines of its own.
+    pub fn has_block_line(&self, statement: Range<usize>) -> bool {
+        logical_lines(self.code.as_bytes(), &self.multiline, statement)
+            .iter()
+            .skip(1)
+            .any(|&(_, indent)| indent > 0)
+    }
+}
+
+/// The start of the line holding `at`.
+fn line_start(code: &[u8], at: usize) -> usize {
+    memchr::memrchr(b'\n', &code[..at]).map_or(0, |p| p + 1)
+}
+
+/// The logical lines starting within `range` of blanked `code`, each as (the offset of
+/// its first non-blank byte's line start, its indentation in bytes): lines outside
+/// brackets, continuations and multi-line strings, with code on them (not blank, not only
+/// a comment).
+fn logical_lines(
+    code: &[u8],
+    multiline: &[Range<usize>],
+    range: Range<usize>,
+) -> Vec<(usize, usize)> {
+    let mut lines = Vec::new();
+    let mut depth = 0usize;
+    let mut continued = false;
+    let mut start = range.start;
+    let first_string = multiline.partition_point(|string| string.end <= range.start);
+    let mut strings = multiline[first_string..].iter().peekable();
+    while start < range.end {
+        let end = memchr(b'\n', &code[start..range.end]).map_or(range.end, |p| start + p);
+        let line = &code[start..end];
+        while strings.peek().is_some_and(|string| string.end <= start) {
+            strings.next();
+        }
+        let in_string = strings.peek().is_some_and(|string| string.start < start);
+        if depth == 0 && !continued && !in_string {
+            let content = line
+                .iter()
+                .position(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\r'));
+            if let Some(at) = content.filter(|&at| line[at] != b'#') {
+                lines.push((start, at));
+            }
+        }
+        for &byte in line {
+            match byte {
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        let trimmed = line.strip_suffix(b"\r").unwrap_or(line);
+        continued = trimmed.last() == Some(&b'\\');
+        start = end + 1;
+    }
+    lines
+}
+
+/// The identifier (ASCII letters, digits, `_`) a line's code starts with.
+fn leading_word(code: &[u8]) -> &[u8] {
+    let end = code
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+        .unwrap_or(code.len());
+    &code[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prefilter::code_only;
+
+    #[test]
+    fn blanking_is_the_prefilters() {
+        let cases = [
+            "x = 'a#b' # c\ny = \"\"\"p\nq\"\"\" + r'\\''\n",
+            "f'a{x[\"k\"]!r:>{w}} b' + f\"{{no}}\"",
+            "f\"{d[\"k\"]}\" # c",
+            "x = 'abc\ny = 1 # c",
+            "if'{a}' + f'''{b\n:{c}}''' + rb'\\'' # é\n'ü' \"\"\"é\"\"\"",
+            "f'{x:{'a'}}' + f'{ {'k': 1}[\"k\"] }'",
+            "x = f'abc\n' # c",
+            "t'{x}' T\"{y}\" Rb'\\\\' '''a''' 'b'",
+            "'''abc",
+            "f'{'",
+            "",
+        ];
+        for case in cases {
+            assert_eq!(blank(case).0, code_only(case), "{case:?}");
+        }
+    }
+
+    fn statements_of(text: &str) -> Vec<&str> {
+        scan(text)
+            .statements()
+            .expect("readable")
+            .iter()
+            .map(|range| &text[range.clone()])
+            .collect()
+    }
+
+    #[test]
+    fn top_level_statements_are_whole_lines() {
+        let text = "\"\"\"doc\n\"\"\"\nx = '''\n'''\nimport os\n\n# c\n@d\n\n@e(\n1)\ndef f(x=[\n]):\n    pass\n\n  # indented comment\n    y = 1\n# after\nif a:\n    pass\nelif b: pass\nelse:\n    pass\nx = 1; y = \\\n  2\nclass C: pass";
+        assert_eq!(
+            statements_of(text),
+            [
+                "\"\"\"doc\n\"\"\"\n",
+                "x = '''\n'''\n",
+                "import os\n",
+                "@d\n\n@e(\n1)\ndef f(x=[\n]):\n    pass\n\n  # indented comment\n    y = 1\n",
+                "if a:\n    pass\nelif b: pass\nelse:\n    pass\n",
+                "x = 1; y = \\\n  2\n",
+                "class C: pass",
+            ]
+        );
+        assert!(scan("x = (\n").statements().is_none());
+        assert!(scan("x = (\n").statements().is_none());
+        assert!(scan("x = 'a\n").statements().is_none());
+        assert!(scan("  x = 1\n").statements().is_none());
+    }
+
+    #[test]
+    fn a_class_splits_into_its_header_and_members() {
+        let text = "@dec\nclass C(\n    B):\n    # about x\n    \"\"\"doc\n    \"\"\"\n    x = [\n  1]\n\n    @property\n    def f(self):\n        pass\n    # between\n    def g(self, a=[]): pass\n    if a:\n        pass\n    else:\n        pass\n";
+        let scan = scan(text);
+        let statement = scan.statements().expect("readable")[0].clone();
+        let (header, members) = scan.class_members(statement).expect("a class");
+        assert_eq!(&text[header], "@dec\nclass C(\n    B):\n    # about x\n");
+        let members: Vec<&str> = members.into_iter().map(|m| &text[m]).collect();
+        assert_eq!(
+            members,
+            [
+                "    \"\"\"doc\n    \"\"\"\n",
+                "    x = [\n  1]\n\n",
+                "    @property\n    def f(self):\n        pass\n    # between\n",
+                "    def g(self, a=[]): pass\n",
+                "    if a:\n        pass\n    else:\n        pass\n",
+            ]
+        );
+        assert!(scan.class_members(0..4).is_none());
+        for text in [
+            "class C: pass\n",
+            "def f():\n    pass\n",
+            "@d\ndef f():\n    pass\n",
+        ] {
+            let scan = super::scan(text);
+            assert!(scan.class_members(0..text.len()).is_none(), "{text:?}");
+        }
+    }
+}
