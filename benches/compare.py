@@ -10,8 +10,9 @@ their ratios. A last table times both on a single file, what pre-commit does per
 
     python3 benches/compare.py [--runs N] [--skip-10x] [--ours BINARY] [--floor]
 
-pyleak-fix runs `--dry-run --unsafe-fixes --no-cache` with every rule; ruff runs
-`check --isolated --no-cache --select B006,B008,B019 --unsafe-fixes --diff`. Then both
+pyleak-fix runs `--dry-run --unsafe-fixes --no-cache`, with its default rules and again
+with every rule (`--select ALL`); ruff runs `check --isolated --no-cache --select
+B006,B008,B019 --unsafe-fixes --diff`. Then both
 again with their caches on, warm (each primed by one run first): the same dry run / diff,
 and a check (`--check`; ruff without `--diff`). Timings are measurements for the closing
 note, never assertions. The machine is shared: compare CPU seconds, and read the load
@@ -143,9 +144,21 @@ def main():
                          "--unsafe-fixes", "."],
             },
         }
-        rows = compare("stdlib", tools, stdlib, args.runs)
+        every_rule = dict(tools, **{"pyleak-fix": [ours, "--dry-run", "--unsafe-fixes", *no_cache,
+                                                   "--select", "ALL", "."]})
+        rows = compare("stdlib, default rules", tools, stdlib, args.runs)
+        compare("stdlib, every rule (--select ALL)", every_rule, stdlib, args.runs)
         if args.floor:
             floor(ours, stdlib, args.runs, rows["ruff"])
+        if not args.ours:
+            # What tree-sitter parses, and where a single thread's time goes.
+            subprocess.run(["cargo", "build", "--profile", "dist", "--quiet", "--example", "stages"],
+                           cwd=REPO, check=True)
+            target = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
+            stages = subprocess.run([os.path.join(target, "dist", "examples", "stages"), stdlib],
+                                    capture_output=True, text=True, check=True).stdout
+            print("\nstages (examples/stages.rs, default rules, one thread, every file in memory):")
+            print("\n".join("  " + line for line in stages.splitlines()[:14]))
 
         for label, commands in warm.items():
             for command in commands.values():  # prime each cache
@@ -167,6 +180,28 @@ def main():
         single = os.path.join(stdlib, "argparse.py")
         one_file = {name: command[:-1] + [single] for name, command in tools.items()}
         compare("single file (argparse.py)", one_file, stdlib, args.runs * 2)
+        # A small file with findings of each kind ruff's selection has.
+        small = os.path.join(work, "small.py")
+        with open(small, "w") as out:
+            out.write(SMALL)
+        one_file = {name: command[:-1] + [small] for name, command in tools.items()}
+        compare(f"single small file ({SMALL.count(chr(10))} lines, findings)", one_file, work,
+                args.runs * 2)
+
+
+SMALL = """import functools
+
+
+def append(item, items=[]):
+    items.append(item)
+    return items
+
+
+class Store:
+    @functools.lru_cache(maxsize=None)
+    def lookup(self, key, seen={}):
+        return seen.get(key)
+"""
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ pub fn spell(
     let mut through_module: Vec<String> = Vec::new();
     let deleted = deleted_names(file);
     for (local, imported) in unconditional_imports(file, use_at) {
+        // A `del` of it anywhere counts (`del x` binds `x`, so the regions parse it).
+        file.look_up(local);
         if deleted.contains(&local) {
             continue;
         }

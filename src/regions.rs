@@ -16,10 +16,10 @@
 //!   the member nearest the text's edge;
 //! - for a class holding a unit parsed, its header and each member that is not a `def`
 //!   or `class` (its docstring and attributes);
-//! - every statement spelling the word `del` (what a `del` removes is looked up file-wide);
 //! - own-line comments mentioning `noqa` (file-level suppressions), as lines of their own;
 //! - then, on demand, every statement that may bind a name a rule looks up in
-//!   [`crate::semantic::FileBindings`] ([`Regions::look_up`]): the engine parses again
+//!   [`crate::semantic::FileBindings`], or whose `del` it asks about
+//!   ([`Regions::look_up`]; `del x` counts as binding `x`): the engine parses again
 //!   with them and runs the rules again ([`Regions::grow`]), until no lookup wants more.
 //!
 //! A statement is taken to bind a name unless its occurrences of the name are plainly
@@ -146,7 +146,7 @@ impl Regions {
                 }
             }
         }
-        // The units holding a candidate range (an empty one inside counts), or a `del`.
+        // The units holding a candidate range (an empty one inside counts).
         let mut next_candidate = 0;
         for (unit, parsed) in units.iter().zip(parsed.iter_mut()) {
             let range = &unit.range;
@@ -160,8 +160,6 @@ impl Regions {
                 .iter()
                 .take_while(|candidate| candidate.start < range.end)
                 .any(|candidate| candidate.end > range.start || candidate.start >= range.start);
-            let own = &code[range.clone()];
-            *parsed |= memmem::find_iter(own, b"del").any(|at| is_word(own, at, 3));
         }
         let mut regions = Regions {
             noqa_lines: noqa_comment_lines(text, &scan.code),

@@ -23,8 +23,9 @@ pub struct Scan {
     complete: bool,
     /// The byte ranges of the string literals that span lines.
     multiline: Vec<Range<usize>>,
-    /// [`Scan::statements`], read on first use: most files are never parsed.
-    statements: OnceCell<Option<Vec<Range<usize>>>>,
+    /// [`Scan::statements`] and the logical lines, read on first use: most files are
+    /// never parsed.
+    layout: OnceCell<Option<Layout>>,
 }
 
 impl Scan {
@@ -37,13 +38,32 @@ impl Scan {
     /// end, indented code before the first statement): then the file can only be parsed
     /// whole.
     pub fn statements(&self) -> Option<&[Range<usize>]> {
-        self.statements
+        self.layout().map(|layout| layout.statements.as_slice())
+    }
+
+    fn layout(&self) -> Option<&Layout> {
+        self.layout
             .get_or_init(|| {
                 self.complete
                     .then(|| top_level_statements(&self.code, &self.multiline))
                     .flatten()
             })
-            .as_deref()
+            .as_ref()
+    }
+
+    /// The logical lines starting within `range` ([`Layout::lines`]); none when the
+    /// layout cannot be read.
+    fn logical_lines(&self, range: Range<usize>) -> &[(usize, usize)] {
+        let Some(layout) = self.layout() else {
+            return &[];
+        };
+        let first = layout
+            .lines
+            .partition_point(|&(start, _)| start < range.start);
+        let end = layout
+            .lines
+            .partition_point(|&(start, _)| start < range.end);
+        &layout.lines[first..end]
     }
 }
 
@@ -55,8 +75,19 @@ pub fn scan(text: &str) -> Scan {
         code,
         complete,
         multiline,
-        statements: OnceCell::new(),
+        layout: OnceCell::new(),
     }
+}
+
+/// A file's layout, read from its blanked code in one pass.
+#[derive(Debug, Clone)]
+struct Layout {
+    /// [`Scan::statements`].
+    statements: Vec<Range<usize>>,
+    /// Every logical line with code on it (not blank, not only a comment): the offset of
+    /// its line's start and its indentation in bytes. A line inside brackets, a
+    /// continuation or a multi-line string starts none.
+    lines: Vec<(usize, usize)>,
 }
 
 /// `text` with comments and string literals blanked (see [`Scan::code`]), and whether
@@ -221,10 +252,11 @@ fn scan_field(bytes: &[u8], out: &mut [u8], mut i: usize) -> Option<usize> {
 }
 
 /// The top-level statements of blanked text (see [`Scan::statements`]).
-fn top_level_statements(code: &str, multiline: &[Range<usize>]) -> Option<Vec<Range<usize>>> {
+fn top_level_statements(code: &str, multiline: &[Range<usize>]) -> Option<Layout> {
     let bytes = code.as_bytes();
     let mut strings = multiline.iter().peekable();
     let mut statements: Vec<Range<usize>> = Vec::new();
+    let mut lines: Vec<(usize, usize)> = Vec::new();
     // Whether the statement being read so far is only decorators.
     let mut only_decorators = false;
     let mut depth = 0usize;
@@ -255,6 +287,7 @@ fn top_level_statements(code: &str, multiline: &[Range<usize>]) -> Option<Vec<Ra
                 None => {}
                 Some(at) if line[at] == b'#' => {}
                 Some(at) => {
+                    lines.push((line_start, at));
                     let column_zero = line[..at].iter().all(|&b| b == b'\x0c');
                     let word = leading_word(&line[at..]);
                     let continues = !column_zero
@@ -292,7 +325,7 @@ fn top_level_statements(code: &str, multiline: &[Range<usize>]) -> Option<Vec<Ra
             break;
         }
     }
-    (depth == 0 && !continued).then_some(statements)
+    (depth == 0 && !continued).then_some(Layout { statements, lines })
 }
 
 impl Scan {
@@ -308,25 +341,24 @@ impl Scan {
     ) -> Option<(Range<usize>, Vec<Range<usize>>)> {
         let code = self.code.as_bytes();
         let own = &code[statement.clone()];
+        // A class statement has `class` at the start of a line (after its decorators): most
+        // statements are told apart without reading their lines.
+        if !own.starts_with(b"class") && memchr::memmem::find(own, b"\nclass").is_none() {
+            return None;
+        }
         let mut first = 0;
         while own.get(first) == Some(&b'@') || matches!(own.get(first), Some(b' ' | b'\t')) {
             // Past the decorators: each a logical line of its own.
-            first = logical_lines(
-                code,
-                &self.multiline,
-                statement.start + first..statement.end,
-            )
-            .get(1)?
-            .0 - statement.start;
+            first = self
+                .logical_lines(statement.start + first..statement.end)
+                .get(1)?
+                .0
+                - statement.start;
         }
         if leading_word(&own[first..]) != b"class" {
             return None;
         }
-        let lines = logical_lines(
-            code,
-            &self.multiline,
-            statement.start + first..statement.end,
-        );
+        let lines = self.logical_lines(statement.start + first..statement.end);
         let mut body = lines.iter().skip(1);
         let &(body_start, indent) = body.next()?;
         if indent == 0 {
@@ -369,7 +401,7 @@ impl Scan {
     /// Whether a statement (one of [`Scan::statements`]) has a logical line after its
     /// first that starts indented: a block on lines of its own.
     pub fn has_block_line(&self, statement: Range<usize>) -> bool {
-        logical_lines(self.code.as_bytes(), &self.multiline, statement)
+        self.logical_lines(statement)
             .iter()
             .skip(1)
             .any(|&(_, indent)| indent > 0)
@@ -379,50 +411,6 @@ impl Scan {
 /// The start of the line holding `at`.
 fn line_start(code: &[u8], at: usize) -> usize {
     memchr::memrchr(b'\n', &code[..at]).map_or(0, |p| p + 1)
-}
-
-/// The logical lines starting within `range` of blanked `code`, each as (the offset of
-/// its first non-blank byte's line start, its indentation in bytes): lines outside
-/// brackets, continuations and multi-line strings, with code on them (not blank, not only
-/// a comment).
-fn logical_lines(
-    code: &[u8],
-    multiline: &[Range<usize>],
-    range: Range<usize>,
-) -> Vec<(usize, usize)> {
-    let mut lines = Vec::new();
-    let mut depth = 0usize;
-    let mut continued = false;
-    let mut start = range.start;
-    let first_string = multiline.partition_point(|string| string.end <= range.start);
-    let mut strings = multiline[first_string..].iter().peekable();
-    while start < range.end {
-        let end = memchr(b'\n', &code[start..range.end]).map_or(range.end, |p| start + p);
-        let line = &code[start..end];
-        while strings.peek().is_some_and(|string| string.end <= start) {
-            strings.next();
-        }
-        let in_string = strings.peek().is_some_and(|string| string.start < start);
-        if depth == 0 && !continued && !in_string {
-            let content = line
-                .iter()
-                .position(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\r'));
-            if let Some(at) = content.filter(|&at| line[at] != b'#') {
-                lines.push((start, at));
-            }
-        }
-        for &byte in line {
-            match byte {
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-                _ => {}
-            }
-        }
-        let trimmed = line.strip_suffix(b"\r").unwrap_or(line);
-        continued = trimmed.last() == Some(&b'\\');
-        start = end + 1;
-    }
-    lines
 }
 
 /// The identifier (ASCII letters, digits, `_`) a line's code starts with.

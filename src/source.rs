@@ -207,6 +207,15 @@ impl<'a> SourceFile<'a> {
         }
     }
 
+    /// Tells the regions (when only some statements are parsed) that a rule asks about
+    /// `name` outside [`FileBindings`] (what a `del` removes, say): the statements that
+    /// may bind or delete it are parsed before the rules' findings count.
+    pub fn look_up(&self, name: &str) {
+        if let Some(regions) = self.regions {
+            regions.look_up(name);
+        }
+    }
+
     /// The text with comments and string literals blanked, as the prefilters read it
     /// ([`crate::scan::Scan::code`]): the engine's scan when it gave one, else made once.
     pub fn code(&self) -> &str {

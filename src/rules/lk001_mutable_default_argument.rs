@@ -546,6 +546,10 @@ fn plan_fix(
     let facts = shared
         .facts
         .get_or_init(|| safety::ModuleFacts::collect(file));
+    // A `del` of a name the default reads counts wherever it is (`del x` binds `x`).
+    for name in &reads {
+        file.look_up(name);
+    }
     if let Some(reason) = safety::deleted_global(facts, &reads) {
         return Err(reason);
     }

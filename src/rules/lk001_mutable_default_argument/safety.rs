@@ -147,6 +147,17 @@ pub(super) struct ModuleFacts<'a> {
 impl<'a> ModuleFacts<'a> {
     pub(super) fn collect(file: &SourceFile<'a>) -> Self {
         let root = file.tree.root_node();
+        let star_import = statements(root).into_iter().any(|statement| {
+            statement.kind() == "import_from_statement"
+                && contains_kind(statement, "wildcard_import")
+        });
+        // Without the word `del` in its code the file deletes nothing: no walk needed.
+        if !crate::prefilter::has_word(file.code(), "del") {
+            return ModuleFacts {
+                deleted: HashMap::new(),
+                star_import,
+            };
+        }
         // `del` targets, each with the function it runs in (`None`: module level).
         let mut deletes: Vec<(&'a str, Option<Node>, usize)> = Vec::new();
         let mut globals_of: HashMap<usize, HashSet<&'a str>> = HashMap::new();
@@ -201,10 +212,6 @@ impl<'a> ModuleFacts<'a> {
                 *first = (*first).min(line);
             }
         }
-        let star_import = statements(root).into_iter().any(|statement| {
-            statement.kind() == "import_from_statement"
-                && contains_kind(statement, "wildcard_import")
-        });
         ModuleFacts {
             deleted,
             star_import,
