@@ -9,9 +9,7 @@
 
 /// Bytes that can be part of a Python identifier. Every non-ASCII byte counts: a
 /// non-ASCII identifier is then read whole (and a non-ASCII operator never matters).
-pub fn is_ident_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
-}
+pub use crate::scan::is_ident_byte;
 
 /// Offsets of `word` in `text` where it stands alone: not preceded or followed by an
 /// identifier byte.
@@ -36,6 +34,10 @@ pub fn skip_trivia(bytes: &[u8], mut at: usize, newlines: bool) -> usize {
     while at < bytes.len() {
         match bytes[at] {
             b' ' | b'\t' | b'\x0c' | b'\r' => at += 1,
+            // A continuation: `\` and a line break (LF, CRLF or CR).
+            b'\\' if bytes.get(at + 1) == Some(&b'\r') && bytes.get(at + 2) == Some(&b'\n') => {
+                at += 3
+            }
             b'\\' if matches!(bytes.get(at + 1), Some(b'\n' | b'\r')) => at += 2,
             b'\n' if newlines => at += 1,
             b'#' if newlines => {
@@ -69,131 +71,10 @@ pub fn ident_at(bytes: &[u8], at: usize) -> Option<&str> {
 /// found is left as it is, and so is everything after it: blanking less only admits
 /// more.
 pub fn code_only(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut blank: Vec<(usize, usize)> = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        match bytes[at] {
-            b'#' => {
-                let start = at;
-                while at < bytes.len() && bytes[at] != b'\n' {
-                    at += 1;
-                }
-                blank.push((start + 1, at));
-            }
-            b'\'' | b'"' => {
-                let mark = blank.len();
-                match scan_string(bytes, at, &mut blank) {
-                    Some(end) => at = end,
-                    None => {
-                        blank.truncate(mark);
-                        break;
-                    }
-                }
-            }
-            _ => at += 1,
-        }
-    }
-    let mut out = bytes.to_vec();
-    for (start, end) in blank {
-        for byte in &mut out[start..end] {
-            if *byte != b'\n' && *byte != b'\r' {
-                *byte = b' ';
-            }
-        }
-    }
-    String::from_utf8(out).expect("only whole characters are blanked, with ASCII spaces")
+    // One scanner for the engine and the prefilters: what `crate::scan` blanks.
+    crate::scan::blank(text).0
 }
 
-/// Scans the string literal whose opening quote is at `at`, recording the ranges of its
-/// literal text in `blank`; returns where it ends, or `None` when it does not end.
-fn scan_string(bytes: &[u8], at: usize, blank: &mut Vec<(usize, usize)>) -> Option<usize> {
-    let mut start = at;
-    while start > 0 && bytes[start - 1].is_ascii_alphabetic() {
-        start -= 1;
-    }
-    let formatted = bytes[start..at]
-        .iter()
-        .any(|b| matches!(b, b'f' | b'F' | b't' | b'T'));
-    let quote = bytes[at];
-    let triple = bytes.get(at + 1) == Some(&quote) && bytes.get(at + 2) == Some(&quote);
-    let open = if triple { at + 3 } else { at + 1 };
-    let mut literal_start = open;
-    let mut i = open;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'\n' if !triple => return None,
-            b'{' if formatted => {
-                if bytes.get(i + 1) == Some(&b'{') {
-                    i += 2;
-                    continue;
-                }
-                blank.push((literal_start, i));
-                i = scan_field(bytes, i + 1, blank)?;
-                literal_start = i;
-            }
-            byte if byte == quote => {
-                if !triple {
-                    blank.push((literal_start, i));
-                    return Some(i + 1);
-                }
-                if bytes.get(i + 1) == Some(&quote) && bytes.get(i + 2) == Some(&quote) {
-                    blank.push((literal_start, i));
-                    return Some(i + 3);
-                }
-                i += 1;
-            }
-            _ => i += 1,
-        }
-    }
-    None
-}
-
-/// Scans an f-string replacement field from just after its `{`: code, then an optional
-/// format spec after a `:` outside brackets, whose literal text is blanked and whose
-/// nested fields are scanned in turn. Returns the offset after the closing `}`.
-fn scan_field(bytes: &[u8], mut i: usize, blank: &mut Vec<(usize, usize)>) -> Option<usize> {
-    let mut depth = 0usize;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\'' | b'"' => {
-                i = scan_string(bytes, i, blank)?;
-                continue;
-            }
-            b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' => depth = depth.saturating_sub(1),
-            b'}' if depth == 0 => return Some(i + 1),
-            b'}' => depth -= 1,
-            b':' if depth == 0 => {
-                // The format spec: literal text with nested fields, up to the `}`.
-                let mut literal_start = i + 1;
-                i += 1;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'{' => {
-                            blank.push((literal_start, i));
-                            i = scan_field(bytes, i + 1, blank)?;
-                            literal_start = i;
-                            continue;
-                        }
-                        b'}' => {
-                            blank.push((literal_start, i));
-                            return Some(i + 1);
-                        }
-                        _ => i += 1,
-                    }
-                }
-                return None;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// What a logical line opens, when it starts with `def` (or `async def`) or `class`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlockKind {
     Def,
@@ -355,6 +236,15 @@ mod tests {
         assert_eq!(code_only("f\"{d[\"k\"]}\" # c"), "f\"{d[\" \"]}\" #  ");
         // Unterminated: the rest stays.
         assert_eq!(code_only("x = 'abc\ny = 1 # c"), "x = 'abc\ny = 1 # c");
+        // A keyword before a quote is no prefix; a backslash does not escape a field's
+        // brace; `\N{...}` names a character.
+        assert_eq!(
+            code_only("if'{x:':\n e = 0  # }'"),
+            "if'   ':\n e = 0  #   "
+        );
+        assert_eq!(code_only("rf\"\\{(a := 3)}\""), "rf\" {(a := 3)}\"");
+        assert_eq!(code_only("f\"\\{b}\""), "f\" {b}\"");
+        assert_eq!(code_only("f\"\\N{DASH}{c}\""), "f\"        {c}\"");
     }
 
     #[test]

@@ -11,9 +11,9 @@
 //!   statement up to the first with a block on lines of its own (the leading run of
 //!   docstring, `__future__` imports, dunders and imports `crate::imports` reads, and the
 //!   first block, where `crate::source::detect_indent_unit` reads the indentation unit),
-//!   and every top-level `import` and `from` statement (what `crate::imports` and the
-//!   rules read as module-level imports); a class among them is parsed as its header and
-//!   the member nearest the text's edge;
+//!   and every top-level statement spelling `import` (what `crate::imports` and the
+//!   rules read as module-level imports, also after a `;` or in an `if`); a class among
+//!   them is parsed as its header and the member nearest the text's edge;
 //! - for a class holding a unit parsed, its header and each member that is not a `def`
 //!   or `class` (its docstring and attributes);
 //! - own-line comments mentioning `noqa` (file-level suppressions), as lines of their own;
@@ -141,7 +141,8 @@ impl Regions {
                     // After the leading run, the module-level statements a rule reads
                     // as such are imports; the others it meets through the names they
                     // bind ([`Regions::look_up`]).
-                    let import = starts_with_word(own, b"import") || starts_with_word(own, b"from");
+                    // Anywhere in the statement: after a `;`, a form feed, in an `if`.
+                    let import = memmem::find_iter(own, b"import").any(|at| is_word(own, at, 6));
                     parsed.push(anchor || import);
                 }
             }
@@ -469,12 +470,40 @@ const KEYWORDS: &[&[u8]] = &[
     b"yield",
 ];
 
-/// The identifier ending just before `end` (after skipping spaces back), with its start.
-fn word_before(code: &[u8], end: usize) -> Option<(usize, &[u8])> {
+/// Where the code before `end` ends, skipping back spaces, tabs, form feeds and
+/// backslash continuations, and with `lines` line breaks too.
+fn skip_back(code: &[u8], end: usize, lines: bool) -> usize {
     let mut at = end;
-    while at > 0 && matches!(code[at - 1], b' ' | b'\t' | b'\x0c') {
-        at -= 1;
+    loop {
+        while at > 0 && matches!(code[at - 1], b' ' | b'\t' | b'\x0c') {
+            at -= 1;
+        }
+        // A line break, when `lines` or when a backslash continues the line before it.
+        let mut before = at;
+        if before > 0 && code[before - 1] == b'\n' {
+            before -= 1;
+            if before > 0 && code[before - 1] == b'\r' {
+                before -= 1;
+            }
+        } else if before > 0 && code[before - 1] == b'\r' {
+            before -= 1;
+        } else {
+            return at;
+        }
+        if before > 0 && code[before - 1] == b'\\' {
+            at = before - 1;
+        } else if lines {
+            at = before;
+        } else {
+            return at;
+        }
     }
+}
+
+/// The identifier ending just before `end` (after skipping back as [`skip_back`] does),
+/// with its start.
+fn word_before(code: &[u8], end: usize, lines: bool) -> Option<(usize, &[u8])> {
+    let mut at = skip_back(code, end, lines);
     let stop = at;
     while at > 0 && is_ident_byte(code[at - 1]) {
         at -= 1;
@@ -491,8 +520,10 @@ fn word_before(code: &[u8], end: usize) -> Option<(usize, &[u8])> {
 pub fn may_bind(code: &[u8], at: usize, len: usize) -> bool {
     let after = skip_space(code, at + len, false);
     let next = code.get(after).copied();
+    // Skipping line breaks too: a keyword cannot end a line unless brackets or a
+    // backslash continue it, so this errs towards binding.
     let binding_before = |code: &[u8], at: usize| {
-        word_before(code, at).is_some_and(|(_, word)| {
+        word_before(code, at, true).is_some_and(|(_, word)| {
             matches!(
                 word,
                 b"def"
@@ -583,22 +614,45 @@ pub fn may_bind(code: &[u8], at: usize, len: usize) -> bool {
 /// a name that is not a keyword and is not being defined (`def f(`, `class C[`), or a
 /// closing bracket.
 fn is_call_opener(code: &[u8], opener: usize) -> bool {
-    let mut at = opener;
-    while at > 0 && matches!(code[at - 1], b' ' | b'\t' | b'\x0c') {
-        at -= 1;
-    }
+    let at = skip_back(code, opener, false);
     if at > 0 && matches!(code[at - 1], b')' | b']') {
-        return true;
+        // A call of a call's result or of a subscript (`f(a)(b)`, `d[k](b)`), unless the
+        // brackets before are a definition's type parameters (`def g[T](a, b)`).
+        let mut depth = 0usize;
+        let mut i = at;
+        while i > 0 {
+            i -= 1;
+            match code[i] {
+                b')' | b']' | b'}' => depth += 1,
+                b'(' | b'[' | b'{' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return !names_a_definition(code, i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        return false;
     }
-    match word_before(code, opener) {
-        Some((start, word)) => {
+    match word_before(code, opener, false) {
+        Some((_, word)) => {
             !word[0].is_ascii_digit()
                 && !KEYWORDS.contains(&word)
-                && !word_before(code, start)
-                    .is_some_and(|(_, before)| matches!(before, b"def" | b"class" | b"type"))
+                && !names_a_definition(code, opener)
         }
         None => false,
     }
+}
+
+/// Whether the bracket at `opener` follows the name a `def`, `class` or `type` statement
+/// defines (`def f(`, `class C[`), line breaks and continuations between counting too.
+fn names_a_definition(code: &[u8], opener: usize) -> bool {
+    word_before(code, opener, true).is_none_or(|(start, word)| {
+        KEYWORDS.contains(&word)
+            || word_before(code, start, true)
+                .is_some_and(|(_, before)| matches!(before, b"def" | b"class" | b"type"))
+    })
 }
 
 /// Own-line comments of `text` that mention `noqa` (any case), each as its whole line,
@@ -681,6 +735,13 @@ mod tests {
             ("[a, (b, list)] = x\n", "list"),
             ("try: pass\nexcept E as list: pass\n", "list"),
             ("f(\n    list=1)\n", "list"),
+            ("def \\\nlist(): pass\n", "list"),
+            ("class \\\r\nlist: pass\n", "list"),
+            ("def \\\ng(a, list): pass\n", "list"),
+            ("def g[T](a, list): pass\n", "list"),
+            ("class C[list]: pass\n", "list"),
+            ("def f():\n    import \\\n        list.x\n", "list"),
+            ("x = 1\n(list, b) = c\n", "list"),
         ] {
             assert!(binds(statement, name).contains(&true), "{statement:?}");
         }

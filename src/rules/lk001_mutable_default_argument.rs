@@ -331,8 +331,13 @@ fn scan_signature(
                 }
                 continue;
             }
+            // A continuation: `\` and a line break (LF, CRLF or CR).
             b'\\' if matches!(bytes.get(at + 1), Some(b'\n' | b'\r')) => {
-                at += 2;
+                at += if bytes.get(at + 1..at + 3) == Some(b"\r\n") {
+                    3
+                } else {
+                    2
+                };
                 continue;
             }
             b'(' | b'[' | b'{' => depth += 1,

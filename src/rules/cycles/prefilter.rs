@@ -471,9 +471,16 @@ fn follows_dot(bytes: &[u8], mut at: usize) -> bool {
         while at > 0 && matches!(bytes[at - 1], b' ' | b'\t' | b'\x0c' | b'\r') {
             at -= 1;
         }
-        if at >= 2 && bytes[at - 1] == b'\n' && bytes[at - 2] == b'\\' {
-            at -= 2;
-            continue;
+        // A backslash continuation, LF or CRLF.
+        if at >= 2 && bytes[at - 1] == b'\n' {
+            let mut before = at - 1;
+            if bytes[before - 1] == b'\r' {
+                before -= 1;
+            }
+            if before > 0 && bytes[before - 1] == b'\\' {
+                at = before - 1;
+                continue;
+            }
         }
         return at > 0 && bytes[at - 1] == b'.';
     }
@@ -542,7 +549,9 @@ fn may_be_target_root(bytes: &[u8], eq: usize, name: &str) -> bool {
             return true;
         }
     }
-    let continued = start >= 2 && bytes[start - 2] == b'\\';
+    // The line before ends in a backslash continuation (LF or CRLF).
+    let continued = (start >= 2 && bytes[start - 2] == b'\\')
+        || (start >= 3 && bytes[start - 2] == b'\r' && bytes[start - 3] == b'\\');
     let text = std::str::from_utf8(line).unwrap_or("");
     continued || word_positions(text, name).any(|at| !follows_dot(bytes, start + at))
 }
