@@ -301,9 +301,34 @@ const SKIPPED: &[(&str, &str)] = &[
     ("unsafe_changing_state.py", UNSAFE_OFF),
     ("unsafe_body_uses.py", UNSAFE_OFF),
     ("unsafe_shared_with_closures.py", UNSAFE_OFF),
+    ("ok_regions_binding_after_backslash.py", NO_FINDING),
+    ("ok_regions_import_after_backslash.py", NO_FINDING),
+    ("ok_regions_walrus_in_raw_fstring_field.py", NO_FINDING),
+    ("prefilter_crlf_continuation_in_lambda.py", NO_FIX),
 ];
 
 behaviour_tests! {
+    an_import_after_a_semicolon_is_extended: "regions_from_import_after_semicolon.py" => r#"
+("f", [], {}, {"x": [1]}, False),
+"#
+    an_import_after_a_form_feed_is_extended: "regions_import_after_form_feed.py" => r#"
+("f", [], {}, {"x": [1]}, False),
+"#
+    a_module_import_after_a_semicolon_is_used: "regions_module_import_after_semicolon.py" => r#"
+("f", [], {}, {"x": [1]}, False),
+"#
+    the_indentation_unit_after_a_form_feed_keeps_behaviour: "regions_indent_unit_after_form_feed.py" => r#"
+("f", [], {}, {"x": [1]}, False),
+"#
+    a_crlf_continuation_in_a_signature_keeps_behaviour: "prefilter_crlf_continuation_in_signature.py" => r#"
+("f", [], {}, {"x": [1]}, False),
+"#
+    a_star_import_after_a_semicolon_keeps_behaviour: "regions_star_import_after_semicolon.py" => r#"
+("f", [], {}, {"x": [1]}, False),
+"#
+    a_keyword_before_a_quote_keeps_behaviour: "prefilter_keyword_before_quote_is_no_prefix.py" => r#"
+("f", [], {}, {"x": [1]}, False),
+"#
     annotated_parameters_get_a_fresh_default_per_call: "annotations_py310.py" => r#"
 ("annotated", [], {}, {"a": [], "b": {"x": 1}, "d": set()}, False),
 ("admits_none", [], {}, {"a": [1], "b": [], "d": [2], "e": [], "g": [3]}, False),
