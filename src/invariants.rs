@@ -60,7 +60,8 @@ pub fn check_fix_invariants_for_python(text: &str, settings: &Settings) -> Resul
 
 const PREFILTER_MISMATCH: &str = "the prefilters hide or change findings";
 
-/// Every rule selected, unsafe fixes on: the widest run, where bugs show.
+/// The default rules with unsafe fixes on: every fix the default set can make, and (the
+/// default set being LK001's) the region parse, held to the whole parse's findings.
 pub fn all_rules_unsafe() -> Settings {
     Settings {
         unsafe_fixes: true,
