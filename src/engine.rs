@@ -1,10 +1,8 @@
 //! Parsing, running the rules, and the fix loop. Pure functions over text: reading and
 //! writing files is the caller's business.
 
-use std::cell::RefCell;
-
 use thiserror::Error;
-use tree_sitter::{Node, Parser, Tree};
+use tree_sitter::{Node, Tree};
 
 use crate::fix::{apply_fixes, compose, Applicability, AppliedFixes, Change, Fix};
 use crate::noqa::{add_noqa_edits, noqa_line, Suppressions};
@@ -109,21 +107,9 @@ pub fn clear_current_rule() {
     CURRENT_RULE.with(|rule| rule.set(None));
 }
 
-thread_local! {
-    static PARSER: RefCell<Parser> = RefCell::new({
-        let mut parser = Parser::new();
-        parser
-            .set_language(&tree_sitter_python::LANGUAGE.into())
-            .expect("tree-sitter-python matches the tree-sitter version it was built for");
-        parser
-    });
-}
-
-/// Parses with this thread's parser.
+/// Parses the whole text with this thread's parser.
 pub fn parse(text: &str) -> Tree {
-    PARSER
-        .with(|parser| parser.borrow_mut().parse(text, None))
-        .expect("a parser with a language and no timeout always returns a tree")
+    regions::parse_ranges(text, None)
 }
 
 /// The innermost, first error or missing node: where a person should look. Error nodes

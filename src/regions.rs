@@ -357,10 +357,16 @@ pub fn parse(text: &str, regions: &Regions) -> Tree {
         .map_or(text.len(), |ranges| ranges.iter().map(|r| r.len()).sum());
     PARSED[0].fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
     PARSED[1].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    parse_ranges(text, ranges.as_deref())
+}
+
+/// Parses `text` whole (`ranges` `None`) or only its sorted, disjoint byte `ranges`, with
+/// this thread's parser: the one every parse in the engine goes through.
+pub fn parse_ranges(text: &str, ranges: Option<&[Range<usize>]>) -> Tree {
     PARSER
         .with(|parser| {
             let mut parser = parser.borrow_mut();
-            let included = ranges.map(|ranges| included_ranges(text, &ranges));
+            let included = ranges.map(|ranges| included_ranges(text, ranges));
             parser
                 .set_included_ranges(included.as_deref().unwrap_or(&[]))
                 .expect("the ranges are sorted and disjoint");
