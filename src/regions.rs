@@ -34,7 +34,7 @@ use std::ops::Range;
 use memchr::memmem;
 use tree_sitter::{Parser, Point, Tree};
 
-use crate::prefilter::is_ident_byte;
+use crate::scan::is_ident_byte;
 use crate::scan::Scan;
 
 /// A part of the text parsed whole or not at all: a top-level statement, or a top-level
