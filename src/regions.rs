@@ -11,9 +11,9 @@
 //!   statement up to the first with a block on lines of its own (the leading run of
 //!   docstring, `__future__` imports, dunders and imports `crate::imports` reads, and the
 //!   first block, where `crate::source::detect_indent_unit` reads the indentation unit),
-//!   and every top-level statement spelling `import` (what `crate::imports` and the
-//!   rules read as module-level imports, also after a `;` or in an `if`); a class among
-//!   them is parsed as its header and the member nearest the text's edge;
+//!   and every top-level simple statement spelling `import` (what `crate::imports` and
+//!   the rules read as module-level imports, also after a `;`); a class among them is
+//!   parsed as its header and the member nearest the text's edge;
 //! - for a class holding a unit parsed, its header and each member that is not a `def`
 //!   or `class` (its docstring and attributes);
 //! - own-line comments mentioning `noqa` (file-level suppressions), as lines of their own;
@@ -141,8 +141,15 @@ impl Regions {
                     // After the leading run, the module-level statements a rule reads
                     // as such are imports; the others it meets through the names they
                     // bind ([`Regions::look_up`]).
-                    // Anywhere in the statement: after a `;`, a form feed, in an `if`.
-                    let import = memmem::find_iter(own, b"import").any(|at| is_word(own, at, 6));
+                    // Anywhere in a simple statement's line: after a `;` or a form feed.
+                    // An import inside an `if`, `try`, `with` or loop is no module-level
+                    // import to the rules; they meet it through its name.
+                    let rest = &own[skip_space(own, 0, true)..];
+                    let compound = [&b"if"[..], b"try", b"with", b"for", b"while", b"async"]
+                        .iter()
+                        .any(|word| starts_with_word(rest, word));
+                    let import = !compound
+                        && memmem::find_iter(own, b"import").any(|at| is_word(own, at, 6));
                     parsed.push(anchor || import);
                 }
             }
