@@ -87,7 +87,9 @@ impl Regions {
         let Some(statements) = scan.statements() else {
             return Regions::whole(scan);
         };
-        if statements.len() < 3 {
+        // A non-ASCII name may be another's spelling (NFKC: `ｌｉｓｔ` is `list`), which
+        // a lookup by bytes would miss: such files are parsed whole.
+        if statements.len() < 3 || !scan.code.is_ascii() {
             return Regions::whole(scan);
         }
         candidates.sort_by_key(|range| (range.start, range.end));

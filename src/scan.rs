@@ -256,6 +256,14 @@ fn scan_field(bytes: &[u8], out: &mut [u8], mut i: usize) -> Option<usize> {
                 i = scan_string(bytes, out, i)?;
                 continue;
             }
+            // A comment in a field that spans lines (Python 3.12): blanked to its line's
+            // end, so that a quote in it opens no string.
+            b'#' => {
+                let end = memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |p| i + p);
+                fill(&mut out[i + 1..end]);
+                i = end;
+                continue;
+            }
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' => depth = depth.saturating_sub(1),
             b'}' if depth == 0 => return Some(i + 1),
@@ -298,6 +306,9 @@ fn top_level_statements(code: &str, multiline: &[Range<usize>]) -> Option<Layout
     let mut only_decorators = false;
     let mut depth = 0usize;
     let mut continued = false;
+    // After lines holding only a `\`: where the logical line started, and the width of
+    // its indentation so far.
+    let mut pending: Option<(usize, usize)> = None;
     let mut line_start = 0;
     while line_start < bytes.len() {
         let end = memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |p| line_start + p);
@@ -312,24 +323,40 @@ fn top_level_statements(code: &str, multiline: &[Range<usize>]) -> Option<Layout
         let in_string = strings
             .peek()
             .is_some_and(|string| string.start < line_start);
-        if depth == 0 && !continued && !in_string {
-            // A logical line starts here.
+        if (depth == 0 && !continued && !in_string) || pending.is_some() {
+            // A logical line starts here, or its code does after lone continuations.
             let content = line
                 .iter()
                 .position(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\r'));
+            // The indentation's width after the last form feed, which resets the column.
+            let width_to = |at: usize| {
+                at - line[..at]
+                    .iter()
+                    .rposition(|&b| b == b'\x0c')
+                    .map_or(0, |p| p + 1)
+            };
             match content {
-                // Blank, or a comment, or a lone continuation: trivia, unless inside a
-                // statement (an indented comment line is inside it, but it is only
-                // extended by code lines).
+                // A blank line or a comment right after a lone continuation: read the
+                // file whole rather than guess.
+                None | Some(_)
+                    if pending.is_some() && content.is_none_or(|at| line[at] == b'#') =>
+                {
+                    return None
+                }
+                // Blank, or a comment: trivia, unless inside a statement (an indented
+                // comment line is inside it, but it is only extended by code lines).
                 None => {}
                 Some(at) if line[at] == b'#' => {}
+                // A lone `\`: the logical line goes on, its indentation counted on into
+                // the next line (as CPython's tokenizer counts it).
+                Some(at) if line[at] == b'\\' && matches!(&line[at + 1..], b"" | b"\r") => {
+                    let (start, before) = pending.unwrap_or((line_start, 0));
+                    pending = Some((start, before + width_to(at)));
+                }
                 Some(at) => {
-                    let width = at
-                        - line[..at]
-                            .iter()
-                            .rposition(|&b| b == b'\x0c')
-                            .map_or(0, |p| p + 1);
-                    lines.push((line_start, at, width));
+                    let (start, before) = pending.take().unwrap_or((line_start, 0));
+                    let width = before + width_to(at);
+                    lines.push((start, line_start + at - start, width));
                     let column_zero = width == 0;
                     let word = leading_word(&line[at..]);
                     let continues = !column_zero
@@ -345,7 +372,7 @@ fn top_level_statements(code: &str, multiline: &[Range<usize>]) -> Option<Layout
                         // both refuse it; read the file whole.
                         return None;
                     } else {
-                        statements.push(line_start..next);
+                        statements.push(start..next);
                         only_decorators = line[at] == b'@';
                     }
                 }
@@ -367,7 +394,7 @@ fn top_level_statements(code: &str, multiline: &[Range<usize>]) -> Option<Layout
             break;
         }
     }
-    (depth == 0 && !continued).then_some(Layout { statements, lines })
+    (depth == 0 && !continued && pending.is_none()).then_some(Layout { statements, lines })
 }
 
 impl Scan {
@@ -442,10 +469,17 @@ impl Scan {
     /// Whether a statement (one of [`Scan::statements`]) has a logical line after its
     /// first that starts indented: a block on lines of its own.
     pub fn has_block_line(&self, statement: Range<usize>) -> bool {
-        self.logical_lines(statement)
-            .iter()
-            .skip(1)
-            .any(|&(_, _, width)| width > 0)
+        let code = self.code.as_bytes();
+        let lines = self.logical_lines(statement);
+        // Where the statement or the block's line starts with anything but its code (a
+        // form feed, a lone `\` line), the syntax tree's block may not tell the
+        // indentation unit: such a block does not count, so more statements are parsed.
+        let plain = |&(start, at, _): &(usize, usize, usize)| {
+            memchr(b'\n', &code[start..start + at]).is_none()
+                && !code[start..start + at].contains(&b'\x0c')
+        };
+        lines.first().is_some_and(|first| first.1 == 0)
+            && lines.iter().skip(1).any(|line| line.2 > 0 && plain(line))
     }
 }
 
@@ -495,6 +529,21 @@ mod tests {
         assert!(scan("x = (\n").statements().is_none());
         assert!(scan("x = 'a\n").statements().is_none());
         assert!(scan("  x = 1\n").statements().is_none());
+    }
+
+    #[test]
+    fn a_comment_in_a_field_is_blanked_and_a_lone_backslash_joins_lines() {
+        // PEP 701: a quote in a comment inside a multi-line field opens no string.
+        let text = "s = f\"\"\"{1 # '''\n}\"\"\"\nlist = tuple\n";
+        assert_eq!(
+            blank(text).0,
+            "s = f\"\"\"{1 #    \n}\"\"\"\nlist = tuple\n"
+        );
+        let text = "def f():\n    x = 1\n\\\n    return x\nz = 1\n";
+        assert_eq!(
+            statements_of(text),
+            ["def f():\n    x = 1\n\\\n    return x\n", "z = 1\n"]
+        );
     }
 
     #[test]

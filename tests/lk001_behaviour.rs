@@ -305,6 +305,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ("ok_regions_import_after_backslash.py", NO_FINDING),
     ("ok_regions_walrus_in_raw_fstring_field.py", NO_FINDING),
     ("prefilter_crlf_continuation_in_lambda.py", NO_FIX),
+    ("unsafe_non_ascii_names.py", UNSAFE_OFF),
 ];
 
 behaviour_tests! {
@@ -325,6 +326,14 @@ behaviour_tests! {
 "#
     a_star_import_after_a_semicolon_keeps_behaviour: "regions_star_import_after_semicolon.py" => r#"
 ("f", [], {}, {"x": [1]}, False),
+"#
+    a_lone_backslash_line_keeps_the_body_whole: "regions_lone_backslash_line.py" => r#"
+("f", [], {}, {"a": [1]}, False),
+("C.f", [], {}, {"a": [1]}, False),
+("g", [], {}, {"a": [1]}, False),
+"#
+    the_indentation_unit_after_a_lone_backslash_keeps_behaviour: "regions_indent_unit_after_lone_backslash.py" => r#"
+("f", [], {}, {"a": []}, True),
 "#
     a_keyword_before_a_quote_keeps_behaviour: "prefilter_keyword_before_quote_is_no_prefix.py" => r#"
 ("f", [], {}, {"x": [1]}, False),

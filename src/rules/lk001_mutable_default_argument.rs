@@ -137,7 +137,9 @@ modules can rebind), or when a nested `def`, `lambda`
 or class reads the parameter (code that outlives the call may rely on the one shared
 object), or when the body may keep, change or hand on the object: returns, yields or
 stores it, passes it to a call, changes it (`append`, `x[k] = v`, `x += ...`), compares
-its identity, or reads elements that may be mutable. A function that remembers state in
+its identity, or reads elements that may be mutable, or when the file has non-ASCII names
+(Python compares names after NFKC normalisation, so `ｌｉｓｔ = tuple` rebinds `list`;
+these checks compare them as written). A function that remembers state in
 its default on purpose (`def remember(x, last=[""]): ... last[0] = x`) then changes
 behaviour, and a caller that keeps the returned default sees a new object per call:
 ruff marks its B006 fix unsafe for the same reasons.
@@ -564,10 +566,18 @@ fn plan_fix(
         bindings,
         facts,
     };
-    let unsafe_reason =
-        safety::unsafe_reason(&cx, MUTABLE_CALLS, value, body, name).or_else(|| {
+    let unsafe_reason = safety::unsafe_reason(&cx, MUTABLE_CALLS, value, body, name)
+        .or_else(|| {
             uses::escaping_use(file, body, name, value, &|builtin| {
                 bindings.is_bound(builtin)
+            })
+        })
+        .or_else(|| {
+            // Python compares identifiers after NFKC normalisation (`ｌｉｓｔ` is `list`);
+            // the checks above compare them as written, so they cannot vouch for it.
+            (!file.code().is_ascii()).then(|| {
+                "the file has non-ASCII names, which Python may read as others (`ｌｉｓｔ` is `list`)"
+                    .to_string()
             })
         });
 
