@@ -25,7 +25,7 @@ pub fn decode_source(bytes: &[u8]) -> Result<Decoded<'_>, String> {
         Some(body) => (BOM, body),
         None => ("", bytes),
     };
-    if let Some(at) = body.iter().position(|&byte| byte == 0) {
+    if let Some(at) = memchr::memchr(0, body) {
         return Err(format!(
             "contains a NUL byte (byte {}), which CPython refuses in source too; left unchanged",
             bom.len() + at
