@@ -32,7 +32,22 @@ pub fn decode_source(bytes: &[u8]) -> Result<Decoded<'_>, String> {
         ));
     }
     let encoding = if !bom.is_empty() {
-        Encoding::Utf8
+        // CPython refuses a byte-order mark with any declaration but `utf-8` (after its
+        // normalisation: lower case, `_` as `-`, `utf-8-*` as `utf-8`): `utf8` too.
+        match declared_name(body) {
+            None => Encoding::Utf8,
+            Some(name) => {
+                let normal = name.to_ascii_lowercase().replace('_', "-");
+                if normal != "utf-8" && !normal.starts_with("utf-8-") {
+                    return Err(format!(
+                        "starts with a UTF-8 byte-order mark but declares the encoding \
+                         `{name}` (PEP 263), which CPython refuses (\"{name} with BOM\"); left \
+                         unchanged"
+                    ));
+                }
+                Encoding::Utf8
+            }
+        }
     } else {
         match declared_encoding(body) {
             Declared::None => Encoding::Utf8,
@@ -189,21 +204,24 @@ pub enum Declared {
 /// Reads a PEP 263 declaration: a comment matching `coding[:=]\s*([-\w.]+)` on the first
 /// line, or on the second when the first is blank or a comment.
 pub fn declared_encoding(bytes: &[u8]) -> Declared {
+    declared_name(bytes).map_or(Declared::None, |name| classify(&name))
+}
+
+/// The encoding name a PEP 263 declaration gives, as written.
+fn declared_name(bytes: &[u8]) -> Option<String> {
     let mut lines = bytes.split(|&byte| byte == b'\n');
     let first = lines.next().unwrap_or_default();
     if let Some(name) = declaration(first) {
-        return classify(&name);
+        return Some(name);
     }
     let first_is_comment_or_blank = {
         let trimmed = first.trim_ascii_start();
         trimmed.is_empty() || trimmed.starts_with(b"#")
     };
     if first_is_comment_or_blank {
-        if let Some(name) = lines.next().and_then(declaration) {
-            return classify(&name);
-        }
+        return lines.next().and_then(declaration);
     }
-    Declared::None
+    None
 }
 
 fn declaration(line: &[u8]) -> Option<String> {
@@ -252,6 +270,15 @@ fn classify(name: &str) -> Declared {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_with_another_declared_encoding_is_refused() {
+        assert!(decode_source(b"\xef\xbb\xbf# coding: latin-1\nx = 1\n").is_err());
+        assert!(decode_source(b"\xef\xbb\xbf# coding: utf-8\nx = 1\n").is_ok());
+        assert!(decode_source(b"\xef\xbb\xbf# coding: UTF_8\nx = 1\n").is_ok());
+        assert!(decode_source(b"\xef\xbb\xbf# coding: utf8\nx = 1\n").is_err());
+        assert!(decode_source(b"\xef\xbb\xbfx = 1\n").is_ok());
+    }
 
     #[test]
     fn declarations_on_the_first_two_lines() {

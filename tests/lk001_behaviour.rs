@@ -306,6 +306,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ("ok_regions_walrus_in_raw_fstring_field.py", NO_FINDING),
     ("prefilter_crlf_continuation_in_lambda.py", NO_FIX),
     ("unsafe_non_ascii_names.py", UNSAFE_OFF),
+    ("declines_lone_backslash_indentation.py", NO_FIX),
 ];
 
 behaviour_tests! {

@@ -201,10 +201,27 @@ impl IndentColumns {
     /// backslash continuation) is not measured.
     fn indentation_error(&mut self, text: &str, start: usize) -> Option<&'static str> {
         const TAB_ERROR: &str = "inconsistent use of tabs and spaces in indentation";
-        let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |at| at + 1);
+        let mut line_start = text[..start].rfind(['\n', '\r']).map_or(0, |at| at + 1);
+        // Lines holding only whitespace and a `\` before it belong to this logical line:
+        // CPython counts its indentation from the first of them.
+        while let Some(previous) = previous_line(text, line_start) {
+            let body = text[previous..line_start].trim_end_matches(['\n', '\r']);
+            let lone = body
+                .strip_suffix('\\')
+                .is_some_and(|before| before.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\x0c')));
+            if !lone {
+                break;
+            }
+            line_start = previous;
+        }
         let mut column = 0;
         let mut alternative = 0;
-        for byte in text[line_start..start].bytes() {
+        // The column of the first `\` met at a non-zero column (CPython 3.11's
+        // `cont_line_col`): "indentation cannot be split over physical lines", so that
+        // column is the line's indentation, tabs counted to 8 in both measures.
+        let mut continuation = 0;
+        let mut bytes = text[line_start..start].bytes();
+        while let Some(byte) = bytes.next() {
             match byte {
                 b' ' => {
                     column += 1;
@@ -218,8 +235,21 @@ impl IndentColumns {
                     column = 0;
                     alternative = 0;
                 }
+                b'\\' => {
+                    if continuation == 0 {
+                        continuation = column;
+                    }
+                    // The line break after it.
+                    if bytes.next() == Some(b'\r') {
+                        bytes.next();
+                    }
+                }
                 _ => return None,
             }
+        }
+        if continuation != 0 {
+            column = continuation;
+            alternative = continuation;
         }
         let &(top, top_alternative) = self.levels.last().expect("level 0 is never popped");
         if column == top {
@@ -243,9 +273,33 @@ impl IndentColumns {
     }
 }
 
+/// The start of the line before the one starting at `line_start`, if there is one.
+fn previous_line(text: &str, line_start: usize) -> Option<usize> {
+    if line_start == 0 {
+        return None;
+    }
+    let mut end = line_start - 1;
+    if text.as_bytes()[end] == b'\n' && end > 0 && text.as_bytes()[end - 1] == b'\r' {
+        end -= 1;
+    }
+    Some(text[..end].rfind(['\n', '\r']).map_or(0, |at| at + 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indentation_after_a_lone_backslash_is_counted_as_cpython_counts_it() {
+        // CPython 3.11: the column of the first `\\` at a non-zero column is the line's
+        // indentation in both measures, so a tab there is 8 wide both ways.
+        assert!(rejects(
+            "def f(x=None):\n\tif x is None:\n\t\tx = []\n\t\\\n\treturn x\n"
+        ));
+        assert_eq!(check("def f(x=[]):\n\t\\\n\treturn x\n"), Ok(()));
+        assert_eq!(check("def f(a=[]):\n    x = 1\n\\\n    return a\n"), Ok(()));
+        assert_eq!(check("if 1:\n    \\\npass\n"), Ok(()));
+    }
 
     fn rejects(text: &str) -> bool {
         check(text).is_err()

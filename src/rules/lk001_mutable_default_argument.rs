@@ -522,6 +522,12 @@ fn plan_fix(
     if is_overload(file, function) || is_stub(file, body) {
         return Err("an `@overload` or stub has no body to hold the `is None` check".into());
     }
+    if has_lone_continuation(file.text, function) {
+        return Err(
+            "a line holding only a `\\` joins lines of this function, whose indentation the fix would misread"
+                .into(),
+        );
+    }
     if let Some(reason) = safety::immovable(file, value) {
         return Err(reason);
     }
@@ -587,6 +593,27 @@ fn plan_fix(
     }
     edits.push(guard_edit(file, function, body, name, value)?);
     Ok((edits, unsafe_reason))
+}
+
+/// Whether a physical line holding only indentation and a `\` lies in `function` or just
+/// before its first line: the logical line after it takes its indentation from the
+/// column of the `\` (CPython 3.11, tabs 8 wide in both of its measures), not from its
+/// own physical line, which is where the fix's guard reads it. (A `\` at column 0 is
+/// harmless: the count goes on into the next line.)
+fn has_lone_continuation(text: &str, function: Node) -> bool {
+    let start = crate::source::line_start(text, function.start_byte());
+    // Back over the lone continuation lines that open the `def`'s logical line.
+    let before = text[..start].trim_end_matches(['\n', '\r']);
+    let previous = before.rfind(['\n', '\r']).map_or(0, |at| at + 1);
+    let is_lone = |line: &str| {
+        line.trim_end_matches('\r')
+            .strip_suffix('\\')
+            .is_some_and(|rest| {
+                !rest.is_empty() && rest.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\x0c'))
+            })
+    };
+    (start > 0 && is_lone(&before[previous..]))
+        || text[start..function.end_byte()].lines().any(is_lone)
 }
 
 fn is_overload(file: &SourceFile, function: Node) -> bool {
