@@ -250,8 +250,9 @@ impl Rule for MutableDefaultArgument {
 
 /// The prefilter. Every finding is a default, so it sits in the parameter list of a `def`
 /// (from the word `def` to the `:` that ends the signature) or of a `lambda` (up to its
-/// `:`), after an `=`, and its text starts with `[`, `{` or `(` (displays and
-/// comprehensions, parenthesized or not) or is a call `a.b.c(...)` of a name that
+/// `:`), after an `=`, and its text, past any opening parentheses (a tuple or generator
+/// expression is never mutable), starts with `[` or `{` (displays and comprehensions) or
+/// is a call `a.b.c(...)` of a name that
 /// resolves to a mutable constructor. Such a name ends in the last component of one of
 /// [`MUTABLE_CALLS`] or of `extend-mutable-calls`, unless it is a bare name the file binds
 /// by `import ... as NAME`, which is checked for too. The text comes with comments and
@@ -377,7 +378,12 @@ fn value_may_be_mutable(
     accepted: &dyn Fn(&str) -> bool,
 ) -> bool {
     let mut at = skip_trivia(bytes, at, true);
-    if matches!(bytes.get(at), Some(b'[' | b'{' | b'(')) {
+    // A parenthesized value counts for what it holds (`mutable_kind` unwraps it): a tuple
+    // or a generator expression is never mutable, `([])` is.
+    while bytes.get(at) == Some(&b'(') {
+        at = skip_trivia(bytes, at + 1, true);
+    }
+    if matches!(bytes.get(at), Some(b'[' | b'{')) {
         return true;
     }
     let mut last = None;
@@ -716,7 +722,12 @@ mod prefilter_tests {
 
     #[test]
     fn immutable_defaults_and_strings_give_no_range() {
-        assert!(ranges("def f(a=1, b=None, c=(1, 2)[0]):\n    '''def g(x=[])'''\n").len() == 1);
+        assert!(ranges("def f(a=1, b=None, c=(1, 2)[0]):\n    '''def g(x=[])'''\n").is_empty());
+        assert!(ranges("def f(a=(x for x in y), b=( (1, 2) )):\n    pass\n").is_empty());
+        assert_eq!(
+            ranges("def f(a=([]), b=(\n  dict())):\n    pass\n").len(),
+            2
+        );
         assert!(ranges("def f(a=1, b=None):\n    '''def g(x=[])'''\n").is_empty());
     }
 
