@@ -13,7 +13,7 @@ use tree_sitter::Node;
 
 use crate::fix::Edit;
 use crate::semantic::{is_docstring, statements, visit_bindings, Binding};
-use crate::source::{line_end, line_start, statement_line_end, SourceFile};
+use crate::source::{line_end, line_start, previous_line_start, statement_line_end, SourceFile};
 
 /// How a missing import is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,18 +346,6 @@ fn next_line_start(text: &str, offset: usize) -> Option<usize> {
             1
         },
     )
-}
-
-/// The start of the line before the one starting at `start`, if there is one.
-fn previous_line_start(text: &str, start: usize) -> Option<usize> {
-    if start == 0 {
-        return None;
-    }
-    let mut end = start - 1;
-    if text.as_bytes()[end] == b'\n' && end > 0 && text.as_bytes()[end - 1] == b'\r' {
-        end -= 1;
-    }
-    Some(line_start(text, end))
 }
 
 /// The start of the run of comment lines directly above the line starting at `start`

@@ -67,6 +67,19 @@ pub fn line_start(text: &str, offset: usize) -> usize {
     text[..offset].rfind(['\n', '\r']).map_or(0, |i| i + 1)
 }
 
+/// Byte offset where the line before the one starting at `start` starts (its break may
+/// be `\n`, `\r\n` or a lone `\r`); `None` on the first line.
+pub fn previous_line_start(text: &str, start: usize) -> Option<usize> {
+    if start == 0 {
+        return None;
+    }
+    let mut end = start - 1;
+    if text.as_bytes()[end] == b'\n' && end > 0 && text.as_bytes()[end - 1] == b'\r' {
+        end -= 1;
+    }
+    Some(line_start(text, end))
+}
+
 /// Where to add a line before a statement that starts at `offset`: the start of its
 /// line, or, when backslash continuations join that line to the ones before, the start
 /// of the first of them. Text inserted in between would join the statement.

@@ -204,7 +204,7 @@ impl IndentColumns {
         let mut line_start = text[..start].rfind(['\n', '\r']).map_or(0, |at| at + 1);
         // Lines holding only whitespace and a `\` before it belong to this logical line:
         // CPython counts its indentation from the first of them.
-        while let Some(previous) = previous_line(text, line_start) {
+        while let Some(previous) = crate::source::previous_line_start(text, line_start) {
             let body = text[previous..line_start].trim_end_matches(['\n', '\r']);
             let lone = body
                 .strip_suffix('\\')
@@ -271,18 +271,6 @@ impl IndentColumns {
         }
         (alternative != top_alternative).then_some(TAB_ERROR)
     }
-}
-
-/// The start of the line before the one starting at `line_start`, if there is one.
-fn previous_line(text: &str, line_start: usize) -> Option<usize> {
-    if line_start == 0 {
-        return None;
-    }
-    let mut end = line_start - 1;
-    if text.as_bytes()[end] == b'\n' && end > 0 && text.as_bytes()[end - 1] == b'\r' {
-        end -= 1;
-    }
-    Some(text[..end].rfind(['\n', '\r']).map_or(0, |at| at + 1))
 }
 
 #[cfg(test)]
