@@ -3,25 +3,16 @@
 //!
 //!     cargo run --release --example prefilter_stats -- DIR
 
-use std::path::{Path, PathBuf};
+#[path = "common/files.rs"]
+mod files;
+
+use std::path::Path;
+
+use files::python_files;
 
 use pyleak_fix::prefilter::code_only;
 use pyleak_fix::rules;
 use pyleak_fix::settings::Settings;
-
-fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            python_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "py") {
-            out.push(path);
-        }
-    }
-}
 
 fn main() {
     let dir = std::env::args().nth(1).unwrap_or_else(|| ".".to_string());

@@ -3,26 +3,17 @@
 //!
 //!     cargo run --release --example stages -- DIR
 
-use std::path::{Path, PathBuf};
+#[path = "common/files.rs"]
+mod files;
+
+use std::path::Path;
+
+use files::python_files;
 
 use std::time::Instant;
 
 use pyleak_fix::engine::{admitted_rules, fix_text, parsed_share};
 use pyleak_fix::settings::Settings;
-
-fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            python_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "py") {
-            out.push(path);
-        }
-    }
-}
 
 fn main() {
     let dir = std::env::args().nth(1).unwrap_or_else(|| ".".to_string());
